@@ -1,0 +1,1 @@
+"""sohoa pipeline: capture → pages → documents → signed records → archive + catalogue."""

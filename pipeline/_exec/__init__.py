@@ -1,0 +1,1 @@
+"""Thin adapters over external programs (poppler, tesseract): one module each."""

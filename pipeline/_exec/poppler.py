@@ -1,0 +1,50 @@
+"""poppler-utils adapter: page sizes (pdfinfo), embedded image resolution (pdfimages), rendering."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from pdf2image import convert_from_path
+from PIL import Image
+
+_PAGE_SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+) x ([\d.]+) pts", re.M)
+_PAGE_ROT = re.compile(r"^Page\s+(\d+)\s+rot:\s+(\d+)", re.M)
+
+
+def _run(args: list[str]) -> str:
+    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    return done.stdout
+
+
+def page_sizes(path: Path, pages: int) -> list[tuple[float, float]]:
+    """Displayed size in points of each page (rotation applied), in page order."""
+    out = _run(["pdfinfo", "-f", "1", "-l", str(pages), str(path)])
+    sizes = {int(n): (float(w), float(h)) for n, w, h in _PAGE_SIZE.findall(out)}
+    rotations = {int(n): int(r) for n, r in _PAGE_ROT.findall(out)}
+    result = []
+    for number in range(1, pages + 1):
+        w, h = sizes[number]
+        result.append((h, w) if rotations.get(number, 0) % 180 else (w, h))
+    return result
+
+
+def image_ppi(path: Path) -> dict[int, int]:
+    """Highest resolution of an image drawn on each page (pages without images are absent)."""
+    out = _run(["pdfimages", "-list", str(path)])
+    best: dict[int, int] = {}
+    for line in out.splitlines()[2:]:
+        cols = line.split()
+        if len(cols) < 14 or not cols[0].isdigit() or cols[2] not in ("image", "stencil"):
+            continue
+        page, ppi = int(cols[0]), round(float(cols[12]))
+        best[page] = max(best.get(page, 0), ppi)
+    return best
+
+
+def render_page(path: Path, page: int, dpi: int) -> Image.Image:
+    """One page as an RGB image, annotations (e.g. earlier signature stamps) hidden."""
+    images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page,
+                               hide_annotations=True, fmt="ppm")
+    return images[0]

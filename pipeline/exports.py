@@ -1,0 +1,42 @@
+"""Export an archived dossier from object storage to a folder, checking every sha256."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pipeline.errors import SohoaError
+from storage.archive import Archive
+from storage.objects import sha256_hex
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def export_dossier(archive: Archive, dossier: str, out: Path) -> list[Path]:
+    """Write the manifest, signed PDFs, OCR JSON and originals of ``dossier`` into ``out``."""
+    row = archive.catalogue.find(dossier)
+    if row is None or not row.manifest_key:
+        raise SohoaError("unknown_dossier", f"Không có hồ sơ {dossier} trong kho lưu trữ.",
+                         f"dossier {dossier} is not in the catalogue", subject=dossier)
+    manifest_bytes = archive.store.get(row.manifest_key)
+    manifest = json.loads(manifest_bytes)
+    written = []
+    for entry in manifest["objects"]:
+        data = archive.store.get(entry["key"])
+        if sha256_hex(data) != entry["sha256"]:
+            raise SohoaError("checksum_mismatch",
+                             f"Đối tượng {entry['key']} đã bị thay đổi (sha256 không khớp bản kê).",
+                             f"object {entry['key']} does not match its manifest sha256",
+                             subject=entry["key"])
+        name = entry["key"].rsplit("/", 1)[-1]
+        target = out / ("originals" if entry["role"] == "original" else "") / name
+        _write_atomic(target, data)
+        written.append(target)
+    _write_atomic(out / "manifest.json", manifest_bytes)
+    return [out / "manifest.json", *written]

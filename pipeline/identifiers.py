@@ -1,0 +1,104 @@
+"""Legal identifiers: dossier, agency and procedure codes, CCCD and CMND (see shared DOMAIN.md)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from pipeline.errors import InvalidIdentifier
+
+AGENCY_RE = re.compile(r"^(?=.{1,35}$)[0-9A-Z]+(?:\.[0-9A-Z]+)*$")
+LEVEL1_RE = re.compile(r"^[A-Y][0-9]{2}$")
+DOSSIER_RE = re.compile(r"^(?P<agency>[0-9A-Z.]{1,35})-(?P<date>\d{6})-(?P<seq>\d{4})$")
+PROCEDURE_RE = re.compile(r"^\d\.\d{6}$")
+
+
+@dataclass(frozen=True)
+class DossierCode:
+    """``<agency code>-<YYMMDD>-<NNNN>``: the receiving agency, the receipt date, the daily sequence."""
+
+    agency: str
+    received: date
+    sequence: int
+
+    def __str__(self) -> str:
+        return f"{self.agency}-{self.received:%y%m%d}-{self.sequence:04d}"
+
+
+def parse_agency_code(text: str) -> str:
+    if not AGENCY_RE.match(text) or not any(LEVEL1_RE.match(g) for g in text.split(".")):
+        raise InvalidIdentifier(
+            "invalid_agency_code",
+            "Mã định danh cơ quan không hợp lệ (tối đa 35 ký tự 0-9, A-Z, dấu chấm; "
+            "có nhóm cấp 1 dạng chữ cái A–Y và hai chữ số, ví dụ H56).",
+            "agency code must be up to 35 characters of [0-9A-Z.] with a level-1 group "
+            "such as H56 (a letter A-Y and two digits)",
+            subject=text,
+        )
+    return text
+
+
+def parse_dossier_code(text: str) -> DossierCode:
+    """Validate a dossier code (Circular 01/2018/TT-VPCP) and return its parts."""
+    match = DOSSIER_RE.match(text.strip()) if text else None
+    bad = InvalidIdentifier(
+        "invalid_dossier_code",
+        "Mã hồ sơ không hợp lệ: phải có dạng <mã cơ quan>-<YYMMDD>-<NNNN>, "
+        "ví dụ 000.00.06.H56-231027-0361.",
+        "dossier code must look like <agency code>-<YYMMDD>-<NNNN>, e.g. 000.00.06.H56-231027-0361",
+        subject=text or "(empty)",
+    )
+    if not match:
+        raise bad
+    raw = match["date"]
+    try:
+        received = date(2000 + int(raw[:2]), int(raw[2:4]), int(raw[4:]))
+    except ValueError:
+        raise bad from None
+    try:
+        agency = parse_agency_code(match["agency"])
+    except InvalidIdentifier:
+        raise bad from None
+    return DossierCode(agency=agency, received=received, sequence=int(match["seq"]))
+
+
+def parse_procedure_code(text: str) -> str:
+    if not PROCEDURE_RE.match(text or ""):
+        raise InvalidIdentifier(
+            "invalid_procedure_code",
+            "Mã thủ tục không hợp lệ: phải có dạng một chữ số, dấu chấm, sáu chữ số (ví dụ 1.001193).",
+            "procedure code must be a digit, a dot and six digits (e.g. 1.001193)",
+            subject=text or "(empty)",
+        )
+    return text
+
+
+@dataclass(frozen=True)
+class CccdInfo:
+    """What the structure of a 12-digit CCCD says about its holder."""
+
+    province: str
+    sex: str  # "male" | "female"
+    birth_year: int
+
+
+def parse_cccd(number: str) -> CccdInfo | None:
+    """Decode a CCCD; ``None`` when the 12 digits cannot be a CCCD (bad century/sex digit)."""
+    if not re.fullmatch(r"\d{12}", number):
+        return None
+    code = int(number[3])
+    century = 1900 + 100 * (code // 2)
+    if century > 2300:
+        return None
+    return CccdInfo(
+        province=number[:3],
+        sex="female" if code % 2 else "male",
+        birth_year=century + int(number[4:6]),
+    )
+
+
+def cccd_matches_birth(number: str, born: date) -> bool:
+    """True when the CCCD's century/sex digit and year digits agree with the date of birth."""
+    info = parse_cccd(number)
+    return info is not None and born.year == info.birth_year

@@ -1,0 +1,109 @@
+"""The records that flow through the pipeline, from received file to archived document."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something staff must know about: a machine code, a Vietnamese message, where it is."""
+
+    code: str
+    message: str
+    file: str | None = None
+    page: int | None = None
+
+    def to_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ReceivedFile:
+    """An original file exactly as received, stored in S3 under ``object_key``.
+
+    ``path`` is the run's local copy; ``kind`` is ``None`` when the bytes are of no known type.
+    """
+
+    name: str
+    path: Path
+    size: int
+    sha256: str
+    kind: str | None  # "pdf" | "tiff" | "jpeg" | "png"
+    object_key: str
+
+
+@dataclass(frozen=True)
+class PageRef:
+    """One page of a received file, not yet decoded: enough to render it on any worker."""
+
+    file: str
+    file_sha256: str
+    kind: str
+    number: int  # 1-based within the file
+    dpi: int
+
+
+@dataclass(frozen=True)
+class Word:
+    text: str
+    confidence: float  # 0..100, as tesseract reports it
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the archived image
+    line: int  # index of the text line on the page, in reading order
+
+
+@dataclass(frozen=True)
+class EncodedImage:
+    """A page image as it goes into the PDF: its bytes, PDF filter and colour space."""
+
+    data: bytes = field(repr=False)
+    width: int
+    height: int
+    dpi: int
+    filter: str  # "/DCTDecode" | "/FlateDecode"
+    colorspace: str  # "/DeviceRGB" | "/DeviceGray"
+    bits: int = 8
+
+
+@dataclass(frozen=True)
+class OcrPage:
+    """What the engine read on one page, with its boxes in the archived image's pixels."""
+
+    words: list[Word]
+    text: str
+    confidence: float  # mean word confidence, 0..100
+    rotation: int  # degrees applied for recognition: 0, 90, 180, 270
+    skew: float  # degrees of deskew applied for recognition
+    text_layer: bytes = field(repr=False)  # one-page PDF with invisible text (engine's coordinates)
+    text_layer_matrix: tuple[float, ...]  # PDF cm placing text_layer on the archived page
+
+
+@dataclass(frozen=True)
+class ProcessedPage:
+    ref: PageRef
+    image: EncodedImage
+    ocr: OcrPage
+
+
+@dataclass(frozen=True)
+class FieldValue:
+    value: str
+    confidence: float  # 0..1
+
+    def to_json(self) -> dict:
+        return {"value": self.value, "confidence": round(self.confidence, 3)}
+
+
+@dataclass(frozen=True)
+class SignedDocument:
+    """One document of the dossier: its pages, signed PDF and extracted fields."""
+
+    order: int  # 1-based, the NN of the file name
+    file: str
+    component: str | None
+    pages: list[ProcessedPage] = field(repr=False)
+    pdf: bytes = field(repr=False)
+    sha256: str
+    signer: str
+    fields: dict[str, FieldValue]

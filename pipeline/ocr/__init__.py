@@ -1,0 +1,1 @@
+"""Vietnamese OCR: preprocessing for recognition, the tesseract engine, page results."""

@@ -1,0 +1,160 @@
+"""Files → pages: recognise the file type, check it can be read, plan and decode its pages.
+
+Planning (:func:`plan_pages`) reads only headers, so every refusal (empty, wrong type, corrupt,
+encrypted, too large) is known before any page is decoded. :func:`load_page` decodes one page
+at the scan's own resolution, and :func:`encode_for_pdf` prepares it for the archive PDF without
+recompressing a JPEG scan.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+
+import pikepdf
+from PIL import Image, ImageSequence, UnidentifiedImageError
+
+from pipeline._exec import poppler
+from pipeline.errors import InputFileError
+from pipeline.model import EncodedImage, PageRef, ReceivedFile
+
+Image.MAX_IMAGE_PIXELS = None  # sizes are checked from headers here, before any decoding
+MAX_RENDER_DPI = 600
+MIN_RENDER_DPI = 72
+JPEG_QUALITY = 90
+
+_MAGIC = [
+    (b"%PDF-", "pdf"),
+    (b"II*\x00", "tiff"),
+    (b"MM\x00*", "tiff"),
+    (b"\xff\xd8\xff", "jpeg"),
+    (b"\x89PNG\r\n\x1a\n", "png"),
+]
+SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
+CONTENT_TYPE = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
+                "png": "image/png"}
+
+
+def _refuse(name: str, code: str, vi: str, en: str) -> InputFileError:
+    return InputFileError(code, vi, en, subject=name)
+
+
+def detect_kind(head: bytes) -> str | None:
+    """The file's real type from its first bytes (never from its name); ``None`` if unknown."""
+    stripped = head[:1024].lstrip(b"\x00\t\r\n ")
+    for magic, kind in _MAGIC:
+        if stripped.startswith(magic):
+            return kind
+    return "pdf" if b"%PDF-" in head[:1024] else None
+
+
+def _check_pixels(name: str, width: int, height: int, limit: int, page: int) -> None:
+    if width * height > limit:
+        raise _refuse(
+            name, "image_too_large",
+            f"Trang {page} quá lớn ({width}×{height} điểm ảnh, giới hạn {limit:,}): "
+            "hãy quét lại ở độ phân giải 200–300 dpi.",
+            f"page {page} is {width}x{height} pixels, over the limit of {limit:,}")
+
+
+def _plan_pdf(received: ReceivedFile, max_pages: int, max_pixels: int,
+              default_dpi: int) -> list[PageRef]:
+    name = received.name
+    try:
+        with pikepdf.open(received.path) as pdf:
+            count = len(pdf.pages)
+    except pikepdf.PasswordError:
+        raise _refuse(name, "encrypted_pdf",
+                      "PDF được bảo vệ bằng mật khẩu: hãy gửi bản không mã hóa.",
+                      "the PDF is encrypted with a password") from None
+    except pikepdf.PdfError as exc:
+        raise _refuse(name, "corrupt_pdf", "Tệp PDF bị hỏng, không đọc được: hãy quét lại.",
+                      f"the PDF is corrupt ({exc})") from None
+    if count == 0:
+        raise _refuse(name, "no_pages", "Tệp PDF không có trang nào.", "the PDF has no pages")
+    if count > max_pages:
+        raise _refuse(name, "too_many_pages",
+                      f"Tệp có {count} trang, vượt giới hạn {max_pages} trang.",
+                      f"{count} pages, over the limit of {max_pages}")
+    try:
+        sizes = poppler.page_sizes(received.path, count)
+        ppi = poppler.image_ppi(received.path)
+    except Exception:
+        raise _refuse(name, "corrupt_pdf", "Tệp PDF bị hỏng, không đọc được: hãy quét lại.",
+                          "poppler cannot read the PDF") from None
+    refs = []
+    for number, (w_pt, h_pt) in enumerate(sizes, start=1):
+        dpi = min(MAX_RENDER_DPI, max(MIN_RENDER_DPI, ppi.get(number, default_dpi)))
+        _check_pixels(name, round(w_pt / 72 * dpi), round(h_pt / 72 * dpi), max_pixels, number)
+        refs.append(PageRef(name, received.sha256, "pdf", number, dpi))
+    return refs
+
+
+def _image_dpi(image: Image.Image, default_dpi: int) -> int:
+    dpi = image.info.get("dpi")
+    if dpi and dpi[0] and float(dpi[0]) >= MIN_RENDER_DPI:
+        return round(float(dpi[0]))
+    return default_dpi
+
+
+def _plan_image(received: ReceivedFile, max_pages: int, max_pixels: int,
+                default_dpi: int) -> list[PageRef]:
+    name = received.name
+    try:
+        with Image.open(received.path) as image:
+            refs = []
+            for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
+                if number > max_pages:
+                    raise _refuse(name, "too_many_pages",
+                                  f"Tệp có hơn {max_pages} trang.",
+                                  f"more than {max_pages} pages")
+                _check_pixels(name, frame.width, frame.height, max_pixels, number)
+                refs.append(PageRef(name, received.sha256, received.kind, number,
+                                    _image_dpi(frame, default_dpi)))
+            image.seek(0)
+            image.load()  # decode the first frame: catches truncated and corrupt data
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
+        raise _refuse(name, "corrupt_image", "Tệp ảnh bị hỏng, không đọc được: hãy quét lại.",
+                      f"the image is corrupt ({exc})") from None
+    return refs
+
+
+def plan_pages(received: ReceivedFile, *, max_pages: int, max_pixels: int,
+               default_dpi: int) -> list[PageRef]:
+    """Check the file can be read and list its pages; raise :class:`InputFileError` if not."""
+    if received.size == 0:
+        raise _refuse(received.name, "empty_file", "Tệp rỗng (0 byte): hãy quét lại.",
+                      "the file is empty (0 bytes)")
+    if received.kind is None:
+        raise _refuse(received.name, "unsupported_type",
+                      "Không phải tệp PDF, TIFF, JPEG hay PNG: định dạng không được hỗ trợ.",
+                      "not a PDF, TIFF, JPEG or PNG file")
+    plan = _plan_pdf if received.kind == "pdf" else _plan_image
+    return plan(received, max_pages, max_pixels, default_dpi)
+
+
+def load_page(received: ReceivedFile, ref: PageRef) -> Image.Image:
+    """Decode one page at its own resolution, as RGB, greyscale ("L") or bilevel ("1")."""
+    if received.kind == "pdf":
+        return poppler.render_page(received.path, ref.number, ref.dpi).convert("RGB")
+    with Image.open(received.path) as image:
+        image.seek(ref.number - 1)
+        frame = image.copy()
+    if frame.mode not in ("RGB", "L", "1"):
+        frame = frame.convert("RGB")
+    return frame
+
+
+def encode_for_pdf(received: ReceivedFile, ref: PageRef, image: Image.Image) -> EncodedImage:
+    """The page image for the archive PDF; a single-image RGB/grey JPEG scan goes in unchanged."""
+    w, h = image.size
+    if received.kind == "jpeg" and image.mode in ("RGB", "L"):
+        space = "/DeviceRGB" if image.mode == "RGB" else "/DeviceGray"
+        return EncodedImage(received.path.read_bytes(), w, h, ref.dpi, "/DCTDecode", space)
+    if image.mode == "1":
+        return EncodedImage(zlib.compress(image.tobytes()), w, h, ref.dpi, "/FlateDecode",
+                            "/DeviceGray", bits=1)
+    out = io.BytesIO()
+    image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
+    space = "/DeviceRGB" if image.mode == "RGB" else "/DeviceGray"
+    return EncodedImage(out.getvalue(), w, h, ref.dpi, "/DCTDecode", space)

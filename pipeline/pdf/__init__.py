@@ -1,0 +1,1 @@
+"""Archive PDFs: the searchable document and its PDF/A-2b identification."""

@@ -1,0 +1,1 @@
+"""The procedure catalogue: what each administrative procedure's dossier must contain."""

@@ -1,0 +1,89 @@
+"""Load and validate procedure files (YAML, one per procedure) and classify documents.
+
+Bundled files live in ``data/``; files in ``SOHOA_PROCEDURES_DIR`` add to or override them by
+procedure code, so rules that change with the law stay out of the code.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+import yaml
+from pydantic import BaseModel, Field, ValidationError, field_validator
+from rapidfuzz import fuzz
+
+from pipeline.errors import SohoaError
+from pipeline.identifiers import parse_procedure_code
+from pipeline.text import fold
+
+BUNDLED = Path(__file__).parent / "data"
+TITLE_MATCH = 90  # rapidfuzz partial_ratio on folded text, 0..100
+TITLE_LINES = 12  # titles are looked for in the first lines of a document
+
+
+class Component(BaseModel):
+    code: str = Field(pattern=r"^[A-Z0-9_]{2,40}$")
+    name: str
+    required: bool
+    original: bool = False
+    """True when the original is handed in; False for a copy."""
+    titles: list[str] = Field(min_length=1)
+    """Phrases printed on the component's first page, as staff would read them."""
+
+    @cached_property
+    def folded_titles(self) -> list[str]:
+        return [fold(t) for t in self.titles]
+
+
+class Procedure(BaseModel):
+    code: str
+    name: str
+    level: str
+    source: str
+    components: list[Component] = Field(min_length=1)
+
+    @field_validator("code")
+    @classmethod
+    def _code(cls, value: str) -> str:
+        return parse_procedure_code(value)
+
+    def classify(self, text: str) -> Component | None:
+        """The component whose title best matches the first lines of ``text``, if any does."""
+        head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
+        best, best_score = None, 0.0
+        for component in self.components:
+            score = max(fuzz.partial_ratio(t, head) for t in component.folded_titles)
+            if score > best_score:
+                best, best_score = component, score
+        return best if best_score >= TITLE_MATCH else None
+
+
+def _load_file(path: Path) -> Procedure:
+    try:
+        return Procedure.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+    except (ValidationError, yaml.YAMLError, SohoaError) as exc:
+        raise SohoaError("invalid_procedure_file",
+                         f"Tệp thủ tục {path.name} không hợp lệ: {exc}",
+                         f"procedure file {path.name} is invalid: {exc}", subject=str(path)) from None
+
+
+def load_catalogue(extra_dir: Path | None = None) -> dict[str, Procedure]:
+    folders = [BUNDLED] + ([extra_dir] if extra_dir else [])
+    procedures: dict[str, Procedure] = {}
+    for folder in folders:
+        for path in sorted(folder.glob("*.yaml")):
+            procedure = _load_file(path)
+            procedures[procedure.code] = procedure
+    return procedures
+
+
+def find_procedure(code: str, extra_dir: Path | None = None) -> Procedure:
+    parse_procedure_code(code)
+    catalogue = load_catalogue(extra_dir)
+    if code not in catalogue:
+        raise SohoaError("unknown_procedure",
+                         f"Thủ tục {code} chưa có trong danh mục (xem `sohoa procedures`).",
+                         f"procedure {code} is not in the catalogue (see `sohoa procedures`)",
+                         subject=code)
+    return catalogue[code]

@@ -1,0 +1,62 @@
+"""Runtime settings, read from ``SOHOA_*`` environment variables (pydantic-settings)."""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Everything that differs between a laptop, CI and a province's production site."""
+
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", env_file=None, extra="ignore")
+
+    home: Path = Path("var")
+    """Data directory: local S3 data, catalogue, development key, Prefect state."""
+
+    # Object storage. With no endpoint, a local SeaweedFS server is started on loopback.
+    s3_endpoint: str | None = None
+    s3_access_key: str | None = None
+    s3_secret_key: SecretStr | None = None
+    s3_secure: bool = False
+    s3_region: str | None = None
+    bucket: str = "sohoa-archive"
+    local_s3_port: int = 18333
+    """First of the loopback ports the local SeaweedFS uses (S3; master, volume, filer, admin follow)."""
+
+    database_url: str | None = None
+    """SQLAlchemy URL of the catalogue; default SQLite under ``home``."""
+
+    # Signing (role "scan": the staff member who scanned).
+    signer_pkcs12: Path | None = None
+    signer_pkcs12_passphrase: SecretStr | None = None
+
+    trust_roots: list[Path] = []
+    """PEM/DER certificates that ``sohoa verify`` trusts (JSON list in the environment)."""
+
+    procedures_dir: Path | None = None
+    """Extra procedure YAML files; they override bundled ones with the same code."""
+
+    ocr_language: str = "vie"
+    max_page_pixels: int = 120_000_000
+    """A page image larger than this is refused before it is decoded (A3 at 600 dpi is ~70 MP)."""
+    max_pages_per_file: int = 500
+    default_dpi: int = 300
+    """Resolution assumed for an image that does not state one, and for vector PDF pages."""
+
+    @cached_property
+    def home_dir(self) -> Path:
+        path = self.home.expanduser().resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    @property
+    def catalogue_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.home_dir / 'catalogue.sqlite'}"
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,102 @@
+"""Archive a digitised dossier: objects first, then the catalogue in one transaction.
+
+The S3 server and the catalogue are opened together by :func:`open_archive`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from pipeline.completeness import Verdict
+from pipeline.documents import ocr_json
+from pipeline.identifiers import DossierCode
+from pipeline.model import ReceivedFile, SignedDocument
+from pipeline.settings import Settings
+from storage import keys
+from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow
+from storage.objects import ObjectStore, sha256_hex
+from storage.seaweedfs import S3Endpoint, local_seaweedfs
+
+
+@dataclass
+class Archive:
+    store: ObjectStore
+    catalogue: Catalogue
+
+
+@contextmanager
+def open_archive(settings: Settings) -> Iterator[Archive]:
+    """The configured S3 endpoint, or a local SeaweedFS started for the duration, and the catalogue."""
+    with ExitStack() as stack:
+        if settings.s3_endpoint:
+            endpoint = S3Endpoint(settings.s3_endpoint, settings.s3_access_key or "",
+                                  settings.s3_secret_key.get_secret_value()
+                                  if settings.s3_secret_key else "", settings.s3_secure)
+        else:
+            endpoint = stack.enter_context(
+                local_seaweedfs(settings.home_dir / "s3", settings.local_s3_port))
+        store = ObjectStore(endpoint, settings.bucket, settings.s3_region)
+        store.ensure_bucket()
+        catalogue = Catalogue(settings.catalogue_url)
+        stack.callback(catalogue.dispose)
+        yield Archive(store, catalogue)
+
+
+def originals_digest(received: list[ReceivedFile]) -> str:
+    return sha256_hex("\n".join(sorted(r.sha256 for r in received)).encode())
+
+
+def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
+                    received: list[ReceivedFile], documents: list[SignedDocument],
+                    verdict: Verdict, now: datetime) -> dict:
+    """Upload signed PDFs, OCR JSON and the manifest, then write the catalogue; return the result."""
+    store = archive.store
+    meta = {"dossier": str(code), "procedure": procedure}
+    objects = [{"key": r.object_key, "sha256": r.sha256, "size": r.size, "role": "original",
+                "file": r.name} for r in received]
+    doc_json, rows = [], []
+    for doc in documents:
+        pdf = store.put(keys.document_key(code, doc.order), doc.pdf, "application/pdf", meta)
+        ocr = store.put(keys.ocr_key(code, doc.order), ocr_json(str(code), doc),
+                        "application/json", meta)
+        objects += [{"key": pdf.key, "sha256": pdf.sha256, "size": pdf.size, "role": "document"},
+                    {"key": ocr.key, "sha256": ocr.sha256, "size": ocr.size, "role": "ocr"}]
+        fields = {k: v.to_json() for k, v in doc.fields.items()}
+        doc_json.append({
+            "order": doc.order, "component": doc.component, "file": doc.file,
+            "pages": len(doc.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
+            "ocr_object": store.url(ocr.key), "signer": doc.signer, "fields": fields,
+        })
+        rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
+                                object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,
+                                fields=fields,
+                                text="\n\n".join(p.ocr.text for p in doc.pages)))
+    manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
+                "objects": objects}
+    stored_manifest = store.put(keys.manifest_key(code),
+                                json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+                                "application/json", meta)
+    result = {
+        "dossier": str(code),
+        "procedure": procedure,
+        "status": verdict.status,
+        "missing_components": verdict.missing_components,
+        "documents": doc_json,
+        "problems": [p.to_json() for p in verdict.problems],
+        "originals": [{"file": r.name, "sha256": r.sha256, "object": store.url(r.object_key)}
+                      for r in received],
+        "manifest": store.url(stored_manifest.key),
+    }
+    archive.catalogue.replace(DossierRow(
+        code=str(code), agency=code.agency, procedure=procedure, received_on=code.received,
+        status=verdict.status, originals_digest=originals_digest(received),
+        manifest_key=stored_manifest.key, result=result, updated_at=now,
+        documents=rows,
+        originals=[OriginalRow(sha256=r.sha256, filename=r.name, object_key=r.object_key,
+                               size=r.size) for r in received],
+    ))
+    return result

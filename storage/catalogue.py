@@ -1,0 +1,99 @@
+"""The catalogue: one row per dossier, document and original file (SQLAlchemy; SQLite by default).
+
+A dossier and everything under it is written in one transaction, after its objects are in S3,
+so a reader never sees a half-written dossier.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class DossierRow(Base):
+    __tablename__ = "dossiers"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(35), index=True)
+    procedure: Mapped[str] = mapped_column(String(16), index=True)
+    received_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    originals_digest: Mapped[str] = mapped_column(String(64))
+    """sha256 over the sorted sha256s of the originals: the input that produced this record."""
+    manifest_key: Mapped[str | None] = mapped_column(String(300))
+    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+    documents: Mapped[list[DocumentRow]] = relationship(
+        back_populates="dossier", cascade="all, delete-orphan", order_by="DocumentRow.order")
+    originals: Mapped[list[OriginalRow]] = relationship(cascade="all, delete-orphan")
+
+
+class DocumentRow(Base):
+    __tablename__ = "documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(ForeignKey("dossiers.code"), index=True)
+    order: Mapped[int] = mapped_column(Integer)
+    component: Mapped[str | None] = mapped_column(String(50))
+    pages: Mapped[int] = mapped_column(Integer)
+    object_key: Mapped[str] = mapped_column(String(300))
+    sha256: Mapped[str] = mapped_column(String(64))
+    ocr_key: Mapped[str] = mapped_column(String(300))
+    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
+    text: Mapped[str] = mapped_column(String)
+
+    dossier: Mapped[DossierRow] = relationship(back_populates="documents")
+
+
+class OriginalRow(Base):
+    __tablename__ = "originals"
+
+    dossier_code: Mapped[str] = mapped_column(ForeignKey("dossiers.code"), primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
+    filename: Mapped[str] = mapped_column(String(300))
+    object_key: Mapped[str] = mapped_column(String(300))
+    size: Mapped[int] = mapped_column(Integer)
+
+
+class Catalogue:
+    def __init__(self, url: str):
+        self.engine = create_engine(url)
+        Base.metadata.create_all(self.engine)
+
+    def session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    def find(self, code: str) -> DossierRow | None:
+        with self.session() as session:
+            row = session.get(DossierRow, code)
+            if row is not None:
+                _ = row.documents, row.originals  # load before the session closes
+            return row
+
+    def replace(self, dossier: DossierRow) -> None:
+        """Write the dossier and its documents and originals, replacing any earlier record."""
+        with self.session() as session, session.begin():
+            old = session.get(DossierRow, dossier.code)
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            session.add(dossier)
+
+    def codes(self) -> list[str]:
+        with self.session() as session:
+            return list(session.scalars(select(DossierRow.code).order_by(DossierRow.code)))
+
+    def dispose(self) -> None:
+        self.engine.dispose()

@@ -1,0 +1,27 @@
+"""The object key scheme: agency / year / month / dossier code / file (DOMAIN.md file-name rule)."""
+
+from __future__ import annotations
+
+from pipeline.identifiers import DossierCode
+
+
+def dossier_prefix(code: DossierCode) -> str:
+    return f"{code.agency}/{code.received:%Y}/{code.received:%m}/{code}/"
+
+
+def original_key(code: DossierCode, sha256: str, suffix: str) -> str:
+    """Originals are keyed by content: the same file received twice is one object."""
+    return f"{dossier_prefix(code)}originals/{sha256}{suffix}"
+
+
+def document_key(code: DossierCode, order: int) -> str:
+    """Signed PDF: dossier code and document order number, dot-separated."""
+    return f"{dossier_prefix(code)}{code}.{order:02d}.pdf"
+
+
+def ocr_key(code: DossierCode, order: int) -> str:
+    return f"{dossier_prefix(code)}{code}.{order:02d}.ocr.json"
+
+
+def manifest_key(code: DossierCode) -> str:
+    return f"{dossier_prefix(code)}manifest.json"

@@ -1,0 +1,84 @@
+"""S3 object store through the ``minio`` SDK (SeaweedFS locally, MinIO in production)."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from minio import Minio
+from minio.error import S3Error
+
+from pipeline.errors import StorageError
+from storage.seaweedfs import S3Endpoint
+
+SHA_META = "sha256"
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    key: str
+    sha256: str
+    size: int
+    version_id: str | None
+
+
+def sha256_hex(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+class ObjectStore:
+    """One bucket, versioned and object-locked, holding every archived object."""
+
+    def __init__(self, endpoint: S3Endpoint, bucket: str, region: str | None = None):
+        self.bucket = bucket
+        self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
+                            secure=endpoint.secure, region=region)
+
+    def ensure_bucket(self) -> None:
+        try:
+            if not self.client.bucket_exists(self.bucket):
+                self.client.make_bucket(self.bucket, object_lock=True)
+        except S3Error as exc:
+            raise StorageError(
+                "bucket_unavailable",
+                f"Không tạo hoặc mở được kho lưu trữ {self.bucket}: {exc.code}.",
+                f"cannot create or open bucket {self.bucket}: {exc.code}",
+            ) from exc
+
+    def url(self, key: str) -> str:
+        return f"s3://{self.bucket}/{key}"
+
+    def put(self, key: str, data: bytes, content_type: str,
+            metadata: dict[str, str] | None = None) -> StoredObject:
+        digest = sha256_hex(data)
+        meta = {SHA_META: digest, **(metadata or {})}
+        result = self.client.put_object(self.bucket, key, io.BytesIO(data), len(data),
+                                        content_type=content_type, metadata=meta)
+        return StoredObject(key, digest, len(data), result.version_id)
+
+    def put_once(self, key: str, data: bytes, content_type: str,
+                 metadata: dict[str, str] | None = None) -> StoredObject:
+        """Store unless an object with the same sha256 is already at ``key``."""
+        digest = sha256_hex(data)
+        existing = self.stored_sha256(key)
+        if existing == digest:
+            return StoredObject(key, digest, len(data), None)
+        return self.put(key, data, content_type, metadata)
+
+    def stored_sha256(self, key: str) -> str | None:
+        try:
+            stat = self.client.stat_object(self.bucket, key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+        return stat.metadata.get(f"x-amz-meta-{SHA_META}")
+
+    def get(self, key: str) -> bytes:
+        response = self.client.get_object(self.bucket, key)
+        try:
+            return response.read()
+        finally:
+            response.close()
+            response.release_conn()
