@@ -12,6 +12,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from pipeline.errors import InputFileError, SohoaError
@@ -70,16 +71,19 @@ def _run_digitise(files: list[Path], dossier: str, procedure: str) -> dict:
 
 
 def _print_result(result: dict) -> None:
+    """Human summary on stderr; file names and messages are escaped, never read as markup."""
     colour = {"digitised": "green", "needs_review": "yellow"}.get(result["status"], "red")
-    err.print(f"Hồ sơ [bold]{result['dossier']}[/bold]: [{colour}]{result['status']}[/{colour}]")
+    err.print(f"Hồ sơ [bold]{escape(result['dossier'])}[/bold]: [{colour}]{result['status']}[/{colour}]")
     for doc in result["documents"]:
         fields = ", ".join(f"{k}={v['value']}" for k, v in doc["fields"].items())
-        err.print(f"  {doc['order']:02d} {doc['component'] or '?'} ({doc['pages']} tr.) "
-                  f"{doc['object']}  {fields}")
+        err.print(escape(f"  {doc['order']:02d} {doc['component'] or '?'} ({doc['pages']} tr.) "
+                         f"{doc['object']}  {fields}"))
     for problem in result["problems"]:
-        where = f" [{problem['file']}" + (f" tr.{problem['page']}" if problem["page"] else "") + "]" \
-            if problem["file"] else ""
-        err.print(f"  [yellow]! {problem['code']}[/yellow]{where}: {problem['message']}")
+        where = ""
+        if problem["file"]:
+            page = f" tr.{problem['page']}" if problem["page"] else ""
+            where = f" ({problem['file']}{page})"
+        err.print(f"  [yellow]! {problem['code']}[/yellow]" + escape(f"{where}: {problem['message']}"))
 
 
 def _digitise_exit(result: dict) -> int:

@@ -13,7 +13,7 @@ from datetime import date
 
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
 from pipeline.model import FieldValue, OcrPage, Problem, Word
-from pipeline.text import clean, fold_aligned
+from pipeline.text import clean, fold_aligned, nfc
 
 _NUMBERING = r"^\s*(?:\d{1,2}\s*[.)/]\s*)?"
 LABELS: dict[str, list[str]] = {
@@ -38,20 +38,22 @@ class Line:
         """Mean confidence (0..1) of the words that lie from character ``start`` on."""
         scores, pos = [], 0
         for word in self.words:
-            at = self.text.find(word.text, pos)
-            pos = at + len(word.text) if at >= 0 else pos
+            token = nfc(word.text)
+            at = self.text.find(token, pos)
+            pos = at + len(token) if at >= 0 else pos
             if pos > start and word.confidence >= 0:
                 scores.append(word.confidence / 100)
         return sum(scores) / len(scores) if scores else 0.0
 
 
 def lines_of(pages: list[OcrPage]) -> list[Line]:
+    """Text lines in reading order, NFC whatever form the words came in."""
     out = []
     for page in pages:
         by_line: dict[int, list[Word]] = {}
         for word in page.words:
             by_line.setdefault(word.line, []).append(word)
-        out.extend(Line(" ".join(w.text for w in ws), ws) for _, ws in sorted(by_line.items()))
+        out.extend(Line(nfc(" ".join(w.text for w in ws)), ws) for _, ws in sorted(by_line.items()))
     return out
 
 

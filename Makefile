@@ -1,0 +1,41 @@
+# sohoa — the two commands a newcomer needs: `make demo` and `make test`.
+# Both install what is missing (Debian packages, a .venv with the project) and are idempotent.
+
+SHELL := /bin/bash
+VENV := .venv
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
+	fonts-dejavu-core fonts-liberation2 ca-certificates
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test system venv clean
+
+demo: system $(STAMP)
+	$(VENV)/bin/sohoa demo
+	@pdf=$$(ls var/demo-export/*.01.pdf); \
+	echo "--- pdfsig $$pdf"; pdfsig "$$pdf"; \
+	echo "--- pdftotext (first lines)"; pdftotext "$$pdf" - | head -12
+
+test: system $(STAMP)
+	$(VENV)/bin/pytest
+
+system:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \
+	if ! $(PYTHON) -m venv --help >/dev/null 2>&1; then missing="$$missing python3-venv"; fi; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing Debian packages:$$missing"; \
+		$(SUDO) apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	@[ -x $(VENV)/bin/python ] || $(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -e '.[test]'
+	@touch $@
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,75 @@
+"""Shared set-up: a real SeaweedFS S3 server and a Prefect test harness, once per session."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+import pytest
+
+# Before Prefect is imported anywhere: only warnings (its INFO teardown line hits a closed stream).
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+
+from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, save_scan, scan_look
+
+
+
+def _free_port_base() -> int:
+    """A base port whose S3/master/volume/filer/admin ports and their gRPC twins are free."""
+    for base in range(20000, 29000, 10):
+        ports = [p for off in range(5) for p in (base + off, base + off + 10000)]
+        try:
+            socks = []
+            for port in ports:
+                sock = socket.socket()
+                sock.bind(("127.0.0.1", port))
+                socks.append(sock)
+        except OSError:
+            continue
+        finally:
+            for sock in socks:
+                sock.close()
+        return base
+    raise RuntimeError("no free port range for SeaweedFS")
+
+
+@pytest.fixture(scope="session")
+def home(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sohoa-home")
+    os.environ["SOHOA_HOME"] = str(path)
+    os.environ["SOHOA_LOCAL_S3_PORT"] = str(_free_port_base())
+    os.environ.pop("SOHOA_S3_ENDPOINT", None)
+    return path
+
+
+@pytest.fixture(scope="session")
+def archive(home):
+    """The archive on a real local SeaweedFS, kept up for the whole session."""
+    from pipeline.settings import load_settings
+    from storage.archive import open_archive
+
+    with open_archive(load_settings()) as opened:
+        yield opened
+
+
+@pytest.fixture(scope="session")
+def prefect_harness(home):
+    from prefect.testing.utilities import prefect_test_harness
+
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
+
+
+@pytest.fixture(scope="session")
+def scans(tmp_path_factory) -> dict[str, Path]:
+    """Scanner-like JPEG pages of the sample dossier, plus variants."""
+    folder = tmp_path_factory.mktemp("scans")
+    form = judicial_record_form(SAMPLE_PERSON)
+    card = id_card_copy(SAMPLE_PERSON)
+    return {
+        "form": save_scan(scan_look(form, seed=1), folder / "to-khai.jpg"),
+        "card": save_scan(scan_look(card, seed=2, skew=-0.6), folder / "cccd.jpg"),
+        "form_180": save_scan(scan_look(form, seed=3, skew=2.5, rotate=180), folder / "to-khai-180.jpg"),
+        "card_90": save_scan(scan_look(card, seed=4, skew=0, rotate=90), folder / "cccd-90.jpg"),
+    }

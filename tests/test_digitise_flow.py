@@ -1,0 +1,172 @@
+"""The whole slice through the CLI: real tesseract, real S3 (SeaweedFS), Prefect flow, catalogue."""
+
+import hashlib
+import json
+import subprocess
+
+import pikepdf
+import pytest
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+PROCEDURE = "2.000488"
+
+runner = CliRunner()
+
+
+def _digitise(files, dossier, procedure=PROCEDURE):
+    result = runner.invoke(app, ["digitise", *map(str, files), "--dossier", dossier,
+                                 "--procedure", procedure, "--json"])
+    return result.exit_code, (json.loads(result.stdout) if result.stdout.strip() else None), result
+
+
+def _versions(archive, dossier):
+    return sorted((o.object_name, o.version_id) for o in archive.store.client.list_objects(
+        archive.store.bucket, recursive=True, include_version=True) if dossier in o.object_name)
+
+
+@pytest.fixture(scope="module")
+def digitised(archive, prefect_harness, scans):
+    dossier = "000.00.06.H56-231027-0001"
+    code, out, _ = _digitise([scans["form"], scans["card"]], dossier)
+    return dossier, code, out
+
+
+def test_complete_dossier_is_digitised(digitised, archive):
+    dossier, code, out = digitised
+    assert code == 0 and out["status"] == "digitised" and out["missing_components"] == []
+    assert out["dossier"] == dossier and out["procedure"] == PROCEDURE
+    assert [d["component"] for d in out["documents"]] == ["TK_LLTP", "GIAY_TO_TUY_THAN"]
+    card = out["documents"][1]
+    assert card["fields"]["id_number"]["value"] == "038090012345"
+    assert card["fields"]["date_of_birth"]["value"] == "1990-03-15"
+    assert card["fields"]["full_name"]["value"] == "Nguyễn Văn An"
+    for doc in out["documents"]:
+        assert doc["object"].startswith(f"s3://{archive.store.bucket}/000.00.06.H56/2023/10/{dossier}/")
+        assert doc["object"].endswith(f"{dossier}.{doc['order']:02d}.pdf")
+        data = archive.store.get(doc["object"].split("/", 3)[3])
+        assert hashlib.sha256(data).hexdigest() == doc["sha256"]
+    row = archive.catalogue.find(dossier)
+    assert row.status == "digitised" and len(row.documents) == 2 and len(row.originals) == 2
+    assert "038090012345" in row.documents[1].text
+
+
+def test_originals_are_stored_unchanged(digitised, archive, scans):
+    _, _, out = digitised
+    for original, path in zip(out["originals"], [scans["form"], scans["card"]]):
+        assert archive.store.get(original["object"].split("/", 3)[3]) == path.read_bytes()
+
+
+def test_export_fetches_signed_pdf_from_s3_that_pdfsig_accepts(digitised, tmp_path):
+    dossier, _, out = digitised
+    result = runner.invoke(app, ["export", dossier, "--out", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert {o["role"] for o in manifest["objects"]} == {"original", "document", "ocr"}
+    pdf = tmp_path / f"{dossier}.01.pdf"
+    sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in sig and "Total document signed" in sig
+    text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
+    assert "Ngày, tháng, năm sinh" in text and "Nơi cư trú" in text
+    verified = runner.invoke(app, ["verify", str(pdf), "--json"])
+    report = json.loads(verified.stdout)
+    assert verified.exit_code == 0 and report["valid"]
+    assert set(report["signatures"][0]) >= {"signer", "signed_at", "intact", "covers_whole_document"}
+    ocr = json.loads((tmp_path / f"{dossier}.01.ocr.json").read_text())
+    word = ocr["pages"][0]["words"][0]
+    assert set(word) >= {"text", "confidence", "box"} and ocr["pages"][0]["dpi"] == 300
+    with pikepdf.open(pdf) as opened:
+        assert opened.open_metadata()["pdfaid:part"] == "2"
+
+
+def test_tampered_export_fails_verify(digitised, tmp_path):
+    dossier, _, _ = digitised
+    runner.invoke(app, ["export", dossier, "--out", str(tmp_path)])
+    pdf = tmp_path / f"{dossier}.02.pdf"
+    data = bytearray(pdf.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    pdf.write_bytes(bytes(data))
+    result = runner.invoke(app, ["verify", str(pdf)])
+    assert result.exit_code == 1 and "KHÔNG hợp lệ" in result.stdout
+
+
+def test_running_twice_duplicates_nothing(digitised, archive, scans):
+    dossier, _, first = digitised
+    before = _versions(archive, dossier)
+    code, again, _ = _digitise([scans["form"], scans["card"]], dossier)
+    assert code == 0 and again == first
+    assert _versions(archive, dossier) == before
+    assert archive.catalogue.codes().count(dossier) == 1
+
+
+def test_missing_component_needs_review_and_is_still_kept(archive, prefect_harness, scans):
+    dossier = "000.00.06.H56-231027-0002"
+    code, out, _ = _digitise([scans["form"]], dossier)
+    assert code == 0 and out["status"] == "needs_review"
+    assert out["missing_components"] == ["GIAY_TO_TUY_THAN"]
+    assert [p["code"] for p in out["problems"]] == ["missing_component"]
+    assert archive.store.get(out["documents"][0]["object"].split("/", 3)[3]).startswith(b"%PDF")
+
+
+def test_bad_files_are_named_kept_and_nothing_half_written(archive, prefect_harness, tmp_path):
+    dossier = "000.00.06.H56-231027-0003"
+    (tmp_path / "rong.pdf").write_bytes(b"")
+    (tmp_path / "ghi-chu.pdf").write_text("không phải PDF")
+    (tmp_path / "hong.pdf").write_bytes(b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog")
+    pikepdf.new().save(tmp_path / "plain.pdf")
+    with pikepdf.open(tmp_path / "plain.pdf") as pdf:
+        pdf.save(tmp_path / "khoa.pdf", encryption=pikepdf.Encryption(user="u", owner="o"))
+    files = [tmp_path / n for n in ("rong.pdf", "ghi-chu.pdf", "hong.pdf", "khoa.pdf")]
+    code, out, result = _digitise(files, dossier)
+    assert code == 3 and out["status"] == "rejected" and out["documents"] == []
+    named = {p["file"]: p["code"] for p in out["problems"] if p["file"]}
+    assert named == {"rong.pdf": "empty_file", "ghi-chu.pdf": "unsupported_type",
+                     "hong.pdf": "corrupt_pdf", "khoa.pdf": "encrypted_pdf"}
+    assert out["missing_components"] == ["TK_LLTP", "GIAY_TO_TUY_THAN"]
+    stored = [archive.store.get(o["object"].split("/", 3)[3]) for o in out["originals"]]
+    assert sorted(stored) == sorted(f.read_bytes() for f in files)
+    row = archive.catalogue.find(dossier)
+    assert row.status == "rejected" and row.documents == [] and len(row.originals) == 4
+
+    human = runner.invoke(app, ["digitise", str(files[2]), "--dossier", dossier, "--procedure", PROCEDURE])
+    assert human.exit_code == 3 and "hong.pdf" in human.output and "corrupt_pdf" in human.output
+
+
+def test_malformed_dossier_code_stores_nothing(archive, prefect_harness, scans):
+    before = sum(1 for _ in archive.store.client.list_objects(archive.store.bucket, recursive=True))
+    result = runner.invoke(app, ["digitise", str(scans["form"]), "--dossier", "H56-2310-1",
+                                 "--procedure", PROCEDURE])
+    assert result.exit_code == 2
+    assert "H56-2310-1" in result.output and "Mã hồ sơ không hợp lệ" in result.output
+    after = sum(1 for _ in archive.store.client.list_objects(archive.store.bucket, recursive=True))
+    assert after == before
+
+
+def test_crash_after_receive_leaves_originals_and_no_catalogue_row(
+        archive, prefect_harness, scans, monkeypatch):
+    import pipeline.documents
+    from pipeline.flows.digitise import digitise_dossier
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("token unplugged")
+
+    monkeypatch.setattr(pipeline.documents, "sign_pdf", broken)
+    dossier = "000.00.06.H56-231027-0004"
+    with pytest.raises(RuntimeError):
+        digitise_dossier(files=[str(scans["card"])], dossier=dossier, procedure=PROCEDURE)
+    assert archive.catalogue.find(dossier) is None
+    names = [n for n, _ in _versions(archive, dossier)]
+    assert len(names) == 1 and "/originals/" in names[0]
+
+
+def test_procedures_and_ocr_json_contracts(scans):
+    listed = runner.invoke(app, ["procedures", "--json"])
+    procedures = json.loads(listed.stdout)
+    lltp = next(p for p in procedures if p["code"] == PROCEDURE)
+    assert set(lltp) >= {"code", "name", "components"}
+    assert {"code": "TK_LLTP", "required": True}.items() <= lltp["components"][0].items()
+
+    read = runner.invoke(app, ["ocr", str(scans["form_180"]), "--json"])
+    page = json.loads(read.stdout)["pages"][0]
+    assert set(page) >= {"file", "page", "text", "confidence"}
+    assert "Họ và tên" in page["text"] and page["rotation"] == 180

@@ -1,0 +1,149 @@
+"""Searchable PDF/A and PAdES signature, checked by poppler (pdftotext, pdfimages, pdfsig)."""
+
+import io
+import subprocess
+from datetime import datetime, timedelta, timezone
+
+import pikepdf
+import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import pkcs12
+from cryptography.x509.oid import NameOID
+from PIL import Image
+
+from pipeline.errors import SohoaError
+from pipeline.intake import read_local
+from pipeline.model import ProcessedPage
+from pipeline.ocr.recognise import ocr_page
+from pipeline.pages import encode_for_pdf, load_page, plan_pages
+from pipeline.pdf.pdfa import DocumentInfo
+from pipeline.pdf.searchable import build_document
+from pipeline.signing.devkey import ensure_dev_signer
+from pipeline.signing.signer import SCAN_ROLE, load_pkcs12, sign_pdf
+from pipeline.signing.verify import verify_pdf
+
+NOW = datetime(2023, 10, 27, 9, 30, tzinfo=timezone.utc)
+
+
+def _processed(path) -> ProcessedPage:
+    received = read_local(path)
+    ref = plan_pages(received, max_pages=10, max_pixels=10**8, default_dpi=300)[0]
+    image = load_page(received, ref)
+    return ProcessedPage(ref, encode_for_pdf(received, ref, image), ocr_page(image, ref.dpi))
+
+
+@pytest.fixture(scope="module")
+def pages(scans):
+    return [_processed(scans["form"]), _processed(scans["card_90"])]
+
+
+@pytest.fixture(scope="module")
+def document(pages):
+    return build_document(pages, DocumentInfo("Tờ khai", "Hồ sơ thử", "test"), NOW)
+
+
+@pytest.fixture(scope="module")
+def signer(tmp_path_factory):
+    return load_pkcs12(*ensure_dev_signer(tmp_path_factory.mktemp("keys")))
+
+
+def _poppler(tool, data, tmp_path, *args) -> str:
+    path = tmp_path / "doc.pdf"
+    path.write_bytes(data)
+    return subprocess.run([tool, *args, str(path)] + (["-"] if tool == "pdftotext" else []),
+                          capture_output=True, text=True).stdout
+
+
+def test_text_layer_gives_vietnamese_text(document, tmp_path):
+    text = _poppler("pdftotext", document, tmp_path)
+    assert "TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP" in text
+    assert "Nơi cư trú: Số 12 đường Lê Lợi" in text
+
+
+def test_text_layer_sits_over_the_word(document, pages, tmp_path):
+    bbox = _poppler("pdftotext", document, tmp_path, "-bbox", "-f", "1", "-l", "1")
+    line = next(l for l in bbox.splitlines() if ">038090012345<" in l)
+    x_min = float(line.split('xMin="')[1].split('"')[0])
+    y_min = float(line.split('yMin="')[1].split('"')[0])
+    box = next(w for w in pages[0].ocr.words if w.text == "038090012345").box
+    assert abs(x_min - box[0] * 72 / 300) < 3 and abs(y_min - box[1] * 72 / 300) < 4
+
+
+def test_colour_image_kept_at_scan_resolution(document, tmp_path):
+    listing = _poppler("pdfimages", document, tmp_path, "-list").splitlines()[2:]
+    first = listing[0].split()
+    assert first[5] == "rgb" and first[8] == "jpeg" and first[12] == "300" and first[13] == "300"
+    assert len(listing) == 2
+
+
+def test_pdfa_identification(document):
+    with pikepdf.open(io.BytesIO(document)) as pdf:
+        meta = pdf.open_metadata()
+        assert meta["pdfaid:part"] == "2" and meta["pdfaid:conformance"] == "B"
+        assert pdf.Root.OutputIntents[0].S == "/GTS_PDFA1"
+        assert pdf.Root.OutputIntents[0].DestOutputProfile.N == 3
+
+
+def test_signature_is_intact_and_covers_the_file(document, signer, tmp_path):
+    signed = sign_pdf(document, signer, SCAN_ROLE, "Thanh Hóa")
+    report = verify_pdf(signed, [])
+    assert report.valid and report.signatures[0].covers_whole_document
+    assert not report.signatures[0].trusted  # the development key is trusted by no one
+    out = _poppler("pdfsig", signed, tmp_path)
+    assert "Signature is Valid" in out and "Total document signed" in out
+    assert "ETSI.CAdES.detached" in out
+
+
+def test_tampering_is_detected(document, signer, tmp_path):
+    signed = sign_pdf(document, signer, SCAN_ROLE, "Thanh Hóa")
+    flipped = bytearray(signed)
+    flipped[len(signed) // 3] ^= 0x01
+    assert not verify_pdf(bytes(flipped), []).valid
+    assert "Signature is Valid" not in _poppler("pdfsig", bytes(flipped), tmp_path)
+
+    report = verify_pdf(_incremental_page_change(signed), [])
+    assert not report.valid and not report.signatures[0].covers_whole_document
+
+
+def _incremental_page_change(signed: bytes) -> bytes:
+    """An incremental update after signing that redraws page 1."""
+    from pyhanko.pdf_utils import generic
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    writer = IncrementalPdfFileWriter(io.BytesIO(signed))
+    page = writer.root["/Pages"]["/Kids"][0].get_object()
+    stream = generic.StreamObject(stream_data=b"0 0 m 500 500 l S")
+    page["/Contents"] = writer.add_object(stream)
+    writer.update_container(page)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def _p12(tmp_path, bits: int):
+    key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "weak")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(1)
+            .not_valid_before(now).not_valid_after(now + timedelta(days=1))
+            .sign(key, hashes.SHA256()))
+    path = tmp_path / f"rsa{bits}.p12"
+    path.write_bytes(pkcs12.serialize_key_and_certificates(
+        b"k", key, cert, None, serialization.BestAvailableEncryption(b"pw")))
+    return path
+
+
+def test_weak_key_and_wrong_passphrase_are_refused(tmp_path):
+    with pytest.raises(SohoaError) as info:
+        load_pkcs12(_p12(tmp_path, 1024), b"pw")
+    assert info.value.code == "weak_signing_key"
+    with pytest.raises(SohoaError) as info:
+        load_pkcs12(_p12(tmp_path, 2048), b"wrong")
+    assert info.value.code == "signer_unavailable"
+
+
+def test_unsigned_pdf_is_not_valid(document):
+    report = verify_pdf(document, [])
+    assert not report.valid and report.signatures == []
