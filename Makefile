@@ -13,7 +13,7 @@ STAMP := $(VENV)/.installed
 
 demo: system $(STAMP)
 	$(VENV)/bin/sohoa demo
-	@pdf=$$(ls var/demo-export/*.01.pdf); \
+	@pdf=$$(ls "$${SOHOA_HOME:-var}"/demo-export/*.01.pdf); \
 	echo "--- pdfsig $$pdf"; pdfsig "$$pdf"; \
 	echo "--- pdftotext (first lines)"; pdftotext "$$pdf" - | head -12
 
