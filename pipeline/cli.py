@@ -87,9 +87,9 @@ def _print_result(result: dict) -> None:
 
 
 def _digitise_exit(result: dict) -> int:
-    refused = {"empty_file", "unsupported_type", "corrupt_pdf", "encrypted_pdf", "corrupt_image",
-               "image_too_large", "too_many_pages", "no_pages"}
-    if result["status"] == "rejected" or any(p["code"] in refused for p in result["problems"]):
+    from pipeline.pages import REFUSALS
+
+    if result["status"] == "rejected" or any(p["code"] in REFUSALS for p in result["problems"]):
         return EXIT_REFUSED_INPUT
     return 0
 

@@ -30,6 +30,9 @@ _MAGIC = [
     (b"\xff\xd8\xff", "jpeg"),
     (b"\x89PNG\r\n\x1a\n", "png"),
 ]
+REFUSALS = frozenset({"empty_file", "unsupported_type", "corrupt_pdf", "encrypted_pdf",
+                      "corrupt_image", "image_too_large", "too_many_pages", "no_pages"})
+"""Codes of :class:`InputFileError` raised here: a file that cannot be read as a scan."""
 SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
 CONTENT_TYPE = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
                 "png": "image/png"}

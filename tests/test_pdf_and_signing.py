@@ -123,7 +123,7 @@ def _incremental_page_change(signed: bytes) -> bytes:
 
 def _p12(tmp_path, bits: int):
     key = rsa.generate_private_key(public_exponent=65537, key_size=bits)
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "weak")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, f"test signer rsa{bits}")])
     now = datetime.now(timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
             .public_key(key.public_key()).serial_number(1)
@@ -147,3 +147,15 @@ def test_weak_key_and_wrong_passphrase_are_refused(tmp_path):
 def test_unsigned_pdf_is_not_valid(document):
     report = verify_pdf(document, [])
     assert not report.valid and report.signatures == []
+
+
+def test_configured_pkcs12_is_used_instead_of_the_development_key(tmp_path):
+    from pipeline.flows.digitise import _signer
+    from pipeline.settings import Settings
+
+    configured = Settings(home=tmp_path, signer_pkcs12=_p12(tmp_path, 2048),
+                          signer_pkcs12_passphrase="pw")
+    assert _signer(configured).signing_cert.subject.native["common_name"] == "test signer rsa2048"
+    fallback = _signer(Settings(home=tmp_path))
+    assert "DEVELOPMENT KEY" in fallback.signing_cert.subject.native["common_name"]
+    assert (tmp_path / "signing" / "dev-signer.p12").exists()

@@ -7,6 +7,7 @@ functions that the tests call without Prefect.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -14,6 +15,7 @@ from pathlib import Path
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
 from prefect.futures import as_completed
+from prefect.task_runners import ThreadPoolTaskRunner
 from pyhanko.sign.signers import Signer
 
 from pipeline import progress
@@ -52,6 +54,7 @@ def document(order: int, pages: list[ProcessedPage], procedure: Procedure, dossi
 
 
 def _signer(settings: Settings) -> Signer:
+    """The configured PKCS#12 key, or the development key when none is configured."""
     if settings.signer_pkcs12:
         secret = settings.signer_pkcs12_passphrase
         return load_pkcs12(settings.signer_pkcs12, secret.get_secret_value().encode() if secret else None)
@@ -108,7 +111,8 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, settin
     return archive_dossier(archive, code, procedure.code, received, documents, verdict, now)
 
 
-@flow(name="digitise_dossier", persist_result=False)
+@flow(name="digitise_dossier", persist_result=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))  # OCR is CPU-bound
 def digitise_dossier(files: list[Path], dossier: str, procedure: str) -> dict:
     """Digitise one dossier's scans; return the result document of ``sohoa digitise --json``."""
     settings = load_settings()
