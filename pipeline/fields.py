@@ -8,7 +8,7 @@ problem, never silently accepted.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
@@ -38,9 +38,8 @@ class Line:
         """Mean confidence (0..1) of the words that lie from character ``start`` on."""
         scores, pos = [], 0
         for word in self.words:
-            token = nfc(word.text)
-            at = self.text.find(token, pos)
-            pos = at + len(token) if at >= 0 else pos
+            at = self.text.find(word.text, pos)
+            pos = at + len(word.text) if at >= 0 else pos
             if pos > start and word.confidence >= 0:
                 scores.append(word.confidence / 100)
         return sum(scores) / len(scores) if scores else 0.0
@@ -52,8 +51,8 @@ def lines_of(pages: list[OcrPage]) -> list[Line]:
     for page in pages:
         by_line: dict[int, list[Word]] = {}
         for word in page.words:
-            by_line.setdefault(word.line, []).append(word)
-        out.extend(Line(nfc(" ".join(w.text for w in ws)), ws) for _, ws in sorted(by_line.items()))
+            by_line.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
+        out.extend(Line(" ".join(w.text for w in ws), ws) for _, ws in sorted(by_line.items()))
     return out
 
 

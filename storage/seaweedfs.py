@@ -79,6 +79,12 @@ def _ports(base: int) -> dict[str, int]:
     return {"s3": base, "master": base + 1, "volume": base + 2, "filer": base + 3, "admin": base + 4}
 
 
+def busy_ports(base: int) -> list[int]:
+    """The loopback ports a server at ``base`` needs (HTTP and gRPC) that are already taken."""
+    return [p for port in _ports(base).values() for p in (port, port + GRPC_OFFSET)
+            if not _port_free(p)]
+
+
 def _answers(endpoint: S3Endpoint) -> bool:
     """The S3 gateway answers HTTP and accepts our credentials (no client retries, no noise)."""
     try:
@@ -118,7 +124,7 @@ def local_seaweedfs(data_dir: Path, base_port: int) -> Iterator[S3Endpoint]:
             return
         state.unlink()
     ports = _ports(base_port)
-    busy = [p for port in ports.values() for p in (port, port + GRPC_OFFSET) if not _port_free(p)]
+    busy = busy_ports(base_port)
     if busy:
         raise StorageError(
             "s3_ports_busy",

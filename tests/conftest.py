@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -16,22 +15,10 @@ from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, 
 
 
 def _free_port_base() -> int:
-    """A base port whose S3/master/volume/filer/admin ports and their gRPC twins are free."""
-    for base in range(20000, 29000, 10):
-        ports = [p for off in range(5) for p in (base + off, base + off + 10000)]
-        try:
-            socks = []
-            for port in ports:
-                sock = socket.socket()
-                sock.bind(("127.0.0.1", port))
-                socks.append(sock)
-        except OSError:
-            continue
-        finally:
-            for sock in socks:
-                sock.close()
-        return base
-    raise RuntimeError("no free port range for SeaweedFS")
+    """A base port whose whole SeaweedFS port set is free."""
+    from storage.seaweedfs import busy_ports
+
+    return next(base for base in range(20000, 29000, 10) if not busy_ports(base))
 
 
 @pytest.fixture(scope="session")
