@@ -7,9 +7,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
 	fonts-dejavu-core fonts-liberation2 ca-certificates
+BENCH_APT_PACKAGES := unpaper ghostscript
 STAMP := $(VENV)/.installed
+BENCH_STAMP := $(VENV)/.bench-installed
 
-.PHONY: demo test system venv clean
+.PHONY: demo test bench system venv clean
 
 demo: system $(STAMP)
 	$(VENV)/bin/sohoa demo
@@ -19,6 +21,16 @@ demo: system $(STAMP)
 
 test: system $(STAMP)
 	$(VENV)/bin/pytest
+
+# The OCR benchmarks: accuracy per degradation grade, then throughput and memory.
+bench: system $(BENCH_STAMP)
+	$(VENV)/bin/python -m bench.ocr_accuracy
+	$(VENV)/bin/python -m bench.ocr_throughput
+
+$(BENCH_STAMP): $(STAMP)
+	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"
+	$(VENV)/bin/python -m pip install -q -e '.[test,bench]'
+	@touch $@
 
 system:
 	@missing=$$(for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || echo $$p; done); \

@@ -146,10 +146,12 @@ def ocr(
 
     def one(job) -> dict:
         item, ref = job
-        page = ocr_page(load_page(item, ref), ref.dpi, settings.ocr_language)
+        page = ocr_page(load_page(item, ref), ref.dpi, settings.ocr_language,
+                        min_dpi=settings.min_scan_dpi)
         return {"file": str(item.path), "page": ref.number, "text": page.text,
                 "confidence": round(page.confidence, 2), "rotation": page.rotation,
-                "skew": page.skew, "dpi": ref.dpi}
+                "skew": page.skew, "dpi": ref.dpi, "quality": page.quality.to_json(),
+                "problems": [page.quality.message(code) for code in page.quality.issues]}
 
     with _progress() as bar, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         task = bar.add_task(STAGE_LABELS["ocr"], total=len(jobs))
@@ -162,7 +164,10 @@ def ocr(
     else:
         for page in pages:
             sys.stdout.write(f"--- {page['file']} trang {page['page']} "
-                             f"(tin cậy {page['confidence']})\n{page['text']}\n")
+                             f"(tin cậy {page['confidence']})\n")
+            for message in page["problems"]:
+                sys.stdout.write(f"!!! {message}\n")
+            sys.stdout.write(page["text"] + "\n")
 
 
 def _verify_text(report: dict) -> str:

@@ -28,7 +28,7 @@ def judge(procedure: Procedure, present: list[str | None], problems: list[Proble
     ]
     if not present:
         status = REJECTED
-    elif found:
+    elif any(p.severity == "review" for p in found):
         status = NEEDS_REVIEW
     else:
         status = DIGITISED

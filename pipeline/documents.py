@@ -19,15 +19,32 @@ LOW_PAGE_CONFIDENCE = 60.0  # mean word confidence (0..100) under which a page g
 
 
 def page_problems(page: ProcessedPage) -> list[Problem]:
+    """The quality gate's issues with the page, then what the reading itself says."""
     ref, ocr = page.ref, page.ocr
+    found = [Problem(code, ocr.quality.message(code), ref.file, ref.number)
+             for code in ocr.quality.issues]
     if not ocr.words:
-        return [Problem("no_text", "Trang không có chữ đọc được (trang trắng hoặc quét hỏng): "
-                        "kiểm tra và quét lại nếu cần.", ref.file, ref.number)]
-    if ocr.confidence < LOW_PAGE_CONFIDENCE:
-        return [Problem("low_ocr_confidence",
-                        f"Trang khó đọc (độ tin cậy {ocr.confidence:.0f}/100): kiểm tra và quét lại.",
-                        ref.file, ref.number)]
-    return []
+        found.append(Problem("no_text", "Trang không có chữ đọc được: kiểm tra và quét lại.",
+                             ref.file, ref.number))
+    elif ocr.confidence < LOW_PAGE_CONFIDENCE:
+        found.append(Problem("low_ocr_confidence",
+                             f"Trang khó đọc (độ tin cậy {ocr.confidence:.0f}/100): kiểm tra và "
+                             "quét lại.", ref.file, ref.number))
+    return found
+
+
+def drop_blank(pages: list[ProcessedPage]) -> tuple[list[ProcessedPage], list[Problem]]:
+    """Pages that belong in the document, and a notice for each blank one left out.
+
+    A file of blank pages only has nothing to digitise: that needs a person's look.
+    """
+    kept = [p for p in pages if not p.ocr.quality.blank]
+    notices = [Problem("blank_page", p.ocr.quality.message("blank_page"), p.ref.file, p.ref.number,
+                       severity="notice") for p in pages if p.ocr.quality.blank]
+    if pages and not kept:
+        notices.append(Problem("blank_file", "Tệp chỉ có trang trắng: kiểm tra đã quét đúng mặt "
+                               "giấy chưa.", pages[0].ref.file))
+    return kept, notices
 
 
 def make_document(order: int, pages: list[ProcessedPage], procedure: Procedure, dossier: str,
@@ -65,7 +82,7 @@ def ocr_json(dossier: str, document: SignedDocument) -> bytes:
         pages.append({
             "file": page.ref.file, "page": page.ref.number, "dpi": image.dpi,
             "width": image.width, "height": image.height,
-            "rotation": ocr.rotation, "skew": ocr.skew,
+            "rotation": ocr.rotation, "skew": ocr.skew, "quality": ocr.quality.to_json(),
             "confidence": round(ocr.confidence, 2), "text": ocr.text,
             "words": [{"text": w.text, "confidence": round(w.confidence, 2), "box": list(w.box),
                        "line": w.line} for w in ocr.words],

@@ -5,15 +5,22 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from pipeline.ocr.quality import PageQuality
+
 
 @dataclass(frozen=True)
 class Problem:
-    """Something staff must know about: a machine code, a Vietnamese message, where it is."""
+    """Something staff must know about: a machine code, a Vietnamese message, where it is.
+
+    ``severity`` is ``review`` when a person must look before the dossier counts as digitised,
+    ``notice`` when the pipeline has handled it (a blank duplex back dropped, say).
+    """
 
     code: str
     message: str
     file: str | None = None
     page: int | None = None
+    severity: str = "review"
 
     def to_json(self) -> dict:
         return asdict(self)
@@ -49,7 +56,7 @@ class PageRef:
 class Word:
     text: str
     confidence: float  # 0..100, as tesseract reports it
-    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the archived image
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the archived image, y down
     line: int  # index of the text line on the page, in reading order
 
 
@@ -66,6 +73,22 @@ class EncodedImage:
     bits: int = 8
 
 
+Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y downwards
+
+
+@dataclass(frozen=True)
+class TextLayer:
+    """What the engine read, in its own image's pixels, and where that image sits on the page."""
+
+    width: int
+    height: int
+    lines: tuple[tuple[tuple[str, Box], ...], ...]  # each line's words: text and box
+    matrix: tuple[float, ...]  # PDF cm: engine pixels (y upwards) -> page points
+
+
+NO_TEXT = TextLayer(0, 0, (), (1, 0, 0, 1, 0, 0))
+
+
 @dataclass(frozen=True)
 class OcrPage:
     """What the engine read on one page, with its boxes in the archived image's pixels."""
@@ -73,10 +96,10 @@ class OcrPage:
     words: list[Word]
     text: str
     confidence: float  # mean word confidence, 0..100
-    rotation: int  # degrees applied for recognition: 0, 90, 180, 270
+    rotation: int  # degrees turned clockwise for recognition: 0, 90, 180, 270
     skew: float  # degrees of deskew applied for recognition
-    text_layer: bytes = field(repr=False)  # one-page PDF with invisible text (engine's coordinates)
-    text_layer_matrix: tuple[float, ...]  # PDF cm placing text_layer on the archived page
+    text_layer: TextLayer = field(repr=False)
+    quality: PageQuality
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
 A4_MM = (210, 297)
-SERIF_FONTS = [
-    "/usr/share/fonts/truetype/liberation2/LiberationSerif-{}.ttf",
-    "/usr/share/fonts/truetype/liberation/LiberationSerif-{}.ttf",
-    "/usr/share/fonts/truetype/dejavu/DejaVuSerif{}.ttf",
-]
+FONT_DIRS = ["/usr/share/fonts/truetype/liberation2", "/usr/share/fonts/truetype/liberation"]
+FAMILIES = {"serif": "LiberationSerif", "sans": "LiberationSans"}  # Times- and Arial-metric
+DEJAVU = {"serif": "/usr/share/fonts/truetype/dejavu/DejaVuSerif{}.ttf",
+          "sans": "/usr/share/fonts/truetype/dejavu/DejaVuSans{}.ttf"}
 
 
 @dataclass(frozen=True)
@@ -41,14 +40,17 @@ SAMPLE_PERSON = Person(
 )
 
 
-def _font(size_pt: float, dpi: int, bold: bool = False) -> ImageFont.FreeTypeFont:
+def font(size_pt: float, dpi: int, bold: bool = False, family: str = "serif"
+         ) -> ImageFont.FreeTypeFont:
+    """A Vietnamese-capable font of ``family`` ("serif" or "sans") at ``size_pt`` for ``dpi``."""
     px = round(size_pt / 72 * dpi)
-    for pattern in SERIF_FONTS:
-        style = ("Bold" if bold else "Regular") if "liberation" in pattern else ("-Bold" if bold else "")
-        path = Path(pattern.format(style))
+    candidates = [Path(d) / f"{FAMILIES[family]}-{'Bold' if bold else 'Regular'}.ttf"
+                  for d in FONT_DIRS]
+    candidates.append(Path(DEJAVU[family].format("-Bold" if bold else "")))
+    for path in candidates:
         if path.exists():
             return ImageFont.truetype(str(path), px)
-    raise FileNotFoundError("no Vietnamese-capable serif font (fonts-liberation2 or fonts-dejavu-core)")
+    raise FileNotFoundError("no Vietnamese-capable font (fonts-liberation2 or fonts-dejavu-core)")
 
 
 def _page(dpi: int) -> tuple[Image.Image, ImageDraw.ImageDraw]:
@@ -66,8 +68,8 @@ def _centred(draw: ImageDraw.ImageDraw, y: int, text: str, font: ImageFont.FreeT
 def judicial_record_form(person: Person, dpi: int = 300) -> Image.Image:
     """Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp (Mẫu số 03/2013/TT-LLTP), filled in."""
     image, draw = _page(dpi)
-    body, bold = _font(13, dpi), _font(13, dpi, bold=True)
-    title = _font(14, dpi, bold=True)
+    body, bold = font(13, dpi), font(13, dpi, bold=True)
+    title = font(14, dpi, bold=True)
     margin, line = round(dpi * 0.9), round(dpi * 0.34)
     _centred(draw, round(dpi * 0.7), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold, image.width)
     _centred(draw, round(dpi * 0.7) + line, "Độc lập - Tự do - Hạnh phúc", bold, image.width)
@@ -98,10 +100,39 @@ def judicial_record_form(person: Person, dpi: int = 300) -> Image.Image:
     return image
 
 
+DECISION_HEADER = (
+    ["ỦY BAN NHÂN DÂN", "TỈNH THANH HÓA", "Số: 12/QĐ-UBND"],
+    ["CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+     "Thanh Hóa, ngày 27 tháng 10 năm 2023"],
+)
+COLUMNS = (
+    ["Điều 1. Phê duyệt danh mục", "thủ tục hành chính được", "số hóa kết quả giải quyết",
+     "trên địa bàn tỉnh trong năm", "hai nghìn không trăm hai mươi tư."],
+    ["Điều 2. Trung tâm Phục vụ", "hành chính công tỉnh chủ trì", "hướng dẫn các cơ quan, đơn",
+     "vị thực hiện và báo cáo kết", "quả về Ủy ban nhân dân tỉnh."],
+)
+
+
+def two_column_page(dpi: int = 300) -> Image.Image:
+    """A Decree 30/2020 header (issuing body | national motto) over a two-column body."""
+    image, draw = _page(dpi)
+    body, bold = font(13, dpi), font(13, dpi, bold=True)
+    line = round(dpi * 0.3)
+    left_x, right_x = round(dpi * 1.0), image.width // 2 + round(dpi * 0.2)
+    for x, rows in zip((left_x, right_x), DECISION_HEADER):
+        for index, row in enumerate(rows):
+            draw.text((x, round(dpi * 0.7) + index * line), row, font=bold if index < 2 else body,
+                      fill="black")
+    for x, rows in zip((left_x, right_x), COLUMNS):
+        for index, row in enumerate(rows):
+            draw.text((x, round(dpi * 2.4) + index * line), row, font=body, fill="black")
+    return image
+
+
 def id_card_copy(person: Person, dpi: int = 300) -> Image.Image:
     """Bản chụp Căn cước công dân: the card, enlarged, on an A4 page."""
     image, draw = _page(dpi)
-    body, bold = _font(13, dpi), _font(15, dpi, bold=True)
+    body, bold = font(13, dpi), font(15, dpi, bold=True)
     left, top = round(dpi * 1.2), round(dpi * 1.5)
     right, bottom = image.width - left, top + round(dpi * 3.6)
     draw.rounded_rectangle((left, top, right, bottom), radius=dpi // 6, outline="black",
@@ -122,21 +153,78 @@ def id_card_copy(person: Person, dpi: int = 300) -> Image.Image:
     return image
 
 
+@dataclass(frozen=True)
+class Degradation:
+    """What a counter scanner and its paper do to a page rendered at 300 dpi."""
+
+    dpi: int = 300  # resolution of the scan
+    skew: float = 0.0  # degrees, counter-clockwise
+    blur: float = 0.0  # Gaussian sigma, in pixels of the scan
+    light: float = 1.0  # brightness left at the far corner (uneven lighting); 1 = even
+    noise: float = 0.0  # Gaussian sensor noise, in grey levels
+    tint: float = 0.35  # how far the paper is from white towards grey-yellow recycled paper
+    holes: bool = False  # two filing punch holes in the left margin, scanned as dark discs
+    border: float = 0.0  # mm of dark scanner lid showing along the right edge
+    rotate: int = 0  # the page fed sideways or upside down (counter-clockwise degrees)
+    jpeg: int | None = None  # JPEG quality of the saved scan; None keeps it lossless
+
+
+PAPER = (246, 241, 228)
+GRADES = {
+    "clean": Degradation(tint=0.0),
+    "mild": Degradation(dpi=200, skew=1.5, blur=0.5, light=0.85, noise=4, holes=True, jpeg=75),
+    "hard": Degradation(dpi=150, skew=4.0, blur=0.8, light=0.5, noise=8, holes=True, border=4,
+                        jpeg=35),
+    "rotated-90": Degradation(skew=0.5, blur=0.5, noise=4, rotate=90, jpeg=85),
+    "rotated-180": Degradation(skew=-0.5, blur=0.5, noise=4, rotate=180, jpeg=85),
+}
+"""The graded degradations of the OCR benchmark and tests (hard: the issue's measured case)."""
+
+
+def degrade(image: Image.Image, how: Degradation, seed: int = 1) -> Image.Image:
+    """Apply ``how`` to a clean page rendered at 300 dpi (JPEG loss is applied on saving)."""
+    rng = np.random.default_rng(seed)
+    page = Image.blend(image, Image.new("RGB", image.size, PAPER), how.tint) if how.tint else image
+    if how.holes or how.border:
+        page = page.copy()
+        draw = ImageDraw.Draw(page)
+        radius, x = round(300 * 3 / 25.4), round(300 * 12 / 25.4)  # 6 mm holes, 12 mm in
+        for y in (page.height * 0.3, page.height * 0.7) if how.holes else ():
+            draw.ellipse((x - radius, y - radius, x + radius, y + radius), fill=(40, 40, 40))
+        if how.border:
+            draw.rectangle((page.width - round(300 * how.border / 25.4), 0, page.width, page.height),
+                           fill=(30, 30, 30))
+    if how.skew:
+        page = page.rotate(how.skew, resample=Image.BICUBIC, expand=False, fillcolor=PAPER)
+    if how.dpi != 300:
+        size = (round(page.width * how.dpi / 300), round(page.height * how.dpi / 300))
+        page = page.resize(size, Image.LANCZOS)
+    if how.blur:
+        page = page.filter(ImageFilter.GaussianBlur(how.blur))
+    pixels = np.asarray(page, dtype=np.float32)
+    if how.light < 1.0:
+        h, w = pixels.shape[:2]
+        ramp = np.add.outer(np.linspace(0, 0.6, h), np.linspace(0, 0.4, w))
+        pixels = pixels * (1 - (1 - how.light) * ramp)[..., None]
+    if how.noise:
+        pixels = pixels + rng.normal(0, how.noise, pixels.shape[:2])[..., None]
+    scanned = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
+    return scanned.rotate(how.rotate, expand=True) if how.rotate else scanned
+
+
 def scan_look(image: Image.Image, *, seed: int = 1, skew: float = 0.8,
               rotate: int = 0) -> Image.Image:
     """What a counter scanner makes of a clean page: tint, slight skew, blur and noise."""
-    rng = np.random.default_rng(seed)
-    tinted = Image.blend(image, Image.new("RGB", image.size, (246, 241, 228)), 0.35)
-    skewed = tinted.rotate(skew, resample=Image.BICUBIC, expand=False, fillcolor=(246, 241, 228))
-    blurred = skewed.filter(ImageFilter.GaussianBlur(0.6))
-    pixels = np.asarray(blurred, dtype=np.int16) + rng.normal(0, 6, (image.height, image.width, 1))
-    scanned = Image.fromarray(np.clip(pixels, 0, 255).astype(np.uint8), "RGB")
-    return scanned.rotate(rotate, expand=True) if rotate else scanned
+    return degrade(image, Degradation(skew=skew, blur=0.6, noise=6, rotate=rotate), seed)
 
 
-def save_scan(image: Image.Image, path: Path, dpi: int = 300, quality: int = 82) -> Path:
+def save_scan(image: Image.Image, path: Path, dpi: int = 300, quality: int | None = 82) -> Path:
+    """Save as the scanner would: JPEG at ``quality``, or PNG when ``quality`` is ``None``."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    image.save(path, "JPEG", quality=quality, dpi=(dpi, dpi))
+    if quality is None:
+        image.save(path, "PNG", dpi=(dpi, dpi))
+    else:
+        image.save(path, "JPEG", quality=quality, dpi=(dpi, dpi))
     return path
 
 

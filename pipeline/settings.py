@@ -46,6 +46,8 @@ class Settings(BaseSettings):
     max_pages_per_file: int = 500
     default_dpi: int = 300
     """Resolution assumed for an image that does not state one, and for vector PDF pages."""
+    min_scan_dpi: int = 200
+    """Pages scanned below this go to review (Decree 30/2020: at least 200 dpi)."""
 
     @cached_property
     def home_dir(self) -> Path:

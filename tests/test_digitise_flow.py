@@ -1,6 +1,7 @@
 """The whole slice through the CLI: real tesseract, real S3 (SeaweedFS), Prefect flow, catalogue."""
 
 import hashlib
+import io
 import json
 import subprocess
 
@@ -132,6 +133,40 @@ def test_bad_files_are_named_kept_and_nothing_half_written(archive, prefect_harn
     assert human.exit_code == 3 and "hong.pdf" in human.output and "corrupt_pdf" in human.output
 
 
+def test_blank_back_is_dropped_from_the_document_and_kept_in_the_original(
+        archive, prefect_harness, scans, tmp_path):
+    from PIL import Image
+
+    from pipeline.samples import Degradation, degrade
+
+    dossier = "000.00.06.H56-231027-0005"
+    duplex = tmp_path / "to-khai-hai-mat.pdf"
+    with Image.open(scans["form"]) as front:
+        back = degrade(Image.new("RGB", front.size, "white"), Degradation(noise=6, holes=True))
+        front.save(duplex, "PDF", save_all=True, append_images=[back], resolution=300)
+    code, out, _ = _digitise([duplex, scans["card"]], dossier)
+    assert code == 0 and out["status"] == "digitised"
+    assert [(p["code"], p["page"], p["severity"]) for p in out["problems"]] == [
+        ("blank_page", 2, "notice")]
+    form = archive.store.get(out["documents"][0]["object"].split("/", 3)[3])
+    with pikepdf.open(io.BytesIO(form)) as pdf:
+        assert len(pdf.pages) == 1
+    assert archive.store.get(out["originals"][0]["object"].split("/", 3)[3]) == duplex.read_bytes()
+
+
+def test_unreadable_page_sends_the_dossier_to_review(archive, prefect_harness, scans, tmp_path):
+    from PIL import Image, ImageFilter
+
+    dossier = "000.00.06.H56-231027-0006"
+    with Image.open(scans["card"]) as card:
+        blurred = tmp_path / "cccd-mo.jpg"
+        card.filter(ImageFilter.GaussianBlur(6)).save(blurred, "JPEG", dpi=(300, 300))
+    code, out, _ = _digitise([scans["form"], blurred], dossier)
+    assert code == 0 and out["status"] == "needs_review"
+    blur = next(p for p in out["problems"] if p["code"] == "blurred")
+    assert blur["file"] == "cccd-mo.jpg" and blur["page"] == 1 and "quét lại" in blur["message"]
+
+
 def test_malformed_dossier_code_stores_nothing(archive, prefect_harness, scans):
     before = sum(1 for _ in archive.store.client.list_objects(archive.store.bucket, recursive=True))
     result = runner.invoke(app, ["digitise", str(scans["form"]), "--dossier", "H56-2310-1",
@@ -168,5 +203,6 @@ def test_procedures_and_ocr_json_contracts(scans):
 
     read = runner.invoke(app, ["ocr", str(scans["form_180"]), "--json"])
     page = json.loads(read.stdout)["pages"][0]
-    assert set(page) >= {"file", "page", "text", "confidence"}
+    assert set(page) >= {"file", "page", "text", "confidence", "quality", "problems"}
+    assert page["quality"]["issues"] == [] and page["problems"] == []
     assert "Họ và tên" in page["text"] and page["rotation"] == 180

@@ -4,15 +4,18 @@ import pytest
 
 from pipeline.completeness import judge
 from pipeline.fields import extract_person, parse_date
-from pipeline.model import OcrPage, Problem, Word
+from pipeline.model import NO_TEXT, OcrPage, Problem, Word
+from pipeline.ocr.quality import PageQuality
 from pipeline.procedures.catalogue import find_procedure, load_catalogue
 from pipeline.errors import SohoaError
+
+QUALITY = PageQuality(300, 240.0, 200.0, 0.05, 0.1, (), ())
 
 
 def _page(*lines: str, confidence: float = 92.0) -> OcrPage:
     words = [Word(token, confidence, (0, 0, 1, 1), index)
              for index, line in enumerate(lines) for token in line.split()]
-    return OcrPage(words, "\n".join(lines), confidence, 0, 0.0, b"", (1, 0, 0, 1, 0, 0))
+    return OcrPage(words, "\n".join(lines), confidence, 0, 0.0, NO_TEXT, QUALITY)
 
 
 def test_person_fields_from_labels():

@@ -5,7 +5,8 @@ from PIL import Image
 
 from pipeline.ocr.preprocess import skew_angle, to_gray
 from pipeline.ocr.recognise import ocr_page
-from pipeline.samples import SAMPLE_PERSON, judicial_record_form, scan_look
+from pipeline.samples import (COLUMNS, DECISION_HEADER, GRADES, SAMPLE_PERSON, degrade,
+                              judicial_record_form, scan_look, two_column_page)
 from pipeline.text import fold
 
 
@@ -56,6 +57,34 @@ def test_deskew_measures_the_skew(skew):
     assert abs(skew_angle(to_gray(page)) + skew) <= 0.3
 
 
-def test_blank_page_has_no_words():
+def test_blank_page_is_not_read():
     page = ocr_page(Image.new("RGB", (1240, 1754), (247, 244, 236)), 150)
-    assert page.words == [] and page.confidence == 0.0 and fold(page.text) == ""
+    assert page.quality.blank and page.words == [] and fold(page.text) == ""
+
+
+def test_two_column_layout_keeps_reading_order():
+    page = ocr_page(scan_look(two_column_page(), seed=5), 300)
+    lines = [line for line in page.text.splitlines() if line]  # blank lines separate blocks
+
+    def at(text):
+        return next(i for i, line in enumerate(lines) if text in line)
+
+    for column in (*DECISION_HEADER, *COLUMNS):  # each column reads top to bottom, unmixed
+        found = [at(row) for row in column]
+        assert found == sorted(found) and found[-1] - found[0] == len(column) - 1, column
+    assert at(COLUMNS[0][-1]) < at(COLUMNS[1][0])  # the left column is read before the right
+
+
+def test_low_resolution_page_is_read_and_flagged():
+    page = ocr_page(degrade(judicial_record_form(SAMPLE_PERSON), GRADES["hard"]), 150)
+    assert page.quality.issues == ("low_resolution",)
+    assert "Số CCCD: 038090012345" in page.text and "Ngày, tháng, năm sinh: 15/03/1990" in page.text
+    x0, y0, x1, y1 = _word(page, "038090012345").box
+    assert x1 <= 1240 and y1 <= 1754  # boxes in the 150 dpi scan's own pixels
+
+
+def test_fine_scan_is_read_at_engine_resolution_with_boxes_on_the_original(upright):
+    page = ocr_page(scan_look(judicial_record_form(SAMPLE_PERSON, dpi=600), seed=1), 600)
+    assert "Số CCCD: 038090012345" in page.text
+    fine, coarse = _word(page, "038090012345").box, _word(upright, "038090012345").box
+    assert all(abs(a - 2 * b) <= 12 for a, b in zip(fine, coarse))  # 600 dpi pixels

@@ -1,75 +1,85 @@
-"""tesseract adapter: orientation detection and recognition with word boxes and a text-only PDF.
+"""tesseract adapter: orientation detection and recognition with word boxes.
 
-Pages are handed over as uncompressed PGM files (no PNG encoding cost) with their resolution
-passed on the command line.
+The engine runs in-process through tesserocr (tesseract's C++ API; the GIL is released while
+it works), with one engine per worker thread that keeps its model loaded. The models are
+Debian's (``tesseract-ocr-vie``, ``tesseract-ocr-osd``), found in their tessdata folder.
+Measured here, it reads a page about 1.6 times as fast as Debian's ``tesseract`` command.
 """
 
 from __future__ import annotations
 
 import os
-import re
-import subprocess
-import tempfile
-from dataclasses import dataclass
+import threading
+from functools import cache
 from pathlib import Path
 
-import cv2
-import numpy as np
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # parallelism comes from pages side by side
 
-from pipeline.errors import SohoaError
+import numpy as np  # noqa: E402
+import tesserocr  # noqa: E402
 
-TIMEOUT_S = 300
-# One tesseract process per page; parallelism comes from running pages side by side.
-_ENV = dict(os.environ, OMP_THREAD_LIMIT="1")
+from pipeline.errors import SohoaError  # noqa: E402
 
-
-@dataclass(frozen=True)
-class Recognition:
-    tsv: str
-    text_pdf: bytes
+TIMEOUT_MS = 300_000
+_TESSDATA_GLOB = "/usr/share/tesseract-ocr/*/tessdata"
+_engines = threading.local()
 
 
-def _run(args: list[str]) -> subprocess.CompletedProcess:
+def _missing(what: str) -> SohoaError:
+    return SohoaError("tesseract_missing",
+                      f"Chưa cài {what} cho tesseract (tesseract-ocr, tesseract-ocr-vie, "
+                      "tesseract-ocr-osd): chạy `make demo`.",
+                      f"tesseract data missing: {what}; run `make demo`")
+
+
+@cache
+def tessdata_dir() -> Path:
+    """Where the models are: ``TESSDATA_PREFIX``, else Debian's tessdata folder."""
+    if os.environ.get("TESSDATA_PREFIX"):
+        return Path(os.environ["TESSDATA_PREFIX"])
+    found = sorted(Path("/").glob(_TESSDATA_GLOB.lstrip("/")))
+    if not found:
+        raise _missing("tessdata")
+    return found[-1]
+
+
+def _engine(language: str, psm: int) -> tesserocr.PyTessBaseAPI:
+    """This thread's engine for ``language`` (loaded once per thread)."""
+    engines = _engines.__dict__.setdefault("by_key", {})
+    if (language, psm) not in engines:
+        try:
+            engines[language, psm] = tesserocr.PyTessBaseAPI(
+                path=str(tessdata_dir()) + os.sep, lang=language, psm=psm)
+        except RuntimeError:
+            raise _missing(f"mô hình '{language}'") from None
+    return engines[language, psm]
+
+
+def _set_image(engine: tesserocr.PyTessBaseAPI, gray: np.ndarray, dpi: int) -> bytes:
+    """Hand ``gray`` to the engine; the returned buffer must stay alive while it works."""
+    height, width = gray.shape
+    buffer = np.ascontiguousarray(gray, dtype=np.uint8).tobytes()
+    engine.SetImageBytes(buffer, width, height, 1, width)
+    engine.SetSourceResolution(dpi)
+    return buffer
+
+
+def orientation(gray: np.ndarray, dpi: int) -> int:
+    """Degrees to rotate the page clockwise to make it upright (0 when OSD cannot tell)."""
+    engine = _engine("osd", tesserocr.PSM.OSD_ONLY)
+    _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
     try:
-        return subprocess.run(args, capture_output=True, timeout=TIMEOUT_S, env=_ENV)
-    except FileNotFoundError:
-        raise SohoaError("tesseract_missing",
-                         "Chưa cài tesseract (tesseract-ocr, tesseract-ocr-vie): chạy `make demo`.",
-                         "tesseract is not installed; run `make demo`") from None
+        found = engine.DetectOrientationScript()
+    except RuntimeError:  # too little text to tell
+        return 0
+    return (360 - found["orient_deg"]) % 360 if found else 0
 
 
-def _write(gray: np.ndarray, folder: Path) -> Path:
-    path = folder / "page.pgm"
-    cv2.imwrite(str(path), gray)
-    return path
-
-
-def orientation(gray: np.ndarray, dpi: int) -> tuple[int, float]:
-    """Degrees to rotate the page clockwise to make it upright, and OSD's confidence.
-
-    Pages with too little text for OSD count as upright with confidence 0.
-    """
-    with tempfile.TemporaryDirectory(prefix="sohoa-osd-") as tmp:
-        image = _write(gray, Path(tmp))
-        done = _run(["tesseract", str(image), "stdout", "--dpi", str(dpi), "--psm", "0"])
-    out = done.stdout.decode("utf-8", "replace")
-    rotate = re.search(r"Rotate:\s+(\d+)", out)
-    conf = re.search(r"Orientation confidence:\s+([\d.]+)", out)
-    if done.returncode != 0 or not rotate:
-        return 0, 0.0
-    return int(rotate.group(1)), float(conf.group(1)) if conf else 0.0
-
-
-def recognise(gray: np.ndarray, dpi: int, language: str) -> Recognition:
-    """Words with boxes and confidences (TSV) and an invisible-text PDF of the same page."""
-    with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
-        folder = Path(tmp)
-        image = _write(gray, folder)
-        base = folder / "out"
-        done = _run(["tesseract", str(image), str(base), "--dpi", str(dpi), "-l", language,
-                     "--psm", "3", "-c", "textonly_pdf=1", "tsv", "pdf"])
-        if done.returncode != 0:
-            raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
-                             "tesseract failed: " + done.stderr.decode("utf-8", "replace")[-500:])
-        return Recognition(base.with_suffix(".tsv").read_text(encoding="utf-8"),
-                           base.with_suffix(".pdf").read_bytes())
+def recognise(gray: np.ndarray, dpi: int, language: str) -> str:
+    """Words with boxes, confidences and layout (tesseract's TSV) of an upright page."""
+    engine = _engine(language, tesserocr.PSM.AUTO)
+    _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
+    if not engine.Recognize(timeout=TIMEOUT_MS):
+        raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
+                         "tesseract failed or timed out on this page")
+    return engine.GetTSVText(0)

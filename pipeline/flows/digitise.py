@@ -20,7 +20,7 @@ from pyhanko.sign.signers import Signer
 
 from pipeline import progress
 from pipeline.completeness import judge
-from pipeline.documents import make_document
+from pipeline.documents import drop_blank, make_document
 from pipeline.errors import InputFileError
 from pipeline.identifiers import DossierCode, parse_dossier_code
 from pipeline.intake import receive_file
@@ -42,9 +42,10 @@ def receive(path: Path, code: DossierCode, archive: Archive, workdir: Path) -> R
 
 
 @task(name="ocr-page", **TASK)
-def process_page(received: ReceivedFile, ref: PageRef, language: str) -> ProcessedPage:
+def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> ProcessedPage:
     image = load_page(received, ref)
-    return ProcessedPage(ref, encode_for_pdf(received, ref, image), ocr_page(image, ref.dpi, language))
+    ocr = ocr_page(image, ref.dpi, settings.ocr_language, min_dpi=settings.min_scan_dpi)
+    return ProcessedPage(ref, encode_for_pdf(received, ref, image), ocr)
 
 
 @task(name="document", **TASK)
@@ -91,7 +92,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, settin
         return stored.result  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
-    futures = {process_page.submit(item, ref, settings.ocr_language): ref
+    futures = {process_page.submit(item, ref, settings): ref
                for item, refs in planned for ref in refs}
     pages: dict[PageRef, ProcessedPage] = {}
     progress.start("ocr", len(futures))
@@ -99,9 +100,15 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, settin
         pages[futures[future]] = future.result()
         progress.advance("ocr")
 
+    documents_pages = []
+    for _, refs in planned:
+        kept, notices = drop_blank([pages[r] for r in refs])
+        problems.extend(notices)
+        if kept:
+            documents_pages.append(kept)
     signer, now = _signer(settings), datetime.now(timezone.utc)
-    results = [document.submit(order, [pages[r] for r in refs], procedure, code, signer, now)
-               for order, (_, refs) in enumerate(planned, start=1)]
+    results = [document.submit(order, kept, procedure, code, signer, now)
+               for order, kept in enumerate(documents_pages, start=1)]
     documents = []
     for future in results:
         doc, doc_problems = future.result()

@@ -1,4 +1,4 @@
-"""One page through the engine: prepare, recognise, and map every result onto the original."""
+"""One page through the engine: check, prepare, recognise, and map every result onto the original."""
 
 from __future__ import annotations
 
@@ -6,73 +6,99 @@ import csv
 import io
 
 import numpy as np
-import pikepdf
 from PIL import Image
 
 from pipeline._exec import tesseract
-from pipeline.model import OcrPage, Word
-from pipeline.ocr.preprocess import prepare
+from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word
+from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, straighten, to_gray
+from pipeline.ocr.quality import MIN_DPI, assess
 from pipeline.text import nfc
 
+DOUBTFUL_CONFIDENCE = 80.0  # mean word confidence under which orientation is checked
+TSV_COLUMNS = ["level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top",
+               "width", "height", "conf", "text"]  # the API's TSV has no header row
 
-def _parse_tsv(tsv: str, to_original: np.ndarray, size: tuple[int, int]
-               ) -> tuple[list[Word], str]:
-    """Words (level 5) with boxes in original pixels, and the page text line by line."""
-    width, height = size
-    words: list[Word] = []
-    lines: dict[tuple[int, int, int], int] = {}
-    blocks: dict[int, int] = {}
-    for row in csv.DictReader(io.StringIO(tsv), delimiter="\t", quoting=csv.QUOTE_NONE):
+
+def _engine_lines(tsv: str) -> dict[tuple[int, int, int], list[tuple[str, Box, float]]]:
+    """Words (TSV level 5) by (block, paragraph, line) in reading order, in the engine's pixels."""
+    lines: dict[tuple[int, int, int], list[tuple[str, Box, float]]] = {}
+    for row in csv.DictReader(io.StringIO(tsv), fieldnames=TSV_COLUMNS, delimiter="\t",
+                              quoting=csv.QUOTE_NONE):
         text = nfc((row.get("text") or "").strip())
         if row["level"] != "5" or not text:
             continue
-        key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
-        line = lines.setdefault(key, len(lines))
-        blocks.setdefault(line, key[0])
         left, top = int(row["left"]), int(row["top"])
-        right, bottom = left + int(row["width"]), top + int(row["height"])
-        corners = np.array([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]],
-                           dtype=float).T
-        xs, ys, _ = to_original @ corners
-        box = (max(0, int(xs.min())), max(0, int(ys.min())),
-               min(width, int(round(xs.max()))), min(height, int(round(ys.max()))))
-        words.append(Word(text, float(row["conf"]), box, line))
-    text_lines: list[str] = []
-    for index in range(len(lines)):
-        if index and blocks[index] != blocks[index - 1]:
-            text_lines.append("")
-        text_lines.append(" ".join(w.text for w in words if w.line == index))
-    return words, "\n".join(text_lines)
+        box = (left, top, left + int(row["width"]), top + int(row["height"]))
+        key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
+        lines.setdefault(key, []).append((text, box, float(row["conf"])))
+    return lines
 
 
-def _layer_matrix(text_pdf: bytes, prepared_size: tuple[int, int], to_original: np.ndarray,
-                  original_height: int, dpi: int) -> tuple[float, ...]:
-    """PDF ``cm`` placing the engine's text-only page onto the archived page."""
-    with pikepdf.open(io.BytesIO(text_pdf)) as pdf:
-        box = [float(v) for v in pdf.pages[0].mediabox]
-    text_w, text_h = box[2] - box[0], box[3] - box[1]
-    prep_w, prep_h = prepared_size
-    pdf_to_prepared = np.array([[prep_w / text_w, 0, 0], [0, -prep_h / text_h, prep_h], [0, 0, 1]])
+def _page_text(lines: dict[tuple[int, int, int], list[tuple[str, Box, float]]]) -> str:
+    """Line by line, with an empty line between the engine's blocks (columns, paragraphs)."""
+    out, block = [], None
+    for (number, _, _), words in lines.items():
+        if block is not None and number != block:
+            out.append("")
+        out.append(" ".join(text for text, _, _ in words))
+        block = number
+    return "\n".join(out)
+
+
+def _to_original(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
+    left, top, right, bottom = box
+    corners = np.array([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]],
+                       dtype=float).T
+    xs, ys, _ = to_original @ corners
+    width, height = size
+    return (max(0, int(xs.min())), max(0, int(ys.min())),
+            min(width, int(round(xs.max()))), min(height, int(round(ys.max()))))
+
+
+def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[float, ...]:
+    """PDF ``cm`` from the engine image's pixels (y upwards) to the archived page's points."""
+    flip = np.array([[1, 0, 0], [0, -1, prepared.gray.shape[0]], [0, 0, 1]])
     k = 72.0 / dpi
     original_to_page = np.array([[k, 0, 0], [0, -k, original_height * k], [0, 0, 1]])
-    m = original_to_page @ to_original @ pdf_to_prepared
+    m = original_to_page @ prepared.to_original @ flip
     return (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2])
 
 
-def ocr_page(image: Image.Image, dpi: int, language: str = "vie") -> OcrPage:
-    """Recognise one page image; boxes and text layer refer to ``image`` as given."""
-    prepared = prepare(image, dpi)
-    result = tesseract.recognise(prepared.gray, dpi, language)
-    words, text = _parse_tsv(result.tsv, prepared.to_original, image.size)
+def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
+          ) -> tuple[list[Word], str, float, TextLayer]:
+    by_key = _engine_lines(tesseract.recognise(prepared.gray, prepared.dpi, language))
+    lines = list(by_key.values())
+    words = [Word(text, conf, _to_original(box, prepared.to_original, size), index)
+             for index, line in enumerate(lines) for text, box, conf in line]
     scored = [w.confidence for w in words if w.confidence >= 0]
-    h, w = prepared.gray.shape
-    matrix = _layer_matrix(result.text_pdf, (w, h), prepared.to_original, image.height, dpi)
-    return OcrPage(
-        words=words,
-        text=text,
-        confidence=float(np.mean(scored)) if scored else 0.0,
-        rotation=prepared.rotation,
-        skew=prepared.skew,
-        text_layer=result.text_pdf,
-        text_layer_matrix=matrix,
-    )
+    height, width = prepared.gray.shape
+    layer = TextLayer(width, height,
+                      tuple(tuple((text, box) for text, box, _ in line) for line in lines),
+                      _page_matrix(prepared, size[1], dpi))
+    return words, _page_text(by_key), float(np.mean(scored)) if scored else 0.0, layer
+
+
+def ocr_page(image: Image.Image, dpi: int, language: str = "vie",
+             steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
+    """Check, prepare and recognise one page; boxes and text layer refer to ``image`` as given.
+
+    Orientation costs nothing on upright pages: the page is read as it comes, and only when
+    that reading is doubtful is tesseract's orientation detection asked, the page turned and
+    read again, and the more confident reading kept. A blank page is not read at all.
+    """
+    gray = to_gray(image)
+    quality = assess(gray, dpi, min_dpi)
+    if quality.blank:
+        return OcrPage([], "", 0.0, 0, 0.0, NO_TEXT, quality)
+    base = normalise(gray, dpi, steps)
+    prepared = straighten(base, 0, steps)
+    reading = _read(prepared, image.size, dpi, language)
+    if reading[2] < DOUBTFUL_CONFIDENCE:
+        clockwise = tesseract.orientation(prepared.gray, prepared.dpi)
+        if clockwise:
+            turned = straighten(base, clockwise, steps)
+            second = _read(turned, image.size, dpi, language)
+            if second[2] > reading[2]:
+                prepared, reading = turned, second
+    words, text, confidence, layer = reading
+    return OcrPage(words, text, confidence, prepared.rotation, prepared.skew, layer, quality)
