@@ -8,7 +8,7 @@ from datetime import datetime
 
 from pyhanko.sign import signers
 
-from pipeline.fields import extract_person
+from pipeline.fields.extract import extract_fields
 from pipeline.model import Problem, ProcessedPage, SignedDocument
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
@@ -58,7 +58,8 @@ def make_document(order: int, pages: list[ProcessedPage], procedure: Procedure, 
                         subject=f"Hồ sơ {dossier}, thủ tục {procedure.code}",
                         keywords=f"{dossier}; {procedure.code}; {component.code if component else ''}")
     signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location)
-    fields, problems = extract_person([p.ocr for p in pages])
+    wanted = component.fields if component else None
+    fields, problems = extract_fields([p.ocr for p in pages], wanted)
     file = pages[0].ref.file
     problems = [Problem(p.code, p.message, file, p.page) for p in problems]
     if component is None:

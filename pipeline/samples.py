@@ -129,6 +129,38 @@ def two_column_page(dpi: int = 300) -> Image.Image:
     return image
 
 
+def decision(dpi: int = 300) -> Image.Image:
+    """A one-page Quyết định in the Decree 30/2020 layout, signed by a vice-chairman."""
+    image, draw = _page(dpi)
+    body, bold = font(14, dpi), font(14, dpi, bold=True)
+    line = round(dpi * 0.32)
+    left_x, right_x = round(dpi * 0.9), image.width // 2 + round(dpi * 0.1)
+    for x, rows in zip((left_x, right_x), DECISION_HEADER):
+        for index, row in enumerate(rows):
+            draw.text((x, round(dpi * 0.7) + index * line), row, font=bold if index < 2 else body,
+                      fill="black")
+    y = round(dpi * 2.1)
+    for text, face in (("QUYẾT ĐỊNH", bold),
+                       ("Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ", bold),
+                       ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THANH HÓA", bold)):
+        _centred(draw, y, text, face, image.width)
+        y += line
+    y += line
+    for row in ["Căn cứ Luật Xây dựng ngày 18 tháng 6 năm 2014;",
+                "Xét đề nghị của Giám đốc Sở Xây dựng tại Tờ trình số 88/TTr-SXD.",
+                "Điều 1. Cấp Giấy phép xây dựng cho ông Nguyễn Văn Đức.",
+                "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."]:
+        draw.text((left_x, y), row, font=body, fill="black")
+        y += round(line * 1.3)
+    y += line
+    draw.text((left_x, y), "Nơi nhận:", font=bold, fill="black")
+    draw.text((left_x, y + line), "- Như Điều 2;", font=font(12, dpi), fill="black")
+    for index, row in enumerate(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]):
+        _centred(draw, y + index * line, row, bold, image.width * 3 // 2)
+    _centred(draw, y + 6 * line, "Lê Văn Bình", bold, image.width * 3 // 2)
+    return image
+
+
 def id_card_copy(person: Person, dpi: int = 300) -> Image.Image:
     """Bản chụp Căn cước công dân: the card, enlarged, on an A4 page."""
     image, draw = _page(dpi)

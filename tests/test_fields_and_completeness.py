@@ -3,7 +3,8 @@
 import pytest
 
 from pipeline.completeness import judge
-from pipeline.fields import extract_person, parse_date
+from pipeline.fields.extract import extract_fields
+from pipeline.fields.validators import parse_date
 from pipeline.model import NO_TEXT, OcrPage, Problem, Word
 from pipeline.ocr.quality import PageQuality
 from pipeline.procedures.catalogue import find_procedure, load_catalogue
@@ -19,7 +20,7 @@ def _page(*lines: str, confidence: float = 92.0) -> OcrPage:
 
 
 def test_person_fields_from_labels():
-    fields, problems = extract_person([_page(
+    fields, problems = extract_fields([_page(
         "TỜ KHAI", "1. Họ và tên: NGUYỄN VĂN AN", "3. Ngày, tháng, năm sinh: 15/03/1990",
         "6. Số CCCD: 038 090 012 345")])
     assert {k: v.value for k, v in fields.items()} == {
@@ -29,7 +30,7 @@ def test_person_fields_from_labels():
 
 def test_nfd_input_and_dd_letter():
     nfd = "Họ và tên: ĐẶNG THỊ HOA".replace("Ặ", "A\u0323\u0306")  # NFD marks
-    fields, _ = extract_person([_page(nfd, "Sinh ngày: ngày 2 tháng 9 năm 2004",
+    fields, _ = extract_fields([_page(nfd, "Sinh ngày: ngày 2 tháng 9 năm 2004",
                                       "Số định danh cá nhân: 001304000123")])
     assert fields["full_name"].value == "Đặng Thị Hoa"
     assert fields["date_of_birth"].value == "2004-09-02"
@@ -37,14 +38,14 @@ def test_nfd_input_and_dd_letter():
 
 
 def test_cccd_that_disagrees_with_birth_year_goes_to_review():
-    fields, problems = extract_person([_page("Họ và tên: Lê Văn Bình", "Ngày sinh: 01/01/1985",
+    fields, problems = extract_fields([_page("Họ và tên: Lê Văn Bình", "Ngày sinh: 01/01/1985",
                                              "Số CCCD: 038090012345")])
     assert fields["id_number"].confidence <= 0.3
     assert [p.code for p in problems] == ["id_number_birth_mismatch"]
 
 
 def test_nine_digit_cmnd_and_dates():
-    fields, problems = extract_person([_page("Số CMND: 171234567")])
+    fields, problems = extract_fields([_page("Số CMND: 171234567")])
     assert fields["id_number"].value == "171234567" and problems == []
     assert parse_date("31/02/1990") is None and str(parse_date("5.7.1999")) == "1999-07-05"
 

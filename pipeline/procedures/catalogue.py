@@ -14,6 +14,8 @@ from pydantic import BaseModel, Field, ValidationError, field_validator
 from rapidfuzz import fuzz
 
 from pipeline.errors import SohoaError
+from pipeline.fields.extract import FIELD_NAMES
+from pipeline.fields.validators import VALIDATORS
 from pipeline.identifiers import parse_procedure_code
 from pipeline.text import fold
 
@@ -28,12 +30,34 @@ class Component(BaseModel):
     required: bool
     original: bool = False
     """True when the original is handed in; False for a copy."""
+    min_pages: int = Field(default=1, ge=1)
     titles: list[str] = Field(min_length=1)
     """Phrases printed on the component's first page, as staff would read them."""
+    keywords: list[str] = []
+    """Words found in its body: they classify a page whose title was not read."""
+    fields: dict[str, str] = {}
+    """Fields to extract, each with the name of its validator (see ``pipeline.fields``)."""
+
+    @field_validator("fields")
+    @classmethod
+    def _fields(cls, value: dict[str, str]) -> dict[str, str]:
+        for names, known in ((value, FIELD_NAMES), (value.values(), VALIDATORS)):
+            unknown = sorted(set(names) - set(known))
+            if unknown:
+                raise ValueError(f"unknown {unknown}; known: {sorted(known)}")
+        return value
 
     @cached_property
     def folded_titles(self) -> list[str]:
         return [fold(t) for t in self.titles]
+
+    @cached_property
+    def folded_keywords(self) -> list[str]:
+        return [fold(k) for k in self.keywords]
+
+    def title_score(self, head: str) -> float:
+        """How well the folded first lines of a page show this component's title, 0..100."""
+        return max(fuzz.partial_ratio(t, head) for t in self.folded_titles)
 
 
 class Procedure(BaseModel):
@@ -48,12 +72,15 @@ class Procedure(BaseModel):
     def _code(cls, value: str) -> str:
         return parse_procedure_code(value)
 
+    def component(self, code: str) -> Component | None:
+        return next((c for c in self.components if c.code == code), None)
+
     def classify(self, text: str) -> Component | None:
         """The component whose title best matches the first lines of ``text``, if any does."""
         head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
         best, best_score = None, 0.0
         for component in self.components:
-            score = max(fuzz.partial_ratio(t, head) for t in component.folded_titles)
+            score = component.title_score(head)
             if score > best_score:
                 best, best_score = component, score
         return best if best_score >= TITLE_MATCH else None

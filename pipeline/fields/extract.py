@@ -1,0 +1,116 @@
+"""Field extraction: each field's printed labels, its value read beside or below them, validated.
+
+A value that fails its validator is kept with a low confidence and a problem, never silently
+accepted; so is a CCCD whose birth-year or sex digits disagree with the date of birth or sex.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipeline.fields import official
+from pipeline.fields.layout import Found, Line, labelled, lines_of
+from pipeline.fields.validators import VALIDATORS
+from pipeline.identifiers import cccd_matches_birth, parse_cccd
+from pipeline.model import FieldValue, OcrPage, Problem
+
+LOW_CONFIDENCE = 0.3  # given to a value that failed its validator or a cross-check
+REVIEW_CONFIDENCE = {"name": 0.6, "text": 0.6}  # under this, a person checks the value
+STRUCTURED_REVIEW_CONFIDENCE = 0.4
+"""For values whose validator checks a strict structure (dates, IDs, numbers): the engine's word
+confidence is low on mixed tokens such as "12/QĐ-UBND" that read correctly, and the structure
+check already refuses most misreadings."""
+
+_NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[-•*]\s*)?"
+LABELS: dict[str, list[str]] = {
+    "full_name": [r"ho,? chu dem,? (?:va )?ten", r"ho va ten", r"ho ten", r"ten chu ho",
+                  r"full name"],
+    "date_of_birth": [r"ngay,? thang,? nam sinh", r"ngay sinh", r"sinh ngay", r"date of birth"],
+    "sex": [r"gioi tinh", r"sex"],
+    "id_number": [r"so (?:cccd|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
+                  r"so giay to (?:tuy than|phap ly)", r"so/no\.?"],
+    "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",
+                r"cho o hien tai", r"dia chi"],
+    "phone": [r"so dien thoai", r"dien thoai(?: lien he)?"],
+    "tax_code": [r"ma so (?:doanh nghiep|thue|ho kinh doanh)"],
+    "business_name": [r"ten (?:doanh nghiep|ho kinh doanh|cong ty|co so kinh doanh)"
+                      r"(?: viet bang tieng viet)?"],
+    "doc_number": [r"so(?=\s*:)"],
+}
+OTHER_LABELS = [r"quoc tich", r"dan toc", r"noi sinh", r"que quan", r"ngay cap", r"noi cap",
+                r"co gia tri den", r"email", r"ton giao"]
+DEFAULT_FIELDS = {"full_name": "name", "date_of_birth": "date", "sex": "sex",
+                  "id_number": "personal_id", "address": "text", "phone": "phone"}
+FIELD_NAMES = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "sex": "Giới tính",
+               "id_number": "Số định danh", "address": "Địa chỉ", "phone": "Số điện thoại",
+               "tax_code": "Mã số thuế / doanh nghiệp", "business_name": "Tên hộ kinh doanh / doanh nghiệp",
+               "doc_type": "Loại văn bản", "doc_number": "Số văn bản", "issue_date": "Ngày ban hành",
+               "place": "Địa danh", "issuing_body": "Cơ quan ban hành", "subject": "Trích yếu",
+               "signer_name": "Người ký"}
+
+
+def _compile(pattern: str) -> list[re.Pattern[str]]:
+    """A label at the start of a line (after any numbering), or anywhere when a colon follows."""
+    return [re.compile(r"^\s*" + _NUMBERING + pattern + r"\s*[:.]?\s*"),
+            re.compile(r"(?<![a-z])" + pattern + r"\s*:\s*")]
+
+
+_LABEL_RES = {name: [r for p in patterns for r in _compile(p)] for name, patterns in LABELS.items()}
+_STOPS = [re.compile(r"(?<![a-z])" + p + r"\s*:") for ps in LABELS.values() for p in ps] + \
+         [re.compile(r"(?<![a-z])" + p + r"\s*:") for p in OTHER_LABELS]
+
+
+def _raw(lines: list[Line], field: str) -> Found | None:
+    if field in _LABEL_RES:
+        return labelled(lines, _LABEL_RES[field], _STOPS)
+    return official.read(lines, field)
+
+
+def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
+    """A CCCD's digits 4–6 encode the century, the sex and the birth year: they must agree."""
+    number = fields.get("id_number")
+    if not number or len(number.value) != 12 or number.confidence <= LOW_CONFIDENCE:
+        return []
+    info = parse_cccd(number.value)
+    problems = []
+    born = fields.get("date_of_birth")
+    if born and born.confidence > LOW_CONFIDENCE \
+            and not cccd_matches_birth(number.value, date.fromisoformat(born.value)):
+        problems.append(Problem("id_number_birth_mismatch",
+                                f"Số CCCD {number.value} không khớp năm sinh {born.value[:4]}: "
+                                "cần kiểm tra."))
+    declared = fields.get("sex")
+    holder = {"male": "Nam", "female": "Nữ"}[info.sex] if info else None
+    if holder and declared and declared.confidence > LOW_CONFIDENCE and holder != declared.value:
+        problems.append(Problem("id_number_sex_mismatch",
+                                f"Số CCCD {number.value} là của người giới tính {holder}, "
+                                f"tờ khai ghi {declared.value}: cần kiểm tra."))
+    if problems:
+        fields["id_number"] = FieldValue(number.value, min(number.confidence, LOW_CONFIDENCE))
+    return problems
+
+
+def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
+                   ) -> tuple[dict[str, FieldValue], list[Problem]]:
+    """The ``wanted`` fields (name → validator) of one document, and what needs a person's look."""
+    lines = lines_of(pages)
+    fields: dict[str, FieldValue] = {}
+    problems: list[Problem] = []
+    for field, validator in (wanted or DEFAULT_FIELDS).items():
+        found = _raw(lines, field)
+        if found is None:
+            continue
+        value = VALIDATORS[validator](found.text)
+        label = FIELD_NAMES.get(field, field)
+        if value is None:
+            fields[field] = FieldValue(found.text, LOW_CONFIDENCE)
+            code = "invalid_id_number" if field == "id_number" else "invalid_field"
+            problems.append(Problem(code, f"{label}: \"{found.text}\" không hợp lệ, cần kiểm tra."))
+            continue
+        fields[field] = FieldValue(value, found.confidence)
+        if found.confidence < REVIEW_CONFIDENCE.get(validator, STRUCTURED_REVIEW_CONFIDENCE):
+            problems.append(Problem("low_field_confidence",
+                                     f"{label}: \"{value}\" đọc không chắc chắn, cần kiểm tra."))
+    problems += _cross_check_id(fields)
+    return fields, problems

@@ -1,0 +1,115 @@
+"""Validators with real-world edge cases, and fields read beside or below their labels."""
+
+import unicodedata
+from datetime import date
+
+import pytest
+from PIL import Image
+
+from pipeline.fields.extract import extract_fields
+from pipeline.fields.validators import (doc_number, parse_date, person_name, personal_id, phone,
+                                        sex, tax_code)
+from pipeline.model import NO_TEXT, OcrPage, Word
+from pipeline.ocr.quality import PageQuality
+from pipeline.ocr.recognise import ocr_page
+from pipeline.procedures.catalogue import find_procedure
+from pipeline.samples import decision, scan_look
+
+QUALITY = PageQuality(300, 240.0, 200.0, 0.05, 0.1, (), ())
+
+
+def _page(*rows: list[tuple[str, int]], confidence: float = 95.0) -> OcrPage:
+    """Lines of (word, x) at 60 px line spacing; words 20 px per character."""
+    words = []
+    for index, row in enumerate(rows):
+        for text, x in row:
+            words.append(Word(text, confidence, (x, 100 + 60 * index, x + 20 * len(text),
+                                                 140 + 60 * index), index))
+    return OcrPage(words, "", confidence, 0, 0.0, NO_TEXT, QUALITY)
+
+
+def _row(text: str, x: int = 100) -> list[tuple[str, int]]:
+    out = []
+    for word in text.split():
+        out.append((word, x))
+        x += 20 * len(word) + 20
+    return out
+
+
+def test_names_keep_vietnamese_letters_and_capitalisation():
+    assert person_name("ĐẶNG THỊ HOA") == "Đặng Thị Hoa"
+    assert person_name(unicodedata.normalize("NFD", "đỗ văn đức")) == "Đỗ Văn Đức"
+    assert person_name("NGUYỄN  VĂN   AN.") == "Nguyễn Văn An"
+    assert person_name("An") is None and person_name("038090012345") is None
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("15/03/1990", date(1990, 3, 15)), ("5.7.1999", date(1999, 7, 5)),
+    ("15/03/90", date(1990, 3, 15)), ("01-01-05", date(2005, 1, 1)),
+    ("ngày 27 tháng 10 năm 2023", date(2023, 10, 27)),
+    (unicodedata.normalize("NFD", "Ngày 02 tháng 9 năm 2004"), date(2004, 9, 2)),
+    ("31/02/1990", None), ("15/13/1990", None), ("không rõ", None),
+])
+def test_dates(text, expected):
+    assert parse_date(text, today=date(2026, 11, 21)) == expected
+
+
+def test_identity_numbers():
+    assert personal_id("038 090 012 345") == "038090012345"
+    assert personal_id("171234567") == "171234567"  # 9-digit CMND
+    assert personal_id("1712345678") is None and personal_id("03809001234") is None
+
+
+def test_tax_codes_with_check_digit_and_branch():
+    assert tax_code("0100109106") == "0100109106"
+    assert tax_code("MST: 0100109106 - 001") == "0100109106-001"
+    assert tax_code("0100109106001") == "0100109106-001"
+    assert tax_code("0100109107") is None  # wrong check digit
+
+
+def test_phone_sex_and_document_numbers():
+    assert phone("+84 912 345 678") == "0912345678" and phone("024 3825 1234") == "02438251234"
+    assert phone("12345") is None
+    assert sex("Nữ") == "Nữ" and sex(unicodedata.normalize("NFD", "nữ")) == "Nữ"
+    assert sex("NAM") == "Nam" and sex("khác") is None
+    assert doc_number("Số: 12/QĐ-UBND") == "12/QĐ-UBND"
+    assert doc_number("Số: 01/2024/NQ-HĐND") == "01/2024/NQ-HĐND"
+
+
+def test_value_below_its_label_and_next_label_on_the_same_line():
+    page = _page(_row("Họ và tên:"), _row("NGUYỄN VĂN AN", 110),
+                 _row("Giới tính: Nữ") + _row("Quốc tịch: Việt Nam", 700),
+                 _row("Ngày sinh: 02/09/2004"), _row("Số CCCD: 001304000123"))
+    fields, problems = extract_fields([page])
+    assert {k: v.value for k, v in fields.items()} == {
+        "full_name": "Nguyễn Văn An", "sex": "Nữ", "date_of_birth": "2004-09-02",
+        "id_number": "001304000123"}
+    assert problems == []
+
+
+def test_cccd_disagreeing_with_sex_or_birth_year_goes_to_review():
+    page = _page(_row("Giới tính: Nam"), _row("Ngày sinh: 02/09/2004"),
+                 _row("Số CCCD: 001304000123"))
+    fields, problems = extract_fields([page])
+    assert [p.code for p in problems] == ["id_number_sex_mismatch"]
+    assert fields["id_number"].confidence <= 0.3
+    born_1985 = _page(_row("Ngày sinh: 01/01/1985"), _row("Số CCCD: 001304000123"))
+    assert [p.code for p in extract_fields([born_1985])[1]] == ["id_number_birth_mismatch"]
+
+
+def test_invalid_value_is_kept_low_and_sent_to_review():
+    page = _page(_row("Mã số doanh nghiệp: 0100109107"))
+    fields, problems = extract_fields([page], {"tax_code": "tax_code"})
+    assert fields["tax_code"].value == "0100109107" and fields["tax_code"].confidence <= 0.3
+    assert [p.code for p in problems] == ["invalid_field"]
+
+
+def test_official_document_fields_from_a_scanned_decision():
+    page = ocr_page(scan_look(decision(), seed=7), 300)
+    wanted = find_procedure("2.000815").component("BAN_CHINH").fields
+    fields, problems = extract_fields([page], wanted)
+    assert {k: v.value for k, v in fields.items()} == {
+        "issuing_body": "ỦY BAN NHÂN DÂN TỈNH THANH HÓA", "doc_type": "Quyết định",
+        "doc_number": "12/QĐ-UBND", "place": "Thanh Hóa", "issue_date": "2023-10-27",
+        "subject": "Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ", "signer_name": "Lê Văn Bình"}
+    assert problems == []
