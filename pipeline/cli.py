@@ -8,7 +8,7 @@ import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -18,6 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from pipeline.errors import InputFileError, SohoaError
 from pipeline.settings import Settings, load_settings
 
+if TYPE_CHECKING:
+    from pipeline.model import ProcessedPage
+
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="sohoa: số hóa hồ sơ thủ tục hành chính (scan → OCR → ký số → lưu trữ).")
 err = Console(stderr=True)
@@ -25,6 +28,8 @@ err = Console(stderr=True)
 EXIT_INVALID = 2  # malformed dossier/procedure code, unknown procedure, bad arguments
 EXIT_REFUSED_INPUT = 3  # one or more files could not be read; named in "problems"
 STAGE_LABELS = {"ocr": "Nhận dạng chữ (OCR)"}
+Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
+AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
 DEMO_DOSSIER = "000.00.06.H56-231027-0361"
 DEMO_PROCEDURE = "2.000488"
 
@@ -52,7 +57,7 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=err, transient=True)
 
 
-def _run_digitise(files: list[Path], dossier: str, procedure: str) -> dict:
+def _run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None) -> dict:
     from pipeline import progress as hooks
     from pipeline.flows.digitise import digitise_dossier
 
@@ -67,7 +72,7 @@ def _run_digitise(files: list[Path], dossier: str, procedure: str) -> dict:
 
         with hooks.listening(listener):
             return digitise_dossier(files=[str(f) for f in files], dossier=dossier,
-                                    procedure=procedure)
+                                    procedure=procedure, owner_id=owner)
 
 
 def _print_result(result: dict) -> None:
@@ -96,24 +101,28 @@ def _digitise_exit(result: dict) -> int:
 
 @app.command()
 def digitise(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
+    files: Files,
     dossier: Annotated[str, typer.Option("--dossier", help="Mã hồ sơ, e.g. 000.00.06.H56-231027-0361")],
     procedure: Annotated[str, typer.Option("--procedure", help="Mã thủ tục, e.g. 2.000488")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    owner: Annotated[str | None, typer.Option(
+        "--owner", help="Số định danh chủ hồ sơ (CCCD, CMND, mã số thuế)")] = None,
+    as_json: AsJson = False,
 ) -> None:
     """Digitise one dossier: store originals, OCR, build and sign PDFs, check completeness, archive."""
     settings = load_settings()
     _quiet_libraries(settings)
-    from pipeline.identifiers import parse_dossier_code
+    from pipeline.identifiers import parse_dossier_code, parse_owner_id
     from pipeline.procedures.catalogue import find_procedure
 
     try:
         parse_dossier_code(dossier)
         find_procedure(procedure, settings.procedures_dir)
+        if owner:
+            parse_owner_id(owner)
     except SohoaError as exc:
         raise _fail(exc, EXIT_INVALID) from None
     try:
-        result = _run_digitise(files, dossier, procedure)
+        result = _run_digitise(files, dossier, procedure, owner)
     except SohoaError as exc:
         raise _fail(exc, 1) from None
     if as_json:
@@ -123,42 +132,59 @@ def digitise(
     raise typer.Exit(_digitise_exit(result))
 
 
-@app.command()
-def ocr(
-    files: Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
-) -> None:
-    """Read the text of scans (same preprocessing and engine as `digitise`); stores nothing."""
+def _read_files(files: list[Path], settings: Settings) -> list[list[ProcessedPage]]:
+    """Every page of every file through the flow's page path, side by side; refusals exit 3."""
     from pipeline.intake import read_local
-    from pipeline.ocr.recognise import ocr_page
-    from pipeline.pages import load_page, plan_pages
+    from pipeline.pages import plan_pages
+    from pipeline.reading import read_page
 
-    settings = load_settings()
     jobs = []
-    for path in files:
+    for index, path in enumerate(files):
         item = read_local(path)
         try:
             refs = plan_pages(item, max_pages=settings.max_pages_per_file,
                               max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
         except InputFileError as exc:
             raise _fail(exc, EXIT_REFUSED_INPUT) from None
-        jobs += [(item, ref) for ref in refs]
+        jobs += [(index, item, ref) for ref in refs]
 
-    def one(job) -> dict:
-        item, ref = job
-        page = ocr_page(load_page(item, ref), ref.dpi, settings.ocr_language,
-                        min_dpi=settings.min_scan_dpi)
-        return {"file": str(item.path), "page": ref.number, "text": page.text,
-                "confidence": round(page.confidence, 2), "rotation": page.rotation,
-                "skew": page.skew, "dpi": ref.dpi, "quality": page.quality.to_json(),
-                "problems": [page.quality.message(code) for code in page.quality.issues]}
+    def one(job) -> ProcessedPage:
+        _, item, ref = job
+        return read_page(item, ref, settings.ocr_language, settings.min_scan_dpi)
 
     with _progress() as bar, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         task = bar.add_task(STAGE_LABELS["ocr"], total=len(jobs))
         pages = []
-        for result in pool.map(one, jobs):
-            pages.append(result)
+        for page in pool.map(one, jobs):
+            pages.append(page)
             bar.advance(task)
+    by_file: list[list[ProcessedPage]] = [[] for _ in files]
+    for (index, _, _), page in zip(jobs, pages):
+        by_file[index].append(page)
+    return by_file
+
+
+@app.command()
+def ocr(
+    files: Files,
+    as_json: AsJson = False,
+) -> None:
+    """Read the text of scans (same page path as `digitise`); stores nothing."""
+    settings = load_settings()
+    pages = []
+    for path, file_pages in zip(files, _read_files(files, settings)):
+        for page in file_pages:
+            out = {"file": str(path), "page": page.ref.number, "dpi": page.ref.dpi}
+            if page.ocr is None:
+                out |= {"text": "", "confidence": 0.0, "rotation": 0, "skew": 0.0,
+                        "quality": None, "problems": [], "separator": vars(page.separator)}
+            else:
+                quality = page.ocr.quality
+                out |= {"text": page.ocr.text, "confidence": round(page.ocr.confidence, 2),
+                        "rotation": page.ocr.rotation, "skew": page.ocr.skew,
+                        "quality": quality.to_json(),
+                        "problems": [quality.message(code) for code in quality.issues]}
+            pages.append(out)
     if as_json:
         _emit({"pages": pages})
     else:
@@ -168,6 +194,74 @@ def ocr(
             for message in page["problems"]:
                 sys.stdout.write(f"!!! {message}\n")
             sys.stdout.write(page["text"] + "\n")
+
+
+@app.command()
+def extract(
+    files: Files,
+    as_json: AsJson = False,
+) -> None:
+    """Find the documents in scans and read their fields, with no dossier or procedure given."""
+    from pipeline.documents import read_document
+    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.segments import split
+
+    settings = load_settings()
+    catalogue = load_catalogue(settings.procedures_dir)
+    components, procedures = {}, {}
+    for procedure in catalogue.values():
+        for component in procedure.components:
+            components.setdefault(component.code, component)
+            procedures.setdefault(component.code, []).append(procedure.code)
+    read = _read_files(files, settings)
+    segments, notices = split(read, list(components.values()))
+    paths = {pages[0].ref.file_sha256: str(path) for path, pages in zip(files, read)}
+    documents = []
+    for segment in segments:
+        fields, problems = read_document(segment)
+        code = segment.component.code if segment.component else None
+        documents.append({
+            "file": paths[segment.pages[0].ref.file_sha256],
+            "pages": [p.ref.number for p in segment.pages],
+            "component": code, "component_name": segment.component.name if code else None,
+            "procedures": procedures.get(code, []), "classified_by": segment.by,
+            "fields": {k: v.to_json() for k, v in fields.items()},
+            "problems": [p.to_json() for p in problems],
+        })
+    result = {"documents": documents, "problems": [p.to_json() for p in notices]}
+    if as_json:
+        _emit(result)
+        return
+    for doc in documents:
+        fields = ", ".join(f"{k}={v['value']}" for k, v in doc["fields"].items())
+        err.print(escape(f"{doc['file']} tr.{doc['pages']}: {doc['component'] or '?'} "
+                         f"({doc['classified_by']}) {fields}"))
+        for problem in doc["problems"]:
+            err.print(f"  [yellow]! {problem['code']}[/yellow] " + escape(problem["message"]))
+
+
+@app.command()
+def separator(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    component: Annotated[str | None, typer.Argument(help="Mã thành phần hồ sơ")] = None,
+    out: Annotated[Path, typer.Option("--out", help="PDF to write")] = Path("separator.pdf"),
+) -> None:
+    """Print a separator sheet (QR: dossier code, component) to put in front of its pages."""
+    from pipeline.identifiers import parse_dossier_code
+    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.separators import Separator, sheet_pdf
+
+    try:
+        code = str(parse_dossier_code(dossier))
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID) from None
+    names = {c.code: c.name for p in load_catalogue(load_settings().procedures_dir).values()
+             for c in p.components}
+    if component is not None and component not in names:
+        err.print(escape(f"Thành phần {component} không có trong danh mục (xem `sohoa procedures`)."))
+        raise typer.Exit(EXIT_INVALID)
+    out.write_bytes(sheet_pdf(Separator(code, component), names.get(component)))
+    err.print(escape(f"Đã ghi tờ phân cách: {out}"))
 
 
 def _verify_text(report: dict) -> str:
@@ -191,7 +285,7 @@ def _verify_text(report: dict) -> str:
 @app.command()
 def verify(
     pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: AsJson = False,
 ) -> None:
     """Check every signature of a PDF; exit 1 when any is invalid or there is none."""
     settings = load_settings()
@@ -207,7 +301,7 @@ def verify(
 
 
 @app.command()
-def procedures(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+def procedures(as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue
 

@@ -1,4 +1,4 @@
-"""Pages → documents: group, check each page's reading, build, sign and read fields."""
+"""Documents: build, sign and read the fields of each segment; check each page's reading."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from datetime import datetime
 from pyhanko.sign import signers
 
 from pipeline.fields.extract import extract_fields
-from pipeline.model import Problem, ProcessedPage, SignedDocument
+from pipeline.model import FieldValue, Problem, ProcessedPage, SignedDocument
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
-from pipeline.procedures.catalogue import Procedure
+from pipeline.segments import Segment
 from pipeline.signing.signer import SCAN_ROLE, sign_pdf
 
 LOW_PAGE_CONFIDENCE = 60.0  # mean word confidence (0..100) under which a page goes to review
@@ -33,43 +33,38 @@ def page_problems(page: ProcessedPage) -> list[Problem]:
     return found
 
 
-def drop_blank(pages: list[ProcessedPage]) -> tuple[list[ProcessedPage], list[Problem]]:
-    """Pages that belong in the document, and a notice for each blank one left out.
-
-    A file of blank pages only has nothing to digitise: that needs a person's look.
-    """
-    kept = [p for p in pages if not p.ocr.quality.blank]
-    notices = [Problem("blank_page", p.ocr.quality.message("blank_page"), p.ref.file, p.ref.number,
-                       severity="notice") for p in pages if p.ocr.quality.blank]
-    if pages and not kept:
-        notices.append(Problem("blank_file", "Tệp chỉ có trang trắng: kiểm tra đã quét đúng mặt "
-                               "giấy chưa.", pages[0].ref.file))
-    return kept, notices
-
-
-def make_document(order: int, pages: list[ProcessedPage], procedure: Procedure, dossier: str,
-                  signer: signers.Signer, location: str, now: datetime
-                  ) -> tuple[SignedDocument, list[Problem]]:
-    """Classify, build the PDF/A, sign it as the scanning official, then extract fields."""
-    first_text = pages[0].ocr.text
-    component = procedure.classify(first_text)
-    title = component.name if component else "Tài liệu chưa phân loại"
-    info = DocumentInfo(title=f"{dossier}.{order:02d} {title}",
-                        subject=f"Hồ sơ {dossier}, thủ tục {procedure.code}",
-                        keywords=f"{dossier}; {procedure.code}; {component.code if component else ''}")
-    signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location)
-    wanted = component.fields if component else None
-    fields, problems = extract_fields([p.ocr for p in pages], wanted)
-    file = pages[0].ref.file
-    problems = [Problem(p.code, p.message, file, p.page) for p in problems]
+def read_document(segment: Segment) -> tuple[dict[str, FieldValue], list[Problem]]:
+    """A segment's fields, and what needs a person: fields, classification, page count, pages."""
+    pages, component = segment.pages, segment.component
+    fields, found = extract_fields([p.ocr for p in pages], component.fields if component else None)
+    file, first = pages[0].ref.file, pages[0].ref.number
+    problems = [Problem(p.code, p.message, file, first) for p in found]
     if component is None:
         problems.append(Problem("unclassified_document",
-                                "Không nhận ra tài liệu này thuộc thành phần hồ sơ nào.", file, 1))
+                                "Không nhận ra tài liệu này thuộc thành phần hồ sơ nào.", file, first))
+    elif len(pages) < component.min_pages:
+        problems.append(Problem("too_few_pages",
+                                f"{component.name}: có {len(pages)} trang, cần ít nhất "
+                                f"{component.min_pages}: kiểm tra đã quét đủ chưa.", file, first))
     for page in pages:
         problems.extend(page_problems(page))
+    return fields, problems
+
+
+def make_document(order: int, segment: Segment, procedure: str, dossier: str,
+                  signer: signers.Signer, location: str, now: datetime
+                  ) -> tuple[SignedDocument, list[Problem]]:
+    """Build the PDF/A, sign it as the scanning official, then read its fields."""
+    pages, component = segment.pages, segment.component
+    title = component.name if component else "Tài liệu chưa phân loại"
+    info = DocumentInfo(title=f"{dossier}.{order:02d} {title}",
+                        subject=f"Hồ sơ {dossier}, thủ tục {procedure}",
+                        keywords=f"{dossier}; {procedure}; {component.code if component else ''}")
+    signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location)
+    fields, problems = read_document(segment)
     cert = signer.signing_cert
-    doc = SignedDocument(order, file, component.code if component else None, pages, signed,
-                         hashlib.sha256(signed).hexdigest(),
+    doc = SignedDocument(order, pages[0].ref.file, component.code if component else None, pages,
+                         signed, hashlib.sha256(signed).hexdigest(),
                          cert.subject.native.get("common_name", cert.subject.human_friendly),
                          fields)
     return doc, problems

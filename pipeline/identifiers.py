@@ -102,3 +102,26 @@ def cccd_matches_birth(number: str, born: date) -> bool:
     """True when the CCCD's century/sex digit and year digits agree with the date of birth."""
     info = parse_cccd(number)
     return info is not None and born.year == info.birth_year
+
+
+def parse_owner_id(text: str) -> str:
+    """The owner's ID: CCCD (12 digits), CMND (9) or tax / enterprise code (10, or 13 with a
+    branch; the dash dropped)."""
+    value = text.strip().replace("-", "")
+    if not re.fullmatch(r"\d{9}|\d{10}|\d{12}|\d{13}", value):
+        raise InvalidIdentifier(
+            "invalid_owner_id",
+            "Số định danh chủ hồ sơ không hợp lệ: CCCD 12 số, CMND 9 số hoặc mã số thuế 10/13 số.",
+            "owner ID must be a 12-digit CCCD, 9-digit CMND or 10/13-digit tax code",
+            subject=text or "(empty)")
+    return value
+
+
+def digitisation_prefix(owner_id: str, procedure: str, component: str) -> str:
+    """``<owner ID>.<procedure>.<component>.``: a component's digitisation code before its NN."""
+    return f"{parse_owner_id(owner_id)}.{parse_procedure_code(procedure)}.{component}."
+
+
+def digitisation_code(prefix: str, number: int) -> str:
+    """The NN-th (from 01) digitisation code of ``prefix`` (Circular 01/2023, DOMAIN.md)."""
+    return f"{prefix}{number:02d}"

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from pipeline.ocr.quality import PageQuality
+from pipeline.separators import Separator
 
 
 @dataclass(frozen=True)
@@ -104,9 +105,12 @@ class OcrPage:
 
 @dataclass(frozen=True)
 class ProcessedPage:
+    """A page read: its archive image and OCR, or the separator sheet it turned out to be."""
+
     ref: PageRef
     image: EncodedImage
-    ocr: OcrPage
+    ocr: OcrPage | None  # None for a separator sheet, which is not read
+    separator: Separator | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from pipeline.completeness import Verdict
 from pipeline.documents import ocr_json
-from pipeline.identifiers import DossierCode
+from pipeline.identifiers import DossierCode, digitisation_code, digitisation_prefix
 from pipeline.model import ReceivedFile, SignedDocument
 from pipeline.settings import Settings
 from storage import keys
@@ -50,19 +50,41 @@ def originals_digest(received: list[ReceivedFile]) -> str:
     return sha256_hex("\n".join(sorted(r.sha256 for r in received)).encode())
 
 
+def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner_id: str | None,
+                       documents: list[SignedDocument]) -> dict[int, str]:
+    """Each classified document's digitisation code, by document order: NN counts the owner's
+    earlier codes for the same procedure and component, then this dossier's, from 01."""
+    if owner_id is None:
+        return {}
+    out: dict[int, str] = {}
+    used: dict[str, int] = {}
+    for doc in documents:
+        if doc.component is None:
+            continue
+        prefix = digitisation_prefix(owner_id, procedure, doc.component)
+        if prefix not in used:
+            used[prefix] = catalogue.count_digitisation_codes(prefix, other_than=dossier)
+        used[prefix] += 1
+        out[doc.order] = digitisation_code(prefix, used[prefix])
+    return out
+
+
 def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                     received: list[ReceivedFile], documents: list[SignedDocument],
-                    verdict: Verdict, now: datetime) -> dict:
+                    verdict: Verdict, now: datetime, owner_id: str | None = None) -> dict:
     """Upload signed PDFs, OCR JSON and the manifest, then write the catalogue; return the result."""
     store = archive.store
     meta = {"dossier": str(code), "procedure": procedure}
     objects = [{"key": r.object_key, "sha256": r.sha256, "size": r.size, "role": "original",
                 "file": r.name} for r in received]
     doc_json, rows = [], []
+    numbered = digitisation_codes(archive.catalogue, str(code), procedure, owner_id, documents)
     for doc in documents:
-        pdf = store.put(keys.document_key(code, doc.order), doc.pdf, "application/pdf", meta)
+        digitised_as = numbered.get(doc.order)
+        doc_meta = {**meta, **({"digitisation-code": digitised_as} if digitised_as else {})}
+        pdf = store.put(keys.document_key(code, doc.order), doc.pdf, "application/pdf", doc_meta)
         ocr = store.put(keys.ocr_key(code, doc.order), ocr_json(str(code), doc),
-                        "application/json", meta)
+                        "application/json", doc_meta)
         objects += [{"key": pdf.key, "sha256": pdf.sha256, "size": pdf.size, "role": "document"},
                     {"key": ocr.key, "sha256": ocr.sha256, "size": ocr.size, "role": "ocr"}]
         fields = {k: v.to_json() for k, v in doc.fields.items()}
@@ -70,10 +92,11 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
             "order": doc.order, "component": doc.component, "file": doc.file,
             "pages": len(doc.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
             "ocr_object": store.url(ocr.key), "signer": doc.signer, "fields": fields,
+            "digitisation_code": digitised_as,
         })
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
                                 object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,
-                                fields=fields,
+                                fields=fields, digitisation_code=digitised_as,
                                 text="\n\n".join(p.ocr.text for p in doc.pages)))
     manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
                 "objects": objects}
@@ -84,6 +107,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         "dossier": str(code),
         "procedure": procedure,
         "status": verdict.status,
+        "owner_id": owner_id,
         "missing_components": verdict.missing_components,
         "documents": doc_json,
         "problems": [p.to_json() for p in verdict.problems],

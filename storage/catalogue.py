@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, create_engine, select
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, create_engine, func,
+                        select)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 
@@ -53,6 +54,7 @@ class DocumentRow(Base):
     ocr_key: Mapped[str] = mapped_column(String(300))
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(String)
+    digitisation_code: Mapped[str | None] = mapped_column(String(120), unique=True)
 
     dossier: Mapped[DossierRow] = relationship(back_populates="documents")
 
@@ -90,6 +92,13 @@ class Catalogue:
                 session.delete(old)
                 session.flush()
             session.add(dossier)
+
+    def count_digitisation_codes(self, prefix: str, other_than: str) -> int:
+        """How many documents of dossiers other than ``other_than`` have codes starting ``prefix``."""
+        with self.session() as session:
+            return session.scalar(select(func.count()).select_from(DocumentRow).where(
+                DocumentRow.digitisation_code.startswith(prefix, autoescape=True),
+                DocumentRow.dossier_code != other_than)) or 0
 
     def codes(self) -> list[str]:
         with self.session() as session:

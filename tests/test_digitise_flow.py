@@ -42,6 +42,7 @@ def test_complete_dossier_is_digitised(digitised, archive):
     assert card["fields"]["id_number"]["value"] == "038090012345"
     assert card["fields"]["date_of_birth"]["value"] == "1990-03-15"
     assert card["fields"]["full_name"]["value"] == "Nguyễn Văn An"
+    assert out["documents"][0]["fields"]["full_name"]["value"] == "Nguyễn Văn An"  # surname restored
     for doc in out["documents"]:
         assert doc["object"].startswith(f"s3://{archive.store.bucket}/000.00.06.H56/2023/10/{dossier}/")
         assert doc["object"].endswith(f"{dossier}.{doc['order']:02d}.pdf")
@@ -165,6 +166,87 @@ def test_unreadable_page_sends_the_dossier_to_review(archive, prefect_harness, s
     assert code == 0 and out["status"] == "needs_review"
     blur = next(p for p in out["problems"] if p["code"] == "blurred")
     assert blur["file"] == "cccd-mo.jpg" and blur["page"] == 1 and "quét lại" in blur["message"]
+
+
+@pytest.fixture(scope="module")
+def batch(scans, tmp_path_factory):
+    """One scanned PDF: a sheet naming the ID copy, the ID copy, a sheet naming only the
+    dossier, then the form (found by its title)."""
+    from pdf2image import convert_from_bytes
+    from PIL import Image
+
+    from pipeline.samples import scan_look
+    from pipeline.separators import Separator, sheet_pdf
+
+    sheets = [scan_look(convert_from_bytes(sheet_pdf(Separator("000.00.06.H56-231027-0007", c)),
+                                           dpi=300)[0], seed=9) for c in ("GIAY_TO_TUY_THAN", None)]
+    path = tmp_path_factory.mktemp("batch") / "lo-quet.pdf"
+    with Image.open(scans["card"]) as card, Image.open(scans["form"]) as form:
+        sheets[0].save(path, "PDF", save_all=True, resolution=300,
+                       append_images=[card.copy(), sheets[1], form.copy()])
+    return path
+
+
+def test_batch_with_separator_sheet_is_split_and_coded(archive, prefect_harness, batch):
+    dossier = "000.00.06.H56-231027-0007"
+    code, out, _ = _digitise([batch], dossier)
+    assert code == 0 and out["status"] == "digitised", out["problems"]
+    assert [(d["component"], d["pages"]) for d in out["documents"]] == [
+        ("GIAY_TO_TUY_THAN", 1), ("TK_LLTP", 1)]
+    assert out["owner_id"] == "038090012345"
+    codes = [d["digitisation_code"] for d in out["documents"]]
+    assert codes[0].startswith("038090012345.2.000488.GIAY_TO_TUY_THAN.")
+    assert codes[1].startswith("038090012345.2.000488.TK_LLTP.")
+    with archive.catalogue.session() as session:
+        from sqlalchemy import select
+
+        from storage.catalogue import DocumentRow
+        every = [c for c in session.scalars(select(DocumentRow.digitisation_code)) if c]
+    assert len(every) == len(set(every)) and set(codes) <= set(every)
+    stat = archive.store.client.stat_object(archive.store.bucket,
+                                            out["documents"][0]["object"].split("/", 3)[3])
+    assert stat.metadata["x-amz-meta-digitisation-code"] == codes[0]
+
+
+def test_owner_papers_that_disagree_go_to_review(archive, prefect_harness, scans, tmp_path):
+    from pipeline.samples import SAMPLE_PERSON, id_card_copy, save_scan, scan_look
+
+    other = SAMPLE_PERSON.__class__(**{**vars(SAMPLE_PERSON), "full_name": "TRẦN THỊ BÌNH",
+                                       "id_number": "038190054321", "sex": "Nữ"})
+    card = save_scan(scan_look(id_card_copy(other), seed=11), tmp_path / "cccd-khac.jpg")
+    code, out, _ = _digitise([scans["form"], card], "000.00.06.H56-231027-0008")
+    assert code == 0 and out["status"] == "needs_review"
+    assert {"id_number_mismatch", "name_mismatch"} <= {p["code"] for p in out["problems"]}
+
+
+def test_extract_finds_documents_and_fields_with_no_dossier_given(batch):
+    result = runner.invoke(app, ["extract", str(batch), "--json"])
+    assert result.exit_code == 0, result.output
+    documents = json.loads(result.stdout)["documents"]
+    assert [(d["component"], d["pages"], d["classified_by"]) for d in documents] == [
+        ("GIAY_TO_TUY_THAN", [2], "separator"), ("TK_LLTP", [4], "title")]
+    assert all(d["file"] == str(batch) for d in documents)
+    card, form = (d["fields"] for d in documents)
+    assert card["id_number"]["value"] == "038090012345" and card["sex"]["value"] == "Nam"
+    assert form["full_name"]["value"] == "Nguyễn Văn An"
+    assert form["date_of_birth"]["value"] == "1990-03-15" and form["phone"]["value"] == "0912345678"
+    assert "2.000488" in documents[1]["procedures"]
+
+
+def test_separator_command_writes_a_sheet_the_pipeline_recognises(tmp_path):
+    from pdf2image import convert_from_path
+
+    from pipeline.ocr.preprocess import to_gray
+    from pipeline.separators import Separator, detect
+
+    out = tmp_path / "tach.pdf"
+    result = runner.invoke(app, ["separator", "000.00.06.H56-231027-0009", "TK_LLTP",
+                                 "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    page = convert_from_path(out, dpi=200)[0]
+    assert detect(to_gray(page), 200) == Separator("000.00.06.H56-231027-0009", "TK_LLTP")
+    bad = runner.invoke(app, ["separator", "H56-1", "--out", str(out)])
+    assert bad.exit_code == 2 and "H56-1" in bad.output
 
 
 def test_malformed_dossier_code_stores_nothing(archive, prefect_harness, scans):

@@ -41,6 +41,8 @@ def test_names_keep_vietnamese_letters_and_capitalisation():
     assert person_name(unicodedata.normalize("NFD", "đỗ văn đức")) == "Đỗ Văn Đức"
     assert person_name("NGUYỄN  VĂN   AN.") == "Nguyễn Văn An"
     assert person_name("An") is None and person_name("038090012345") is None
+    assert person_name("NGUYÊN VĂN AN") == "Nguyễn Văn An"  # the engine's usual slip on capitals
+    assert person_name("Mai Thị Lan") == "Mai Thị Lan"
 
 
 @pytest.mark.parametrize("text, expected", [

@@ -51,12 +51,24 @@ def parse_date(text: str, today: date | None = None) -> date | None:
         return None
 
 
+SURNAMES = {fold(name): name for name in (
+    "Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Huỳnh", "Phan", "Vũ", "Võ", "Đặng", "Bùi", "Đỗ",
+    "Hồ", "Ngô", "Dương", "Lý", "Trịnh", "Đinh", "Lâm", "Trương", "Lương", "Đoàn", "Tạ", "Quách",
+    "Thái", "Kiều", "Khổng", "Triệu", "Tống", "Hà", "Lưu", "Chu", "Mạc", "Đào")}
+"""Common surnames whose unaccented form belongs to no other common surname: an engine that
+reads "NGUYÊN" (a tone mark lost on a capital) gets "Nguyễn" back. Ambiguous ones (Mai, Cao,
+Phùng/Phụng…) are left as read."""
+
+
 def person_name(text: str) -> str | None:
-    """NFC, Vietnamese capitalisation ("NGUYỄN văn an" → "Nguyễn Văn An"); two to seven words."""
+    """NFC, Vietnamese capitalisation ("NGUYỄN văn an" → "Nguyễn Văn An"), the surname's marks
+    restored from :data:`SURNAMES`; two to seven words."""
     words = _NAME_NOISE.sub(" ", clean(text)).split()  # NFC first: marks are not \w
     if not 2 <= len(words) <= 7:
         return None
-    return " ".join(w[:1].upper() + w[1:].lower() for w in words)
+    words = [w[:1].upper() + w[1:].lower() for w in words]
+    words[0] = SURNAMES.get(fold(words[0]), words[0])
+    return " ".join(words)
 
 
 def iso_date(text: str) -> str | None:

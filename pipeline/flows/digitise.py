@@ -20,14 +20,16 @@ from pyhanko.sign.signers import Signer
 
 from pipeline import progress
 from pipeline.completeness import judge
-from pipeline.documents import drop_blank, make_document
+from pipeline.documents import make_document
 from pipeline.errors import InputFileError
-from pipeline.identifiers import DossierCode, parse_dossier_code
+from pipeline.fields.checks import check_owner
+from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.intake import receive_file
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
-from pipeline.ocr.recognise import ocr_page
-from pipeline.pages import encode_for_pdf, load_page, plan_pages
+from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import Procedure, find_procedure
+from pipeline.reading import read_page
+from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.devkey import ensure_dev_signer
 from pipeline.signing.signer import load_pkcs12
@@ -41,17 +43,15 @@ def receive(path: Path, code: DossierCode, archive: Archive, workdir: Path) -> R
     return receive_file(path, code, archive.store, workdir)
 
 
-@task(name="ocr-page", **TASK)
+@task(name="read-page", **TASK)
 def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> ProcessedPage:
-    image = load_page(received, ref)
-    ocr = ocr_page(image, ref.dpi, settings.ocr_language, min_dpi=settings.min_scan_dpi)
-    return ProcessedPage(ref, encode_for_pdf(received, ref, image), ocr)
+    return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi)
 
 
 @task(name="document", **TASK)
-def document(order: int, pages: list[ProcessedPage], procedure: Procedure, dossier: DossierCode,
+def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
              signer: Signer, now: datetime) -> tuple[SignedDocument, list[Problem]]:
-    return make_document(order, pages, procedure, str(dossier), signer, dossier.agency, now)
+    return make_document(order, segment, procedure, str(dossier), signer, dossier.agency, now)
 
 
 def _signer(settings: Settings) -> Signer:
@@ -83,12 +83,13 @@ def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
     return list(seen.values())
 
 
-def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, settings: Settings,
-              archive: Archive, workdir: Path) -> dict:
+def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_id: str | None,
+              settings: Settings, archive: Archive, workdir: Path) -> dict:
     received = _unique([receive(path, code, archive, workdir) for path in files])
     stored = archive.catalogue.find(str(code))
     if stored and stored.procedure == procedure.code \
-            and stored.originals_digest == originals_digest(received):
+            and stored.originals_digest == originals_digest(received) \
+            and (owner_id is None or stored.result.get("owner_id") == owner_id):
         return stored.result  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
@@ -100,31 +101,45 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, settin
         pages[futures[future]] = future.result()
         progress.advance("ocr")
 
-    documents_pages = []
-    for _, refs in planned:
-        kept, notices = drop_blank([pages[r] for r in refs])
-        problems.extend(notices)
-        if kept:
-            documents_pages.append(kept)
+    segments, notices = split([[pages[r] for r in refs] for _, refs in planned],
+                              procedure.components)
+    problems += notices + _foreign_sheets(segments, code)
     signer, now = _signer(settings), datetime.now(timezone.utc)
-    results = [document.submit(order, kept, procedure, code, signer, now)
-               for order, kept in enumerate(documents_pages, start=1)]
+    results = [document.submit(order, segment, procedure.code, code, signer, now)
+               for order, segment in enumerate(segments, start=1)]
     documents = []
     for future in results:
         doc, doc_problems = future.result()
         documents.append(doc)
         problems.extend(doc_problems)
+    owner, owner_problems = check_owner(procedure, documents, owner_id)
+    problems += owner_problems
     verdict = judge(procedure, [d.component for d in documents], problems)
-    return archive_dossier(archive, code, procedure.code, received, documents, verdict, now)
+    return archive_dossier(archive, code, procedure.code, received, documents, verdict, now, owner)
+
+
+def _foreign_sheets(segments: list[Segment], code: DossierCode) -> list[Problem]:
+    """A separator sheet of another dossier in this one's scans: staff must sort the batch."""
+    return [Problem("separator_other_dossier",
+                    f"Tờ phân cách của hồ sơ {s.separator.dossier} nằm trong hồ sơ {code}: "
+                    "kiểm tra lại thứ tự quét.", s.pages[0].ref.file, s.pages[0].ref.number - 1)
+            for s in segments if s.separator and s.separator.dossier != str(code)]
 
 
 @flow(name="digitise_dossier", persist_result=False,
       task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))  # OCR is CPU-bound
-def digitise_dossier(files: list[Path], dossier: str, procedure: str) -> dict:
-    """Digitise one dossier's scans; return the result document of ``sohoa digitise --json``."""
+def digitise_dossier(files: list[Path], dossier: str, procedure: str,
+                     owner_id: str | None = None) -> dict:
+    """Digitise one dossier's scans; return the result document of ``sohoa digitise --json``.
+
+    ``owner_id`` (CCCD, CMND or tax code) is the one-stop system's; without it, the owner's ID
+    is the one read from the owner's papers.
+    """
     settings = load_settings()
     code = parse_dossier_code(dossier)
+    owner = parse_owner_id(owner_id) if owner_id else None
     proc = find_procedure(procedure, settings.procedures_dir)
     with open_archive(settings) as archive, \
             tempfile.TemporaryDirectory(prefix="sohoa-run-") as workdir:
-        return _digitise([Path(f) for f in files], code, proc, settings, archive, Path(workdir))
+        return _digitise([Path(f) for f in files], code, proc, owner, settings, archive,
+                         Path(workdir))

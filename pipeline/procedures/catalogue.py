@@ -37,6 +37,8 @@ class Component(BaseModel):
     """Words found in its body: they classify a page whose title was not read."""
     fields: dict[str, str] = {}
     """Fields to extract, each with the name of its validator (see ``pipeline.fields``)."""
+    owner: bool = False
+    """Its fields describe the dossier's owner: they must agree with the owner's other papers."""
 
     @field_validator("fields")
     @classmethod
@@ -76,14 +78,19 @@ class Procedure(BaseModel):
         return next((c for c in self.components if c.code == code), None)
 
     def classify(self, text: str) -> Component | None:
-        """The component whose title best matches the first lines of ``text``, if any does."""
-        head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
-        best, best_score = None, 0.0
-        for component in self.components:
-            score = component.title_score(head)
-            if score > best_score:
-                best, best_score = component, score
-        return best if best_score >= TITLE_MATCH else None
+        return best_title(self.components, text)
+
+
+def best_title(components: list[Component], text: str) -> Component | None:
+    """The component whose title best matches the first lines of ``text``, if any does
+    (the first listed wins a tie)."""
+    head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
+    best, best_score = None, 0.0
+    for component in components:
+        score = component.title_score(head)
+        if score > best_score:
+            best, best_score = component, score
+    return best if best_score >= TITLE_MATCH else None
 
 
 def _load_file(path: Path) -> Procedure:

@@ -15,8 +15,9 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 
 from pipeline.errors import SohoaError
+from pipeline.fonts import DEJAVU_SANS
 
-STAMP_FONT = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+STAMP_FONT = DEJAVU_SANS
 STAMP_SIZE = (200.0, 40.0)  # points
 STAMP_FONT_SIZE = 10
 STAMP_MARGIN = 14.0

@@ -1,0 +1,19 @@
+"""One page, read: decoded at its own resolution, checked for a separator sheet, encoded for
+the archive and recognised. The flow's page task and the CLI call this same function."""
+
+from __future__ import annotations
+
+from pipeline import separators
+from pipeline.model import PageRef, ProcessedPage, ReceivedFile
+from pipeline.ocr.preprocess import to_gray
+from pipeline.ocr.recognise import ocr_page
+from pipeline.pages import encode_for_pdf, load_page
+
+
+def read_page(received: ReceivedFile, ref: PageRef, language: str, min_dpi: int) -> ProcessedPage:
+    image = load_page(received, ref)
+    encoded = encode_for_pdf(received, ref, image)
+    separator = separators.detect(to_gray(image), ref.dpi)
+    if separator:
+        return ProcessedPage(ref, encoded, None, separator)
+    return ProcessedPage(ref, encoded, ocr_page(image, ref.dpi, language, min_dpi=min_dpi))
