@@ -342,6 +342,98 @@ def export(
         sys.stdout.write(f"{path}\n")
 
 
+review_app = typer.Typer(no_args_is_help=True, help="Duyệt hồ sơ cần kiểm tra (review).")
+app.add_typer(review_app, name="review")
+By = Annotated[str, typer.Option("--by", help="Người thực hiện (ghi vào lịch sử)")]
+REVIEW_ERRORS = {"unknown_dossier", "unknown_document", "unknown_field", "invalid_value",
+                 "missing_components", "nothing_to_approve"}
+
+
+def _review(action, as_json: bool) -> None:
+    """Run a review action with the archive open; its refusals exit 2, storage failures 1."""
+    from storage.archive import open_archive
+
+    settings = load_settings()
+    _quiet_libraries(settings)
+    try:
+        with open_archive(settings) as archive:
+            result = action(archive, settings)
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID if exc.code in REVIEW_ERRORS else 1) from None
+    if as_json:
+        _emit(result)
+    elif isinstance(result, dict) and "status" in result:
+        _print_result(result)
+    else:
+        for item in result:
+            err.print(escape(json.dumps(item, ensure_ascii=False)))
+
+
+@review_app.command("list")
+def review_list(as_json: AsJson = False) -> None:
+    """Dossiers waiting for a person, oldest first, with their problems."""
+    from pipeline.flows.review import pending
+
+    _review(lambda archive, _: pending(archive), as_json)
+
+
+@review_app.command("correct")
+def review_correct(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    document: Annotated[int, typer.Option("--document", help="Số thứ tự tài liệu (NN)")],
+    field: Annotated[str, typer.Option("--field", help="Tên trường, e.g. full_name")],
+    value: Annotated[str, typer.Option("--value", help="Giá trị đúng")],
+    by: By,
+    as_json: AsJson = False,
+) -> None:
+    """Correct a field; the value must pass the field's validator."""
+    from pipeline.flows.review import correct
+
+    _review(lambda archive, settings: correct(archive, settings, dossier, document, field, value,
+                                              by), as_json)
+
+
+@review_app.command("attach")
+def review_attach(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    files: Files,
+    by: By,
+    as_json: AsJson = False,
+) -> None:
+    """Add rescanned pages or a missing component; only new pages are read again."""
+    from pipeline.flows.review import attach
+
+    settings = load_settings()
+    _quiet_libraries(settings)
+    try:
+        result = attach(settings, dossier, files, by)
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID if exc.code in REVIEW_ERRORS else 1) from None
+    if as_json:
+        _emit(result)
+    else:
+        _print_result(result)
+    raise typer.Exit(_digitise_exit(result))
+
+
+@review_app.command("approve")
+def review_approve(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")], by: By,
+                   as_json: AsJson = False) -> None:
+    """Accept what is left to review: the dossier counts as digitised."""
+    from pipeline.flows.review import approve
+
+    _review(lambda archive, _: approve(archive, dossier, by), as_json)
+
+
+@review_app.command("history")
+def review_history(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+                   as_json: AsJson = False) -> None:
+    """Every correction, attachment and approval of a dossier: what, who, when."""
+    _review(lambda archive, _: [{"kind": e.kind, "by": e.by, "at": e.at.isoformat(),
+                                 "detail": e.detail} for e in archive.catalogue.events(dossier)],
+            as_json)
+
+
 @app.command()
 def demo() -> None:
     """Digitise a bundled sample dossier (generated here) and show where the result is."""

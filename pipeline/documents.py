@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import replace
 from datetime import datetime
 
 from pyhanko.sign import signers
@@ -38,7 +39,7 @@ def read_document(segment: Segment) -> tuple[dict[str, FieldValue], list[Problem
     pages, component = segment.pages, segment.component
     fields, found = extract_fields([p.ocr for p in pages], component.fields if component else None)
     file, first = pages[0].ref.file, pages[0].ref.number
-    problems = [Problem(p.code, p.message, file, first) for p in found]
+    problems = [replace(p, file=file, page=first) for p in found]
     if component is None:
         problems.append(Problem("unclassified_document",
                                 "Không nhận ra tài liệu này thuộc thành phần hồ sơ nào.", file, first))
@@ -62,6 +63,7 @@ def make_document(order: int, segment: Segment, procedure: str, dossier: str,
                         keywords=f"{dossier}; {procedure}; {component.code if component else ''}")
     signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location)
     fields, problems = read_document(segment)
+    problems = [replace(p, document=order) for p in problems]
     cert = signer.signing_cert
     doc = SignedDocument(order, pages[0].ref.file, component.code if component else None, pages,
                          signed, hashlib.sha256(signed).hexdigest(),

@@ -14,7 +14,8 @@ class Problem:
     """Something staff must know about: a machine code, a Vietnamese message, where it is.
 
     ``severity`` is ``review`` when a person must look before the dossier counts as digitised,
-    ``notice`` when the pipeline has handled it (a blank duplex back dropped, say).
+    ``notice`` when the pipeline has handled it (a blank duplex back dropped, say). A review
+    correction of ``field`` in ``document`` settles the problems that name them.
     """
 
     code: str
@@ -22,6 +23,8 @@ class Problem:
     file: str | None = None
     page: int | None = None
     severity: str = "review"
+    document: int | None = None  # order of the document it concerns
+    field: str | None = None  # the field it concerns
 
     def to_json(self) -> dict:
         return asdict(self)

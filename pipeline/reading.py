@@ -9,6 +9,8 @@ from pipeline.ocr.preprocess import to_gray
 from pipeline.ocr.recognise import ocr_page
 from pipeline.pages import encode_for_pdf, load_page
 
+READER_VERSION = "3"  # part of the page cache key: change it when what a read page holds changes
+
 
 def read_page(received: ReceivedFile, ref: PageRef, language: str, min_dpi: int) -> ProcessedPage:
     image = load_page(received, ref)

@@ -93,6 +93,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
             "pages": len(doc.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
             "ocr_object": store.url(ocr.key), "signer": doc.signer, "fields": fields,
             "digitisation_code": digitised_as,
+            "source": {"sha256": doc.pages[0].ref.file_sha256, "page": doc.pages[0].ref.number},
         })
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
                                 object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,

@@ -69,6 +69,22 @@ class OriginalRow(Base):
     size: Mapped[int] = mapped_column(Integer)
 
 
+class EventRow(Base):
+    """What people did to a dossier (corrections, attachments, approvals): who, when, what.
+
+    Kept apart from the dossier's rows, so re-digitising a dossier never erases its history.
+    """
+
+    __tablename__ = "events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(50), index=True)
+    kind: Mapped[str] = mapped_column(String(20))  # "correct" | "attach" | "approve"
+    by: Mapped[str] = mapped_column(String(200))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
 class Catalogue:
     def __init__(self, url: str):
         self.engine = create_engine(url)
@@ -99,6 +115,32 @@ class Catalogue:
             return session.scalar(select(func.count()).select_from(DocumentRow).where(
                 DocumentRow.digitisation_code.startswith(prefix, autoescape=True),
                 DocumentRow.dossier_code != other_than)) or 0
+
+    def with_status(self, status: str) -> list[DossierRow]:
+        with self.session() as session:
+            return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
+                                        .order_by(DossierRow.updated_at)))
+
+    def record(self, dossier: str, kind: str, by: str, detail: dict[str, Any],
+               result: dict[str, Any] | None = None) -> EventRow:
+        """Add an event and, in the same transaction, the dossier's updated result."""
+        with self.session() as session, session.begin():
+            event = EventRow(dossier_code=dossier, kind=kind, by=by, detail=detail)
+            session.add(event)
+            if result is not None:
+                row = session.get(DossierRow, dossier)
+                row.result, row.status, row.updated_at = result, result["status"], _now()
+                for document in row.documents:
+                    match = next(d for d in result["documents"] if d["order"] == document.order)
+                    document.fields = match["fields"]
+            return event
+
+    def events(self, dossier: str, kind: str | None = None) -> list[EventRow]:
+        with self.session() as session:
+            query = select(EventRow).where(EventRow.dossier_code == dossier)
+            if kind:
+                query = query.where(EventRow.kind == kind)
+            return list(session.scalars(query.order_by(EventRow.id)))
 
     def codes(self) -> list[str]:
         with self.session() as session:

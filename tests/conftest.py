@@ -26,6 +26,7 @@ def home(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sohoa-home")
     os.environ["SOHOA_HOME"] = str(path)
     os.environ["SOHOA_LOCAL_S3_PORT"] = str(_free_port_base())
+    os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(path / "cache" / "pages")  # the page cache
     os.environ.pop("SOHOA_S3_ENDPOINT", None)
     return path
 

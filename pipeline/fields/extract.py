@@ -79,13 +79,13 @@ def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
             and not cccd_matches_birth(number.value, date.fromisoformat(born.value)):
         problems.append(Problem("id_number_birth_mismatch",
                                 f"Số CCCD {number.value} không khớp năm sinh {born.value[:4]}: "
-                                "cần kiểm tra."))
+                                "cần kiểm tra.", field="id_number"))
     declared = fields.get("sex")
     holder = {"male": "Nam", "female": "Nữ"}[info.sex] if info else None
     if holder and declared and declared.confidence > LOW_CONFIDENCE and holder != declared.value:
         problems.append(Problem("id_number_sex_mismatch",
                                 f"Số CCCD {number.value} là của người giới tính {holder}, "
-                                f"tờ khai ghi {declared.value}: cần kiểm tra."))
+                                f"tờ khai ghi {declared.value}: cần kiểm tra.", field="id_number"))
     if problems:
         fields["id_number"] = FieldValue(number.value, min(number.confidence, LOW_CONFIDENCE))
     return problems
@@ -106,11 +106,13 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
         if value is None:
             fields[field] = FieldValue(found.text, LOW_CONFIDENCE)
             code = "invalid_id_number" if field == "id_number" else "invalid_field"
-            problems.append(Problem(code, f"{label}: \"{found.text}\" không hợp lệ, cần kiểm tra."))
+            problems.append(Problem(code, f"{label}: \"{found.text}\" không hợp lệ, cần kiểm tra.",
+                                    field=field))
             continue
         fields[field] = FieldValue(value, found.confidence)
         if found.confidence < REVIEW_CONFIDENCE.get(validator, STRUCTURED_REVIEW_CONFIDENCE):
             problems.append(Problem("low_field_confidence",
-                                     f"{label}: \"{value}\" đọc không chắc chắn, cần kiểm tra."))
+                                    f"{label}: \"{value}\" đọc không chắc chắn, cần kiểm tra.",
+                                    field=field))
     problems += _cross_check_id(fields)
     return fields, problems

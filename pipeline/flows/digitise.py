@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import flow, task
@@ -28,7 +28,7 @@ from pipeline.intake import receive_file
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import Procedure, find_procedure
-from pipeline.reading import read_page
+from pipeline.reading import READER_VERSION, read_page
 from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.devkey import ensure_dev_signer
@@ -36,6 +36,7 @@ from pipeline.signing.signer import load_pkcs12
 from storage.archive import Archive, archive_dossier, open_archive, originals_digest
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
+PAGE_CACHE_DAYS = 30
 
 
 @task(name="receive", **TASK)
@@ -43,7 +44,15 @@ def receive(path: Path, code: DossierCode, archive: Archive, workdir: Path) -> R
     return receive_file(path, code, archive.store, workdir)
 
 
-@task(name="read-page", **TASK)
+def _page_key(_, parameters: dict) -> str:
+    """A page is read once: same file bytes, page, resolution, language and reader version."""
+    received, ref, settings = parameters["received"], parameters["ref"], parameters["settings"]
+    return (f"page-{READER_VERSION}-{received.sha256}-{ref.number}-{ref.dpi}-"
+            f"{settings.ocr_language}-{settings.min_scan_dpi}")
+
+
+@task(name="read-page", cache_key_fn=_page_key, persist_result=True,
+      cache_expiration=timedelta(days=PAGE_CACHE_DAYS))
 def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> ProcessedPage:
     return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi)
 
