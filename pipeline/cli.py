@@ -346,7 +346,7 @@ review_app = typer.Typer(no_args_is_help=True, help="Duyệt hồ sơ cần ki�
 app.add_typer(review_app, name="review")
 By = Annotated[str, typer.Option("--by", help="Người thực hiện (ghi vào lịch sử)")]
 REVIEW_ERRORS = {"unknown_dossier", "unknown_document", "unknown_field", "invalid_value",
-                 "missing_components", "nothing_to_approve"}
+                 "missing_components", "nothing_to_approve", "no_reusable_copy"}
 
 
 def _review(action, as_json: bool) -> None:
@@ -414,6 +414,19 @@ def review_attach(
     else:
         _print_result(result)
     raise typer.Exit(_digitise_exit(result))
+
+
+@review_app.command("reuse")
+def review_reuse(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    component: Annotated[str, typer.Option("--component", help="Mã thành phần còn thiếu")],
+    by: By,
+    as_json: AsJson = False,
+) -> None:
+    """Take the owner's still-valid digitised copy instead of asking for the paper again."""
+    from pipeline.flows.review import reuse
+
+    _review(lambda archive, settings: reuse(archive, settings, dossier, component, by), as_json)
 
 
 @review_app.command("approve")

@@ -71,7 +71,8 @@ def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner
 
 def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                     received: list[ReceivedFile], documents: list[SignedDocument],
-                    verdict: Verdict, now: datetime, owner_id: str | None = None) -> dict:
+                    verdict: Verdict, now: datetime, owner_id: str | None = None,
+                    reusable: list[dict] | None = None) -> dict:
     """Upload signed PDFs, OCR JSON and the manifest, then write the catalogue; return the result."""
     store = archive.store
     meta = {"dossier": str(code), "procedure": procedure}
@@ -110,6 +111,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         "status": verdict.status,
         "owner_id": owner_id,
         "missing_components": verdict.missing_components,
+        "reusable": reusable or [],
         "documents": doc_json,
         "problems": [p.to_json() for p in verdict.problems],
         "originals": [{"file": r.name, "sha256": r.sha256, "object": store.url(r.object_key)}

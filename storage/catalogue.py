@@ -135,6 +135,20 @@ class Catalogue:
                     document.fields = match["fields"]
             return event
 
+    def reusable(self, owner_id: str, components: list[str], since: datetime, other_than: str
+                 ) -> list[tuple[DocumentRow, DossierRow]]:
+        """The owner's documents of ``components`` in digitised dossiers updated since ``since``,
+        newest first."""
+        with self.session() as session:
+            rows = session.execute(
+                select(DocumentRow, DossierRow).join(DossierRow)
+                .where(DocumentRow.component.in_(components),
+                       DocumentRow.digitisation_code.startswith(f"{owner_id}.", autoescape=True),
+                       DossierRow.status == "digitised", DossierRow.updated_at >= since,
+                       DossierRow.code != other_than)
+                .order_by(DossierRow.updated_at.desc()))
+            return [(document, dossier) for document, dossier in rows]
+
     def events(self, dossier: str, kind: str | None = None) -> list[EventRow]:
         with self.session() as session:
             query = select(EventRow).where(EventRow.dossier_code == dossier)

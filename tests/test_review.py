@@ -74,3 +74,21 @@ def test_attach_reads_only_new_pages_keeps_corrections_then_approve(
     assert [(e["kind"], e["by"]) for e in events] == [
         ("correct", "Lê Thị Mai"), ("attach", "Trần Văn Hùng"), ("approve", "Trần Văn Hùng")]
     assert events[0]["detail"]["old"] == "0912345678" and events[0]["detail"]["value"] == "0912000111"
+
+
+def test_missing_id_copy_is_offered_from_the_owners_archive_and_reused(incomplete, scans):
+    dossier = "000.00.06.H56-231027-0101"
+    code, out, _ = _run("digitise", str(scans["form"]), "--dossier", dossier,
+                        "--procedure", "2.000488")
+    assert code == 0 and out["missing_components"] == ["GIAY_TO_TUY_THAN"]
+    offer = next(o for o in out["reusable"] if o["component"] == "GIAY_TO_TUY_THAN")
+    assert offer["digitisation_code"].startswith("038090012345.2.000488.GIAY_TO_TUY_THAN.")
+    assert offer["dossier"] != dossier and offer["valid_until"] > offer["digitised_at"]
+
+    code, out, _ = _run("review", "reuse", dossier, "--component", "GIAY_TO_TUY_THAN",
+                        "--by", "Lê Thị Mai")
+    assert code == 0 and out["missing_components"] == [] and out["status"] == "digitised"
+    assert out["reused"][0]["digitisation_code"] == offer["digitisation_code"]
+    code, _, result = _run("review", "reuse", dossier, "--component", "GIAY_TO_TUY_THAN",
+                           "--by", "Lê Thị Mai")
+    assert code == 2 and "GIAY_TO_TUY_THAN" in result.output

@@ -23,6 +23,7 @@ from pipeline.completeness import judge
 from pipeline.documents import make_document
 from pipeline.errors import InputFileError
 from pipeline.fields.checks import check_owner
+from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.intake import receive_file
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
@@ -124,7 +125,10 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     owner, owner_problems = check_owner(procedure, documents, owner_id)
     problems += owner_problems
     verdict = judge(procedure, [d.component for d in documents], problems)
-    return archive_dossier(archive, code, procedure.code, received, documents, verdict, now, owner)
+    offers = reusable(archive, settings, procedure, owner, verdict.missing_components, str(code),
+                      now)
+    return archive_dossier(archive, code, procedure.code, received, documents, verdict, now, owner,
+                           offers)
 
 
 def _foreign_sheets(segments: list[Segment], code: DossierCode) -> list[Problem]:

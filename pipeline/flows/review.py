@@ -19,7 +19,7 @@ from pipeline.fields.checks import owner_mismatches
 from pipeline.fields.extract import DEFAULT_FIELDS, FIELD_NAMES
 from pipeline.fields.validators import VALIDATORS
 from pipeline.model import FieldValue
-from pipeline.procedures.catalogue import Procedure, find_procedure
+from pipeline.procedures.catalogue import Procedure, find_procedure, load_catalogue
 from pipeline.settings import Settings
 from storage.archive import Archive, open_archive
 from storage.catalogue import DossierRow
@@ -103,6 +103,60 @@ def correct(archive: Archive, settings: Settings, dossier: str, order: int, fiel
               "old": doc["fields"].get(field, {}).get("value"), "value": canonical}
     _apply(result, procedure, detail, by, datetime.now(timezone.utc))
     archive.catalogue.record(dossier, "correct", by, detail, result)
+    return result
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    month = moment.month - 1 + months
+    year, month = moment.year + month // 12, month % 12 + 1
+    return moment.replace(year=year, month=month, day=min(moment.day, 28))
+
+
+def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_id: str | None,
+             missing: list[str], dossier: str, now: datetime) -> list[dict[str, Any]]:
+    """For each missing component, the owner's newest still-valid digitised copy of the same
+    paper (from any procedure), offered instead of asking for the paper again."""
+    if owner_id is None:
+        return []
+    catalogue = load_catalogue(settings.procedures_dir)
+    offers = []
+    for code in missing:
+        component = procedure.component(code)
+        if component is None or component.paper is None or component.valid_months is None:
+            continue
+        same_paper = sorted({c for p in catalogue.values() for c in p.papers(component.paper)})
+        since = _add_months(now, -component.valid_months)
+        for document, row in archive.catalogue.reusable(owner_id, same_paper, since, dossier)[:1]:
+            digitised = row.updated_at.replace(tzinfo=row.updated_at.tzinfo or timezone.utc)
+            offers.append({
+                "component": code, "paper": component.paper,
+                "digitisation_code": document.digitisation_code, "dossier": row.code,
+                "object": archive.store.url(document.object_key),
+                "digitised_at": digitised.isoformat(),
+                "valid_until": _add_months(digitised, component.valid_months).isoformat()})
+    return offers
+
+
+def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by: str
+          ) -> dict[str, Any]:
+    """Take the offered digitised copy in place of the missing component's paper."""
+    row = _dossier(archive, dossier)
+    result = row.result
+    offer = next((o for o in result.get("reusable", []) if o["component"] == component), None)
+    if offer is None:
+        raise _refuse("no_reusable_copy",
+                      f"Không có bản số hóa còn hiệu lực để dùng lại cho thành phần {component}.",
+                      f"no valid digitised copy to reuse for {component}", component)
+    procedure = find_procedure(row.procedure, settings.procedures_dir)
+    at = datetime.now(timezone.utc)
+    result.setdefault("reused", []).append({**offer, "by": by, "at": at.isoformat()})
+    result["reusable"] = [o for o in result["reusable"] if o["component"] != component]
+    result["missing_components"] = [c for c in result["missing_components"] if c != component]
+    name = procedure.component(component).name
+    result["problems"] = [p for p in result["problems"]
+                          if not (p["code"] == "missing_component" and name in p["message"])]
+    _settle(result)
+    archive.catalogue.record(dossier, "reuse", by, offer, result)
     return result
 
 

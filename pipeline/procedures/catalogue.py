@@ -39,6 +39,10 @@ class Component(BaseModel):
     """Fields to extract, each with the name of its validator (see ``pipeline.fields``)."""
     owner: bool = False
     """Its fields describe the dossier's owner: they must agree with the owner's other papers."""
+    paper: str | None = Field(default=None, pattern=r"^[a-z0-9_]{2,40}$")
+    """The kind of paper (``can_cuoc``…), the same in every procedure that asks for it."""
+    valid_months: int | None = Field(default=None, ge=1)
+    """How long a digitised copy can be reused for the same owner; unset: never reused."""
 
     @field_validator("fields")
     @classmethod
@@ -73,6 +77,9 @@ class Procedure(BaseModel):
     @classmethod
     def _code(cls, value: str) -> str:
         return parse_procedure_code(value)
+
+    def papers(self, paper: str) -> list[str]:
+        return [c.code for c in self.components if c.paper == paper]
 
     def component(self, code: str) -> Component | None:
         return next((c for c in self.components if c.code == code), None)
