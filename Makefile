@@ -22,10 +22,11 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(VENV)/bin/pytest
 
-# The OCR benchmarks: accuracy per degradation grade, then throughput and memory.
+# The benchmarks: OCR accuracy per degradation grade, OCR throughput and memory, extraction.
 bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.ocr_accuracy
 	$(VENV)/bin/python -m bench.ocr_throughput
+	$(VENV)/bin/python -m bench.extraction
 
 $(BENCH_STAMP): $(STAMP)
 	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"

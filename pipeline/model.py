@@ -59,9 +59,15 @@ class PageRef:
 @dataclass(frozen=True)
 class Word:
     text: str
-    confidence: float  # 0..100, as tesseract reports it
+    confidence: float  # 0..100, the engine's word confidence (low on any out-of-dictionary token)
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the archived image, y down
     line: int  # index of the text line on the page, in reading order
+    char_confidence: float | None = None  # 0..100, its least sure character
+
+    @property
+    def reading_confidence(self) -> float:
+        """How sure the engine is of every character (the word confidence when not known)."""
+        return self.confidence if self.char_confidence is None else self.char_confidence
 
 
 @dataclass(frozen=True)

@@ -129,27 +129,38 @@ def two_column_page(dpi: int = 300) -> Image.Image:
     return image
 
 
-def decision(dpi: int = 300) -> Image.Image:
-    """A one-page Quyết định in the Decree 30/2020 layout, signed by a vice-chairman."""
+@dataclass(frozen=True)
+class Official:
+    """What an official document in the Decree 30/2020 layout says."""
+
+    issuing_body: tuple[str, str] = ("ỦY BAN NHÂN DÂN", "TỈNH THANH HÓA")
+    number: str = "12/QĐ-UBND"
+    place_date: str = "Thanh Hóa, ngày 27 tháng 10 năm 2023"
+    title: str = "QUYẾT ĐỊNH"
+    subject: str = "Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ"
+    signer: str = "Lê Văn Bình"
+
+
+def official_document(doc: Official = Official(), dpi: int = 300) -> Image.Image:
+    """A one-page official document (a Quyết định by default), signed by a vice-chairman."""
     image, draw = _page(dpi)
     body, bold = font(14, dpi), font(14, dpi, bold=True)
     line = round(dpi * 0.32)
     left_x, right_x = round(dpi * 0.9), image.width // 2 + round(dpi * 0.1)
-    for x, rows in zip((left_x, right_x), DECISION_HEADER):
+    header = ([*doc.issuing_body, f"Số: {doc.number}"], [*DECISION_HEADER[1][:2], doc.place_date])
+    for x, rows in zip((left_x, right_x), header):
         for index, row in enumerate(rows):
             draw.text((x, round(dpi * 0.7) + index * line), row, font=bold if index < 2 else body,
                       fill="black")
     y = round(dpi * 2.1)
-    for text, face in (("QUYẾT ĐỊNH", bold),
-                       ("Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ", bold),
-                       ("CHỦ TỊCH ỦY BAN NHÂN DÂN TỈNH THANH HÓA", bold)):
-        _centred(draw, y, text, face, image.width)
+    for text in (doc.title, doc.subject, f"CHỦ TỊCH {' '.join(doc.issuing_body)}"):
+        _centred(draw, y, text, bold, image.width)
         y += line
     y += line
-    for row in ["Căn cứ Luật Xây dựng ngày 18 tháng 6 năm 2014;",
-                "Xét đề nghị của Giám đốc Sở Xây dựng tại Tờ trình số 88/TTr-SXD.",
-                "Điều 1. Cấp Giấy phép xây dựng cho ông Nguyễn Văn Đức.",
-                "Điều 2. Quyết định này có hiệu lực kể từ ngày ký."]:
+    for row in ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+                "Xét đề nghị của Thủ trưởng cơ quan chuyên môn.",
+                "Điều 1. Nội dung như trên.",
+                "Điều 2. Văn bản này có hiệu lực kể từ ngày ký."]:
         draw.text((left_x, y), row, font=body, fill="black")
         y += round(line * 1.3)
     y += line
@@ -157,7 +168,31 @@ def decision(dpi: int = 300) -> Image.Image:
     draw.text((left_x, y + line), "- Như Điều 2;", font=font(12, dpi), fill="black")
     for index, row in enumerate(["TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"]):
         _centred(draw, y + index * line, row, bold, image.width * 3 // 2)
-    _centred(draw, y + 6 * line, "Lê Văn Bình", bold, image.width * 3 // 2)
+    _centred(draw, y + 6 * line, doc.signer, bold, image.width * 3 // 2)
+    return image
+
+
+def decision(dpi: int = 300) -> Image.Image:
+    """The default :class:`Official`: a Quyết định of the Thanh Hóa People's Committee."""
+    return official_document(Official(), dpi)
+
+
+def labelled_form(title: str, rows: list[str], place_date: str | None = None, dpi: int = 300
+                  ) -> Image.Image:
+    """A filled form: national header, its title, one "Label: value" row per line, and the
+    place and date above the signature."""
+    image, draw = _page(dpi)
+    body, bold = font(13, dpi), font(13, dpi, bold=True)
+    line = round(dpi * 0.34)
+    _centred(draw, round(dpi * 0.7), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold, image.width)
+    _centred(draw, round(dpi * 0.7) + line, "Độc lập - Tự do - Hạnh phúc", bold, image.width)
+    _centred(draw, round(dpi * 1.6), title.upper(), font(14, dpi, bold=True), image.width)
+    y = round(dpi * 2.4)
+    for number, row in enumerate(rows, start=1):
+        draw.text((round(dpi * 0.9), y), f"{number}. {row}", font=body, fill="black")
+        y += round(line * 1.4)
+    if place_date:
+        draw.text((image.width // 2, y + line), place_date, font=body, fill="black")
     return image
 
 

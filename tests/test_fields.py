@@ -115,3 +115,20 @@ def test_official_document_fields_from_a_scanned_decision():
         "doc_number": "12/QĐ-UBND", "place": "Thanh Hóa", "issue_date": "2023-10-27",
         "subject": "Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ", "signer_name": "Lê Văn Bình"}
     assert problems == []
+
+
+def test_a_receipt_printing_another_dossier_code_is_flagged():
+    from pipeline.fields.checks import dossier_code_mismatches
+    from pipeline.model import EncodedImage, PageRef, ProcessedPage, SignedDocument
+
+    page = _page(_row("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),
+                 _row("Mã hồ sơ: 000.00.06.H56-231027-0999"))
+    ref = PageRef("bien-nhan.jpg", "0" * 64, "jpeg", 1, 300)
+    doc = SignedDocument(1, "bien-nhan.jpg", None,
+                         [ProcessedPage(ref, EncodedImage(b"", 1, 1, 300, "/DCTDecode",
+                                                          "/DeviceRGB"), page)],
+                         b"", "", "", {})
+    found = dossier_code_mismatches([doc], "000.00.06.H56-231027-0361")
+    assert [(p.code, p.file, p.document) for p in found] == [
+        ("dossier_code_mismatch", "bien-nhan.jpg", 1)]
+    assert dossier_code_mismatches([doc], "000.00.06.H56-231027-0999") == []

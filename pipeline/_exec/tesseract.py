@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import threading
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -75,11 +76,35 @@ def orientation(gray: np.ndarray, dpi: int) -> int:
     return (360 - found["orient_deg"]) % 360 if found else 0
 
 
-def recognise(gray: np.ndarray, dpi: int, language: str) -> str:
-    """Words with boxes, confidences and layout (tesseract's TSV) of an upright page."""
+@dataclass(frozen=True)
+class EngineWord:
+    """A word as the engine read it, in the pixels of the image it was given."""
+
+    text: str
+    confidence: float  # the engine's word confidence, 0..100 (low on any out-of-dictionary token)
+    char_confidence: float  # its least sure character, 0..100
+    box: tuple[int, int, int, int]
+    line: tuple[int, int, int]  # block, paragraph, line: reading order
+
+
+def recognise(gray: np.ndarray, dpi: int, language: str) -> list[EngineWord]:
+    """The words of an upright page in reading order, with boxes and confidences."""
     engine = _engine(language, tesserocr.PSM.AUTO)
     _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
     if not engine.Recognize(timeout=TIMEOUT_MS):
         raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
                          "tesseract failed or timed out on this page")
-    return engine.GetTSVText(0)
+    found: list[tuple[str, float, tuple, tuple[int, int, int], list[float]]] = []
+    block = paragraph = line = -1
+    word, symbol = tesserocr.RIL.WORD, tesserocr.RIL.SYMBOL
+    for it in tesserocr.iterate_level(engine.GetIterator(), symbol):
+        block += it.IsAtBeginningOf(tesserocr.RIL.BLOCK)
+        paragraph += it.IsAtBeginningOf(tesserocr.RIL.PARA)
+        line += it.IsAtBeginningOf(tesserocr.RIL.TEXTLINE)
+        if it.IsAtBeginningOf(word):
+            found.append((it.GetUTF8Text(word) or "", it.Confidence(word), it.BoundingBox(word),
+                          (block, paragraph, line), []))
+        if found:
+            found[-1][4].append(it.Confidence(symbol))
+    return [EngineWord(text.strip(), confidence, min(chars, default=0.0), tuple(box), place)
+            for text, confidence, box, place, chars in found if text.strip()]

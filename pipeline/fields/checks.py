@@ -1,9 +1,15 @@
 """Checks across the documents of one dossier: the owner is one person, with one ID number and
-one name, whatever paper it is read from."""
+one name, whatever paper it is read from; a printed dossier code (a receipt's "Mã hồ sơ") is
+this dossier's."""
 
 from __future__ import annotations
 
+import re
+
+from pipeline.errors import InvalidIdentifier
 from pipeline.fields.extract import LOW_CONFIDENCE
+from pipeline.fields.layout import labelled, lines_of
+from pipeline.identifiers import parse_dossier_code
 from pipeline.model import FieldValue, Problem, SignedDocument
 from pipeline.procedures.catalogue import Procedure
 from pipeline.text import fold
@@ -52,3 +58,25 @@ def check_owner(procedure: Procedure, documents: list[SignedDocument], declared:
                                 "Chưa xác định được số định danh (CCCD/mã số thuế) của chủ hồ sơ: "
                                 "nhập bằng tay để cấp mã số hóa."))
     return owner, problems
+
+
+_DOSSIER_LABEL = [re.compile(r"ma (?:so )?ho so\s*[:.]?\s*")]
+
+
+def dossier_code_mismatches(documents: list[SignedDocument], dossier: str) -> list[Problem]:
+    """A document that prints another dossier's code ("Mã hồ sơ: …") was filed in the wrong one."""
+    problems = []
+    for doc in documents:
+        found = labelled(lines_of([p.ocr for p in doc.pages]), _DOSSIER_LABEL, [])
+        if found is None:
+            continue
+        try:
+            printed = str(parse_dossier_code(found.text.split()[0]))
+        except InvalidIdentifier:
+            continue  # unreadable code: the page's own reading problems say so
+        if printed != dossier:
+            problems.append(Problem("dossier_code_mismatch",
+                                    f"Tài liệu ghi mã hồ sơ {printed}, khác hồ sơ {dossier}: "
+                                    "kiểm tra đã quét đúng hồ sơ chưa.", doc.file,
+                                    doc.pages[0].ref.number, document=doc.order))
+    return problems

@@ -16,11 +16,10 @@ from pipeline.identifiers import cccd_matches_birth, parse_cccd
 from pipeline.model import FieldValue, OcrPage, Problem
 
 LOW_CONFIDENCE = 0.3  # given to a value that failed its validator or a cross-check
-REVIEW_CONFIDENCE = {"name": 0.6, "text": 0.6}  # under this, a person checks the value
-STRUCTURED_REVIEW_CONFIDENCE = 0.4
-"""For values whose validator checks a strict structure (dates, IDs, numbers): the engine's word
-confidence is low on mixed tokens such as "12/QĐ-UBND" that read correctly, and the structure
-check already refuses most misreadings."""
+REVIEW_CONFIDENCE = 0.6
+"""Under this, a person checks the value. A value's confidence is the mean over its words of
+their least sure character: the engine's word confidence is low on any token outside its
+dictionary ("445/QĐ-UBND" read right scores 26 as a word, 89 at its least sure character)."""
 
 _NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[-•*]\s*)?"
 LABELS: dict[str, list[str]] = {
@@ -110,7 +109,7 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
                                     field=field))
             continue
         fields[field] = FieldValue(value, found.confidence)
-        if found.confidence < REVIEW_CONFIDENCE.get(validator, STRUCTURED_REVIEW_CONFIDENCE):
+        if found.confidence < REVIEW_CONFIDENCE:
             problems.append(Problem("low_field_confidence",
                                     f"{label}: \"{value}\" đọc không chắc chắn, cần kiểm tra.",
                                     field=field))

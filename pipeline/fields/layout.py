@@ -35,7 +35,7 @@ class Line:
 
 @dataclass(frozen=True)
 class Found:
-    """A value's raw text, the mean confidence (0..1) of its words, and where it was."""
+    """A value's raw text, its confidence (see :func:`confidence`) and where it was."""
 
     text: str
     confidence: float
@@ -68,8 +68,9 @@ def lines_of(pages: list[OcrPage]) -> list[Line]:
     return out
 
 
-def _confidence(words: list[Word]) -> float:
-    scores = [w.confidence / 100 for w in words if w.confidence >= 0]
+def confidence(words: list[Word]) -> float:
+    """Mean over the words of their least sure character, 0..1."""
+    scores = [w.reading_confidence / 100 for w in words if w.reading_confidence >= 0]
     return sum(scores) / len(scores) if scores else 0.0
 
 
@@ -102,8 +103,8 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                     end = later.start()
             value = text[match.end():end].strip()
             if value:
-                return Found(value, _confidence(line.words_in(match.end(), end)), line)
+                return Found(value, confidence(line.words_in(match.end(), end)), line)
             under = _below(lines, index, line.words_in(match.start(), match.end()))
             if under:
-                return Found(under.text, _confidence(under.words), under)
+                return Found(under.text, confidence(under.words), under)
     return None

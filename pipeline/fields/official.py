@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from pipeline.fields.layout import Found, Line
+from pipeline.fields.layout import Found, Line, confidence
 from pipeline.fields.validators import DOC_TYPES, person_name
 from pipeline.text import fold
 
@@ -18,13 +18,8 @@ _PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay\s+\d")
 _SUBJECT = re.compile(r"^(?:ve viec|v/v)\b")
 
 
-def _confidence(line: Line) -> float:
-    scores = [w.confidence / 100 for w in line.words if w.confidence >= 0]
-    return sum(scores) / len(scores) if scores else 0.0
-
-
 def _found(text: str, line: Line) -> Found:
-    return Found(text, _confidence(line), line)
+    return Found(text, confidence(line.words), line)
 
 
 def _page_middle(lines: list[Line], page: int) -> float:
@@ -45,7 +40,7 @@ def _issuing_body(lines: list[Line]) -> Found | None:
             header.append(line)
     if not header:
         return None
-    return Found(" ".join(line.text for line in header), min(_confidence(l) for l in header),
+    return Found(" ".join(line.text for line in header), min(confidence(l.words) for l in header),
                  header[0])
 
 

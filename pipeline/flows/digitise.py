@@ -22,7 +22,7 @@ from pipeline import progress
 from pipeline.completeness import judge
 from pipeline.documents import make_document
 from pipeline.errors import InputFileError
-from pipeline.fields.checks import check_owner
+from pipeline.fields.checks import check_owner, dossier_code_mismatches
 from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.intake import receive_file
@@ -123,7 +123,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         documents.append(doc)
         problems.extend(doc_problems)
     owner, owner_problems = check_owner(procedure, documents, owner_id)
-    problems += owner_problems
+    problems += owner_problems + dossier_code_mismatches(documents, str(code))
     verdict = judge(procedure, [d.component for d in documents], problems)
     offers = reusable(archive, settings, procedure, owner, verdict.missing_components, str(code),
                       now)

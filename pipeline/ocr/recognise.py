@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import csv
-import io
+from dataclasses import replace
 
 import numpy as np
 from PIL import Image
@@ -15,32 +14,24 @@ from pipeline.ocr.quality import MIN_DPI, assess
 from pipeline.text import nfc
 
 DOUBTFUL_CONFIDENCE = 80.0  # mean word confidence under which orientation is checked
-TSV_COLUMNS = ["level", "page_num", "block_num", "par_num", "line_num", "word_num", "left", "top",
-               "width", "height", "conf", "text"]  # the API's TSV has no header row
 
 
-def _engine_lines(tsv: str) -> dict[tuple[int, int, int], list[tuple[str, Box, float]]]:
-    """Words (TSV level 5) by (block, paragraph, line) in reading order, in the engine's pixels."""
-    lines: dict[tuple[int, int, int], list[tuple[str, Box, float]]] = {}
-    for row in csv.DictReader(io.StringIO(tsv), fieldnames=TSV_COLUMNS, delimiter="\t",
-                              quoting=csv.QUOTE_NONE):
-        text = nfc((row.get("text") or "").strip())
-        if row["level"] != "5" or not text:
-            continue
-        left, top = int(row["left"]), int(row["top"])
-        box = (left, top, left + int(row["width"]), top + int(row["height"]))
-        key = (int(row["block_num"]), int(row["par_num"]), int(row["line_num"]))
-        lines.setdefault(key, []).append((text, box, float(row["conf"])))
+def _engine_lines(words: list[tesseract.EngineWord]
+                  ) -> dict[tuple[int, int, int], list[tesseract.EngineWord]]:
+    """Words by (block, paragraph, line) in reading order, text in NFC, boxes in engine pixels."""
+    lines: dict[tuple[int, int, int], list[tesseract.EngineWord]] = {}
+    for word in words:
+        lines.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
     return lines
 
 
-def _page_text(lines: dict[tuple[int, int, int], list[tuple[str, Box, float]]]) -> str:
+def _page_text(lines: dict[tuple[int, int, int], list[tesseract.EngineWord]]) -> str:
     """Line by line, with an empty line between the engine's blocks (columns, paragraphs)."""
     out, block = [], None
     for (number, _, _), words in lines.items():
         if block is not None and number != block:
             out.append("")
-        out.append(" ".join(text for text, _, _ in words))
+        out.append(" ".join(w.text for w in words))
         block = number
     return "\n".join(out)
 
@@ -68,12 +59,12 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
           ) -> tuple[list[Word], str, float, TextLayer]:
     by_key = _engine_lines(tesseract.recognise(prepared.gray, prepared.dpi, language))
     lines = list(by_key.values())
-    words = [Word(text, conf, _to_original(box, prepared.to_original, size), index)
-             for index, line in enumerate(lines) for text, box, conf in line]
+    words = [Word(w.text, w.confidence, _to_original(w.box, prepared.to_original, size), index,
+                  w.char_confidence) for index, line in enumerate(lines) for w in line]
     scored = [w.confidence for w in words if w.confidence >= 0]
     height, width = prepared.gray.shape
     layer = TextLayer(width, height,
-                      tuple(tuple((text, box) for text, box, _ in line) for line in lines),
+                      tuple(tuple((w.text, w.box) for w in line) for line in lines),
                       _page_matrix(prepared, size[1], dpi))
     return words, _page_text(by_key), float(np.mean(scored)) if scored else 0.0, layer
 
