@@ -57,7 +57,8 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=err, transient=True)
 
 
-def _run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None) -> dict:
+def _run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None = None
+                  ) -> dict:
     from pipeline import progress as hooks
     from pipeline.flows.digitise import digitise_dossier
 

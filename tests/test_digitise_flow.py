@@ -288,3 +288,12 @@ def test_procedures_and_ocr_json_contracts(scans):
     assert set(page) >= {"file", "page", "text", "confidence", "quality", "problems"}
     assert page["quality"]["issues"] == [] and page["problems"] == []
     assert "Họ và tên" in page["text"] and page["rotation"] == 180
+
+
+def test_demo_digitises_the_sample_and_exports_it(archive, prefect_harness, home):
+    result = runner.invoke(app, ["demo"])
+    assert result.exit_code == 0, result.output
+    pdf = home / "demo-export" / "000.00.06.H56-231027-0361.01.pdf"
+    sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
+    assert "Signature is Valid" in sig
+    assert archive.catalogue.find("000.00.06.H56-231027-0361").status == "digitised"
