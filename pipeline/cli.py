@@ -34,6 +34,16 @@ DEMO_DOSSIER = "000.00.06.H56-231027-0361"
 DEMO_PROCEDURE = "2.000488"
 
 
+def _ask_pin(settings: Settings) -> Settings:
+    """A token's PIN from the terminal when the environment has none; kept in this process only."""
+    if settings.signer_pkcs11_module and settings.signer_pin is None and sys.stdin.isatty():
+        from getpass import getpass
+
+        os.environ["SOHOA_SIGNER_PIN"] = getpass("Mã PIN token ký số: ")
+        return load_settings()
+    return settings
+
+
 def _quiet_libraries(settings: Settings) -> None:
     """Prefect state under the data directory, and only warnings from chatty libraries."""
     os.environ.setdefault("PREFECT_HOME", str(settings.home_dir / "prefect"))
@@ -110,7 +120,7 @@ def digitise(
     as_json: AsJson = False,
 ) -> None:
     """Digitise one dossier: store originals, OCR, build and sign PDFs, check completeness, archive."""
-    settings = load_settings()
+    settings = _ask_pin(load_settings())
     _quiet_libraries(settings)
     from pipeline.identifiers import parse_dossier_code, parse_owner_id
     from pipeline.procedures.catalogue import find_procedure
@@ -404,7 +414,7 @@ def review_attach(
     """Add rescanned pages or a missing component; only new pages are read again."""
     from pipeline.flows.review import attach
 
-    settings = load_settings()
+    settings = _ask_pin(load_settings())
     _quiet_libraries(settings)
     try:
         result = attach(settings, dossier, files, by)
@@ -455,7 +465,7 @@ def demo() -> None:
     from pipeline.samples import write_sample_dossier
     from storage.archive import open_archive
 
-    settings = load_settings()
+    settings = _ask_pin(load_settings())
     _quiet_libraries(settings)
     files = write_sample_dossier(settings.home_dir / "sample")
     err.print(f"Hồ sơ mẫu: {', '.join(str(f) for f in files)}")

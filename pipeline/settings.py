@@ -30,9 +30,24 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL of the catalogue; default SQLite under ``home``."""
 
-    # Signing (role "scan": the staff member who scanned).
+    # Signing (role "scan": the staff member who scanned). The first configured backend is used:
+    # a PKCS#11 token, a remote signing service, a PKCS#12 file; else the development key.
+    signer_pkcs11_module: Path | None = None
+    """The token's PKCS#11 library (a USB token's or HSM's vendor module, SoftHSM2 in tests)."""
+    signer_pkcs11_token: str | None = None
+    """Token label."""
+    signer_pkcs11_key: str | None = None
+    """Label of the private key (and of its certificate, unless ``signer_pkcs11_cert`` is set)."""
+    signer_pkcs11_cert: str | None = None
+    signer_pin: SecretStr | None = None
+    """The token's user PIN; when unset, ``sohoa`` asks for it at the terminal. Never logged."""
+    signer_remote: str | None = None
+    """``module:factory`` of a remote signing service: ``factory(settings)`` returns a pyHanko
+    ``Signer`` (e.g. an ``ExternalSigner`` whose signing calls the service)."""
     signer_pkcs12: Path | None = None
     signer_pkcs12_passphrase: SecretStr | None = None
+    signer_pss: bool = False
+    """Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)."""
 
     trust_roots: list[Path] = []
     """PEM/DER certificates that ``sohoa verify`` trusts (JSON list in the environment)."""

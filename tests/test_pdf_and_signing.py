@@ -21,7 +21,8 @@ from pipeline.pages import encode_for_pdf, load_page, plan_pages
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
 from pipeline.signing.devkey import ensure_dev_signer
-from pipeline.signing.signer import SCAN_ROLE, load_pkcs12, sign_pdf
+from pipeline.signing.backends import load_pkcs12
+from pipeline.signing.signer import SCAN_ROLE, sign_pdf
 from pipeline.signing.verify import verify_pdf
 
 NOW = datetime(2023, 10, 27, 9, 30, tzinfo=timezone.utc)
@@ -159,12 +160,13 @@ def test_unsigned_pdf_is_not_valid(document):
 
 
 def test_configured_pkcs12_is_used_instead_of_the_development_key(tmp_path):
-    from pipeline.flows.digitise import _signer
     from pipeline.settings import Settings
+    from pipeline.signing.backends import open_signer
 
     configured = Settings(home=tmp_path, signer_pkcs12=_p12(tmp_path, 2048),
                           signer_pkcs12_passphrase="pw")
-    assert _signer(configured).signing_cert.subject.native["common_name"] == "test signer rsa2048"
-    fallback = _signer(Settings(home=tmp_path))
-    assert "DEVELOPMENT KEY" in fallback.signing_cert.subject.native["common_name"]
+    with open_signer(configured) as signer:
+        assert signer.signing_cert.subject.native["common_name"] == "test signer rsa2048"
+    with open_signer(Settings(home=tmp_path)) as fallback:
+        assert "DEVELOPMENT KEY" in fallback.signing_cert.subject.native["common_name"]
     assert (tmp_path / "signing" / "dev-signer.p12").exists()

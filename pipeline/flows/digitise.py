@@ -32,8 +32,7 @@ from pipeline.procedures.catalogue import Procedure, find_procedure
 from pipeline.reading import READER_VERSION, read_page
 from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
-from pipeline.signing.devkey import ensure_dev_signer
-from pipeline.signing.signer import load_pkcs12
+from pipeline.signing.backends import open_signer
 from storage.archive import Archive, archive_dossier, open_archive, originals_digest
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
@@ -62,14 +61,6 @@ def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> Pr
 def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
              signer: Signer, now: datetime) -> tuple[SignedDocument, list[Problem]]:
     return make_document(order, segment, procedure, str(dossier), signer, dossier.agency, now)
-
-
-def _signer(settings: Settings) -> Signer:
-    """The configured PKCS#12 key, or the development key when none is configured."""
-    if settings.signer_pkcs12:
-        secret = settings.signer_pkcs12_passphrase
-        return load_pkcs12(settings.signer_pkcs12, secret.get_secret_value().encode() if secret else None)
-    return load_pkcs12(*ensure_dev_signer(settings.home_dir))
 
 
 def _plan(received: list[ReceivedFile], settings: Settings
@@ -114,14 +105,15 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     segments, notices = split([[pages[r] for r in refs] for _, refs in planned],
                               procedure.components)
     problems += notices + _foreign_sheets(segments, code)
-    signer, now = _signer(settings), datetime.now(timezone.utc)
-    results = [document.submit(order, segment, procedure.code, code, signer, now)
-               for order, segment in enumerate(segments, start=1)]
+    now = datetime.now(timezone.utc)
     documents = []
-    for future in results:
-        doc, doc_problems = future.result()
-        documents.append(doc)
-        problems.extend(doc_problems)
+    with open_signer(settings) as signer:  # a token's session stays open while documents sign
+        results = [document.submit(order, segment, procedure.code, code, signer, now)
+                   for order, segment in enumerate(segments, start=1)]
+        for future in results:
+            doc, doc_problems = future.result()
+            documents.append(doc)
+            problems.extend(doc_problems)
     owner, owner_problems = check_owner(procedure, documents, owner_id)
     problems += owner_problems + dossier_code_mismatches(documents, str(code))
     verdict = judge(procedure, [d.component for d in documents], problems)

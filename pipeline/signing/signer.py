@@ -3,26 +3,23 @@
 from __future__ import annotations
 
 import io
+import threading
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
-from asn1crypto import keys as asn1_keys
 from pyhanko import stamp
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers
 
-from pipeline.errors import SohoaError
 from pipeline.fonts import DEJAVU_SANS
 
 STAMP_FONT = DEJAVU_SANS
 STAMP_SIZE = (200.0, 40.0)  # points
 STAMP_FONT_SIZE = 10
 STAMP_MARGIN = 14.0
-MIN_RSA_BITS = 2048
-MIN_EC_BITS = 256
+_ONE_AT_A_TIME = threading.Lock()  # a token signs one thing at a time; documents are built in parallel
 
 
 @dataclass(frozen=True)
@@ -39,32 +36,6 @@ SCAN_ROLE = SigningRole(
     reason="Số hóa từ bản giấy (Thông tư 01/2023/TT-VPCP)",
     corner="top-left",
 )
-
-
-def _refuse_weak_key(signer: signers.SimpleSigner, source: Path) -> None:
-    public: asn1_keys.PublicKeyInfo = signer.signing_cert.public_key
-    algorithm, bits = public.algorithm, public.bit_size
-    if (algorithm == "rsa" and bits < MIN_RSA_BITS) or (algorithm == "ec" and bits < MIN_EC_BITS) \
-            or algorithm not in ("rsa", "rsassa_pss", "ec"):
-        raise SohoaError(
-            "weak_signing_key",
-            f"Khóa ký {algorithm} {bits} bit không đạt yêu cầu (RSA ≥ 2048, ECDSA ≥ 256).",
-            f"signing key {algorithm} {bits} bits is too weak (need RSA >= 2048 or ECDSA >= 256)",
-            subject=str(source))
-
-
-def load_pkcs12(path: Path, passphrase: bytes | None) -> signers.SimpleSigner:
-    """The signer in a PKCS#12 file; a missing file, wrong passphrase or weak key is refused."""
-    try:
-        data = path.read_bytes()
-        signer = signers.SimpleSigner.load_pkcs12_data(data, other_certs=(), passphrase=passphrase)
-    except Exception as exc:  # cryptography raises ValueError/TypeError for a bad file or passphrase
-        raise SohoaError("signer_unavailable",
-                         "Không mở được tệp khóa ký PKCS#12 (sai đường dẫn hoặc mật khẩu).",
-                         f"cannot open the PKCS#12 signing key ({type(exc).__name__})",
-                         subject=str(path)) from None
-    _refuse_weak_key(signer, path)
-    return signer
 
 
 @cache
@@ -101,5 +72,6 @@ def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: st
     field = fields.SigFieldSpec(role.field_name, on_page=0, box=_stamp_box(pdf, role.corner))
     pdf_signer = signers.PdfSigner(meta, signer, stamp_style=_stamp_style(), new_field_spec=field)
     out = io.BytesIO()
-    pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    with _ONE_AT_A_TIME:
+        pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
     return out.getvalue()

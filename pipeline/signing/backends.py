@@ -1,0 +1,120 @@
+"""Where signing keys live: a PKCS#11 token (officials' USB tokens, HSMs), a remote signing
+service, or a PKCS#12 file, each opened as a pyHanko ``Signer`` for the length of a run.
+
+Whatever the backend, the certificate's key must be RSA ≥ 2048 or ECDSA ≥ 256 bits
+(Circular 15/2025/TT-BKHCN); anything weaker is refused before the first signature.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from asn1crypto import x509
+from pyhanko.config.pkcs11 import TokenCriteria
+from pyhanko.sign import signers
+from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
+
+from pipeline.errors import SohoaError
+from pipeline.settings import Settings
+from pipeline.signing.devkey import ensure_dev_signer
+
+MIN_RSA_BITS = 2048
+MIN_EC_BITS = 256
+
+
+def _unavailable(vi: str, en: str, subject: str) -> SohoaError:
+    return SohoaError("signer_unavailable", vi, en, subject=subject)
+
+
+def refuse_weak_key(cert: x509.Certificate, source: str) -> None:
+    """Raise unless the certificate's key is RSA ≥ 2048 or ECDSA ≥ 256 bits."""
+    public = cert.public_key
+    algorithm, bits = public.algorithm, public.bit_size
+    if (algorithm in ("rsa", "rsassa_pss") and bits >= MIN_RSA_BITS) or \
+            (algorithm == "ec" and bits >= MIN_EC_BITS):
+        return
+    raise SohoaError(
+        "weak_signing_key",
+        f"Khóa ký {algorithm} {bits} bit không đạt yêu cầu (RSA ≥ 2048, ECDSA ≥ 256).",
+        f"signing key {algorithm} {bits} bits is too weak (need RSA >= 2048 or ECDSA >= 256)",
+        subject=source)
+
+
+def load_pkcs12(path: Path, passphrase: bytes | None, pss: bool = False) -> signers.SimpleSigner:
+    """The signer in a PKCS#12 file; a missing file, wrong passphrase or weak key is refused."""
+    try:
+        signer = signers.SimpleSigner.load_pkcs12_data(path.read_bytes(), other_certs=(),
+                                                       passphrase=passphrase)
+    except Exception as exc:  # cryptography raises ValueError/TypeError for a bad file or passphrase
+        raise _unavailable("Không mở được tệp khóa ký PKCS#12 (sai đường dẫn hoặc mật khẩu).",
+                           f"cannot open the PKCS#12 signing key ({type(exc).__name__})",
+                           str(path)) from None
+    refuse_weak_key(signer.signing_cert, str(path))
+    if not pss:
+        return signer
+    return signers.SimpleSigner(signer.signing_cert, signer.signing_key, signer.cert_registry,
+                                prefer_pss=True)
+
+
+@contextmanager
+def _pkcs11(settings: Settings) -> Iterator[signers.Signer]:
+    module, token = settings.signer_pkcs11_module, settings.signer_pkcs11_token
+    if not (token and settings.signer_pkcs11_key and settings.signer_pin):
+        raise _unavailable("Thiếu tên token, nhãn khóa hoặc mã PIN của token ký số.",
+                           "PKCS#11 signing needs SOHOA_SIGNER_PKCS11_TOKEN, _KEY and a PIN",
+                           str(module))
+    try:
+        session = open_pkcs11_session(str(module), token_criteria=TokenCriteria(label=token),
+                                      user_pin=settings.signer_pin.get_secret_value())
+    except Exception as exc:  # no module, no token, wrong PIN: named by type, the PIN never shown
+        raise _unavailable(f"Không mở được token ký số \"{token}\" (chưa cắm, sai mã PIN?).",
+                           f"cannot open PKCS#11 token {token!r} ({type(exc).__name__})",
+                           str(module)) from None
+    try:
+        try:
+            labels = dict(key_label=settings.signer_pkcs11_key,
+                          cert_label=settings.signer_pkcs11_cert or settings.signer_pkcs11_key)
+            signer = PKCS11Signer(session, prefer_pss=settings.signer_pss, **labels)
+            cert = signer.signing_cert
+            if cert.public_key.algorithm == "ec":  # many tokens (SoftHSM2 too) only do raw ECDSA:
+                signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)  # hash here
+        except Exception as exc:
+            raise _unavailable(f"Không tìm thấy khóa/chứng thư \"{settings.signer_pkcs11_key}\" "
+                               f"trên token \"{token}\".",
+                               f"no key/certificate {settings.signer_pkcs11_key!r} on the token "
+                               f"({type(exc).__name__})", token) from None
+        refuse_weak_key(cert, token)
+        yield signer
+    finally:
+        session.close()
+
+
+def _remote(settings: Settings) -> signers.Signer:
+    module_name, _, factory = (settings.signer_remote or "").partition(":")
+    try:
+        signer = getattr(importlib.import_module(module_name), factory)(settings)
+    except Exception as exc:
+        raise _unavailable("Không kết nối được dịch vụ ký số từ xa.",
+                           f"remote signer {settings.signer_remote!r} failed ({exc})",
+                           settings.signer_remote or "") from None
+    refuse_weak_key(signer.signing_cert, settings.signer_remote or "")
+    return signer
+
+
+@contextmanager
+def open_signer(settings: Settings) -> Iterator[signers.Signer]:
+    """The scanning official's signer from the first configured backend, open while in use."""
+    if settings.signer_pkcs11_module:
+        with _pkcs11(settings) as signer:
+            yield signer
+    elif settings.signer_remote:
+        yield _remote(settings)
+    elif settings.signer_pkcs12:
+        secret = settings.signer_pkcs12_passphrase
+        yield load_pkcs12(settings.signer_pkcs12,
+                          secret.get_secret_value().encode() if secret else None, settings.signer_pss)
+    else:
+        yield load_pkcs12(*ensure_dev_signer(settings.home_dir), settings.signer_pss)
