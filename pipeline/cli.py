@@ -275,21 +275,52 @@ def separator(
     err.print(escape(f"Đã ghi tờ phân cách: {out}"))
 
 
-def _verify_text(report: dict) -> str:
+VERIFY_TEXT = {
+    "vi": {"valid": "HỢP LỆ", "invalid": "KHÔNG HỢP LỆ", "signature": "Chữ ký",
+           "stamp": "Dấu thời gian tài liệu", "signer": "Người ký", "at": "Thời gian ký",
+           "tsa": "Dấu thời gian (TSA)", "unknown": "không rõ", "intact": "Toàn vẹn",
+           "yes": "có", "no": "không", "tampered": "KHÔNG — tài liệu đã bị sửa sau khi ký",
+           "whole": "Phủ toàn bộ tài liệu", "changes": "thay đổi sau khi ký",
+           "trusted": "Chứng thư được tin cậy",
+           "untrusted": "không (không thuộc gốc tin cậy đã cấu hình)",
+           "revocation": "Tình trạng thu hồi", "revoked": "ĐÃ BỊ THU HỒI",
+           "not_revoked": "chưa bị thu hồi", "unchecked": "chưa kiểm tra (dùng --online)",
+           "none": "Không có chữ ký số nào trong tệp.", "verdict": "Kết luận",
+           "ok": "hợp lệ", "bad": "KHÔNG hợp lệ"},
+    "en": {"valid": "VALID", "invalid": "NOT VALID", "signature": "Signature",
+           "stamp": "Document timestamp", "signer": "Signer", "at": "Signing time",
+           "tsa": "Timestamp (TSA)", "unknown": "unknown", "intact": "Intact",
+           "yes": "yes", "no": "no", "tampered": "NO: the document was changed after signing",
+           "whole": "Covers the whole document", "changes": "changes after signing",
+           "trusted": "Certificate trusted",
+           "untrusted": "no (not under the configured trust roots)",
+           "revocation": "Revocation", "revoked": "REVOKED", "not_revoked": "not revoked",
+           "unchecked": "not checked (use --online)",
+           "none": "The file has no digital signature.", "verdict": "Verdict",
+           "ok": "valid", "bad": "NOT valid"},
+}
+
+
+def _verify_text(report: dict, lang: str) -> str:
+    t = VERIFY_TEXT[lang]
     lines = []
     for sig in report["signatures"]:
+        title = t["stamp"] if sig.get("kind") == "document_timestamp" else t["signature"]
+        revocation = {True: t["revoked"], False: t["not_revoked"], None: t["unchecked"]}
         lines += [
-            f"Chữ ký {sig['field']}: {'HỢP LỆ' if sig['valid'] else 'KHÔNG HỢP LỆ'}",
-            f"  Người ký: {sig['signer']}",
-            f"  Thời gian ký: {sig['signed_at'] or 'không rõ'}",
-            f"  Toàn vẹn: {'có' if sig['intact'] else 'KHÔNG — tài liệu đã bị sửa sau khi ký'}",
-            f"  Phủ toàn bộ tài liệu: {'có' if sig['covers_whole_document'] else 'không'}"
-            f" (thay đổi sau khi ký: {sig['changes_after']})",
-            f"  Chứng thư được tin cậy: {'có' if sig['trusted'] else 'không (không thuộc gốc tin cậy đã cấu hình)'}",
+            f"{title} {sig['field']}: {t['valid'] if sig['valid'] else t['invalid']}",
+            f"  {t['signer']}: {sig['signer']}",
+            f"  {t['at']}: {sig['signed_at'] or t['unknown']}",
+            f"  {t['tsa']}: {sig.get('timestamp') or t['no']}",
+            f"  {t['intact']}: {t['yes'] if sig['intact'] else t['tampered']}",
+            f"  {t['whole']}: {t['yes'] if sig['covers_whole_document'] else t['no']}"
+            f" ({t['changes']}: {sig['changes_after']})",
+            f"  {t['trusted']}: {t['yes'] if sig['trusted'] else t['untrusted']}",
+            f"  {t['revocation']}: {revocation[sig.get('revoked')]}",
         ]
     if not report["signatures"]:
-        lines.append("Không có chữ ký số nào trong tệp." + (f" ({report['error']})" if report.get("error") else ""))
-    lines.append(f"Kết luận: {'hợp lệ' if report['valid'] else 'KHÔNG hợp lệ'}")
+        lines.append(t["none"] + (f" ({report['error']})" if report.get("error") else ""))
+    lines.append(f"{t['verdict']}: {t['ok'] if report['valid'] else t['bad']}")
     return "\n".join(lines)
 
 
@@ -297,17 +328,23 @@ def _verify_text(report: dict) -> str:
 def verify(
     pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     as_json: AsJson = False,
+    online: Annotated[bool, typer.Option(
+        "--online", help="Also ask the OCSP responders and CRLs the certificates name.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="vi (default) or en")] = "vi",
 ) -> None:
     """Check every signature of a PDF; exit 1 when any is invalid or there is none."""
     settings = load_settings()
     _quiet_libraries(settings)
     from pipeline.signing.verify import load_trust_roots, verify_pdf
 
-    report = verify_pdf(pdf.read_bytes(), load_trust_roots(settings.trust_roots)).to_json()
+    if lang not in VERIFY_TEXT:
+        err.print(escape(f"--lang must be one of {', '.join(VERIFY_TEXT)}"))
+        raise typer.Exit(EXIT_INVALID)
+    report = verify_pdf(pdf.read_bytes(), load_trust_roots(settings.trust_roots), online).to_json()
     if as_json:
         _emit(report)
     else:
-        sys.stdout.write(_verify_text(report) + "\n")
+        sys.stdout.write(_verify_text(report, lang) + "\n")
     raise typer.Exit(0 if report["valid"] else 1)
 
 

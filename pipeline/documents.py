@@ -14,7 +14,7 @@ from pipeline.model import FieldValue, Problem, ProcessedPage, SignedDocument
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
 from pipeline.segments import Segment
-from pipeline.signing.signer import SCAN_ROLE, sign_pdf
+from pipeline.signing.signer import SCAN_ROLE, Profile, sign_pdf
 
 LOW_PAGE_CONFIDENCE = 60.0  # mean word confidence (0..100) under which a page goes to review
 
@@ -53,15 +53,15 @@ def read_document(segment: Segment) -> tuple[dict[str, FieldValue], list[Problem
 
 
 def make_document(order: int, segment: Segment, procedure: str, dossier: str,
-                  signer: signers.Signer, location: str, now: datetime
-                  ) -> tuple[SignedDocument, list[Problem]]:
+                  signer: signers.Signer, location: str, now: datetime,
+                  profile: Profile = Profile()) -> tuple[SignedDocument, list[Problem]]:
     """Build the PDF/A, sign it as the scanning official, then read its fields."""
     pages, component = segment.pages, segment.component
     title = component.name if component else "Tài liệu chưa phân loại"
     info = DocumentInfo(title=f"{dossier}.{order:02d} {title}",
                         subject=f"Hồ sơ {dossier}, thủ tục {procedure}",
                         keywords=f"{dossier}; {procedure}; {component.code if component else ''}")
-    signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location)
+    signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location, profile)
     fields, problems = read_document(segment)
     problems = [replace(p, document=order) for p in problems]
     cert = signer.signing_cert

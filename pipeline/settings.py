@@ -48,6 +48,10 @@ class Settings(BaseSettings):
     signer_pkcs12_passphrase: SecretStr | None = None
     signer_pss: bool = False
     """Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)."""
+    tsa_url: str | None = None
+    """RFC 3161 timestamping authority; with it, signatures are PAdES B-T at least."""
+    signature_level: str | None = None
+    """``B-B``, ``B-T``, ``B-LT`` or ``B-LTA``; unset: B-T with a TSA, else B-B."""
 
     trust_roots: list[Path] = []
     """PEM/DER certificates that ``sohoa verify`` trusts (JSON list in the environment)."""

@@ -61,3 +61,40 @@ def scans(tmp_path_factory) -> dict[str, Path]:
         "form_180": save_scan(scan_look(form, seed=3, skew=2.5, rotate=180), folder / "to-khai-180.jpg"),
         "card_90": save_scan(scan_look(card, seed=4, skew=0, rotate=90), folder / "cccd-90.jpg"),
     }
+
+
+@pytest.fixture(scope="session")
+def pki(tmp_path_factory):
+    """The test PKI (tests/data/pki.yml) with its TSA, OCSP responder and CRLs served on loopback.
+
+    Yields the architecture (certificates and keys by label) and the service base URL.
+    """
+    import socket
+    import threading
+
+    import yaml
+    from certomancer.integrations.animator import Animator, AnimatorArchStore
+    from certomancer.registry import ArchLabel, CertomancerConfig
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from werkzeug.serving import make_server
+
+    keys = tmp_path_factory.mktemp("pki-keys")
+    config = yaml.safe_load((Path(__file__).parent / "data" / "pki.yml").read_text())
+    for entry in config["keysets"]["sohoa"]["keys"].values():
+        key = rsa.generate_private_key(65537, 2048)
+        (keys / entry["path"]).write_bytes(key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption()))
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"http://127.0.0.1:{port}"
+    arch = CertomancerConfig(config, key_search_dir=str(keys),
+                             external_url_prefix=url).get_pki_arch(ArchLabel("sohoa"))
+    server = make_server("127.0.0.1", port, Animator(AnimatorArchStore({arch.arch_label: arch}),
+                                                     with_web_ui=False))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield arch, url
+    server.shutdown()

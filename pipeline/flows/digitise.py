@@ -33,6 +33,7 @@ from pipeline.reading import READER_VERSION, read_page
 from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
+from pipeline.signing.signer import Profile, profile_from
 from storage.archive import Archive, archive_dossier, open_archive, originals_digest
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
@@ -59,8 +60,9 @@ def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> Pr
 
 @task(name="document", **TASK)
 def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
-             signer: Signer, now: datetime) -> tuple[SignedDocument, list[Problem]]:
-    return make_document(order, segment, procedure, str(dossier), signer, dossier.agency, now)
+             signer: Signer, now: datetime, profile: Profile) -> tuple[SignedDocument, list[Problem]]:
+    return make_document(order, segment, procedure, str(dossier), signer, dossier.agency, now,
+                         profile)
 
 
 def _plan(received: list[ReceivedFile], settings: Settings
@@ -108,7 +110,8 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     now = datetime.now(timezone.utc)
     documents = []
     with open_signer(settings) as signer:  # a token's session stays open while documents sign
-        results = [document.submit(order, segment, procedure.code, code, signer, now)
+        profile = profile_from(settings)
+        results = [document.submit(order, segment, procedure.code, code, signer, now, profile)
                    for order, segment in enumerate(segments, start=1)]
         for future in results:
             doc, doc_problems = future.result()

@@ -1,4 +1,9 @@
-"""Sign a PDF with PAdES (ETSI.CAdES.detached, SHA-256) and a visible Vietnamese stamp."""
+"""Sign a PDF with PAdES (ETSI.CAdES.detached, SHA-256) and a visible Vietnamese stamp.
+
+Levels: B-B (the signature alone); B-T (with an RFC 3161 timestamp from a TSA); B-LT (plus the
+certificates and revocation data needed to validate it later, in the DSS); B-LTA (plus a
+document timestamp over all of that, which can be renewed before its algorithms weaken).
+"""
 
 from __future__ import annotations
 
@@ -7,19 +12,53 @@ import threading
 from dataclasses import dataclass
 from functools import cache
 
+from asn1crypto import x509
 from pyhanko import stamp
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
-from pyhanko.sign import fields, signers
+from pyhanko.sign import fields, signers, timestamps
+from pyhanko_certvalidator import ValidationContext
 
+from pipeline.errors import SohoaError
 from pipeline.fonts import DEJAVU_SANS
+from pipeline.settings import Settings
+from pipeline.signing.verify import load_trust_roots
 
 STAMP_FONT = DEJAVU_SANS
 STAMP_SIZE = (200.0, 40.0)  # points
 STAMP_FONT_SIZE = 10
 STAMP_MARGIN = 14.0
 _ONE_AT_A_TIME = threading.Lock()  # a token signs one thing at a time; documents are built in parallel
+
+
+LEVELS = ("B-B", "B-T", "B-LT", "B-LTA")
+
+
+@dataclass(frozen=True)
+class Profile:
+    """How far a signature goes: its PAdES level, the TSA, and the roots LT data is built for."""
+
+    level: str = "B-B"
+    tsa_url: str | None = None
+    trust_roots: tuple[x509.Certificate, ...] = ()
+
+    def __post_init__(self) -> None:
+        if self.level not in LEVELS:
+            raise SohoaError("invalid_signature_level", f"Mức chữ ký {self.level} không hợp lệ.",
+                             f"signature level must be one of {', '.join(LEVELS)}",
+                             subject=self.level)
+        if self.level != "B-B" and not self.tsa_url:
+            raise SohoaError("tsa_required",
+                             f"Mức {self.level} cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL).",
+                             f"level {self.level} needs a timestamping authority (SOHOA_TSA_URL)",
+                             subject=self.level)
+
+
+def profile_from(settings: Settings) -> Profile:
+    """The configured signing profile (level, TSA; trust roots for long-term data)."""
+    level = settings.signature_level or ("B-T" if settings.tsa_url else "B-B")
+    return Profile(level, settings.tsa_url, tuple(load_trust_roots(settings.trust_roots)))
 
 
 @dataclass(frozen=True)
@@ -60,18 +99,32 @@ def _stamp_box(pdf: bytes, corner: str) -> tuple[float, float, float, float]:
     return (left, top - h, left + w, top)
 
 
-def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: str) -> bytes:
+def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: str,
+             profile: Profile = Profile()) -> bytes:
     """Append a PAdES signature covering the whole file, visible at the role's corner of page 1."""
+    long_term = profile.level in ("B-LT", "B-LTA")
     meta = signers.PdfSignatureMetadata(
         field_name=role.field_name,
         md_algorithm="sha256",
         subfilter=fields.SigSeedSubFilter.PADES,
         reason=role.reason,
         location=location,
+        embed_validation_info=long_term,
+        use_pades_lta=profile.level == "B-LTA",
+        validation_context=ValidationContext(trust_roots=list(profile.trust_roots),
+                                             allow_fetching=True) if long_term else None,
     )
+    timestamper = timestamps.HTTPTimeStamper(profile.tsa_url) if profile.level != "B-B" else None
     field = fields.SigFieldSpec(role.field_name, on_page=0, box=_stamp_box(pdf, role.corner))
-    pdf_signer = signers.PdfSigner(meta, signer, stamp_style=_stamp_style(), new_field_spec=field)
+    pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper,
+                                   stamp_style=_stamp_style(), new_field_spec=field)
     out = io.BytesIO()
-    with _ONE_AT_A_TIME:
-        pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    try:
+        with _ONE_AT_A_TIME:
+            pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+    except (timestamps.TimestampRequestError, OSError) as exc:
+        raise SohoaError("signing_service_unavailable",
+                         "Không lấy được dấu thời gian hoặc dữ liệu thu hồi chứng thư: thử lại sau.",
+                         f"timestamp or revocation service failed ({exc})",
+                         subject=profile.tsa_url or "") from None
     return out.getvalue()
