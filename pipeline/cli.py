@@ -275,34 +275,29 @@ def separator(
     err.print(escape(f"Đã ghi tờ phân cách: {out}"))
 
 
-VERIFY_TEXT = {
-    "vi": {"valid": "HỢP LỆ", "invalid": "KHÔNG HỢP LỆ", "signature": "Chữ ký",
-           "stamp": "Dấu thời gian tài liệu", "signer": "Người ký", "at": "Thời gian ký",
-           "tsa": "Dấu thời gian (TSA)", "unknown": "không rõ", "intact": "Toàn vẹn",
-           "yes": "có", "no": "không", "tampered": "KHÔNG — tài liệu đã bị sửa sau khi ký",
-           "whole": "Phủ toàn bộ tài liệu", "changes": "thay đổi sau khi ký",
-           "trusted": "Chứng thư được tin cậy",
-           "untrusted": "không (không thuộc gốc tin cậy đã cấu hình)",
-           "revocation": "Tình trạng thu hồi", "revoked": "ĐÃ BỊ THU HỒI",
-           "not_revoked": "chưa bị thu hồi", "unchecked": "chưa kiểm tra (dùng --online)",
-           "none": "Không có chữ ký số nào trong tệp.", "verdict": "Kết luận",
-           "ok": "hợp lệ", "bad": "KHÔNG hợp lệ"},
-    "en": {"valid": "VALID", "invalid": "NOT VALID", "signature": "Signature",
-           "stamp": "Document timestamp", "signer": "Signer", "at": "Signing time",
-           "tsa": "Timestamp (TSA)", "unknown": "unknown", "intact": "Intact",
-           "yes": "yes", "no": "no", "tampered": "NO: the document was changed after signing",
-           "whole": "Covers the whole document", "changes": "changes after signing",
-           "trusted": "Certificate trusted",
-           "untrusted": "no (not under the configured trust roots)",
-           "revocation": "Revocation", "revoked": "REVOKED", "not_revoked": "not revoked",
-           "unchecked": "not checked (use --online)",
-           "none": "The file has no digital signature.", "verdict": "Verdict",
-           "ok": "valid", "bad": "NOT valid"},
+VERIFY_LANGS = ("vi", "en")
+VERIFY_TEXT = {  # key: (Vietnamese, English)
+    "valid": ("HỢP LỆ", "VALID"), "invalid": ("KHÔNG HỢP LỆ", "NOT VALID"),
+    "signature": ("Chữ ký", "Signature"), "stamp": ("Dấu thời gian tài liệu", "Document timestamp"),
+    "signer": ("Người ký", "Signer"), "at": ("Thời gian ký", "Signing time"),
+    "tsa": ("Dấu thời gian (TSA)", "Timestamp (TSA)"), "unknown": ("không rõ", "unknown"),
+    "intact": ("Toàn vẹn", "Intact"), "yes": ("có", "yes"), "no": ("không", "no"),
+    "tampered": ("KHÔNG — tài liệu đã bị sửa sau khi ký", "NO: the document was changed after signing"),
+    "whole": ("Phủ toàn bộ tài liệu", "Covers the whole document"),
+    "changes": ("thay đổi sau khi ký", "changes after signing"),
+    "trusted": ("Chứng thư được tin cậy", "Certificate trusted"),
+    "untrusted": ("không (không thuộc gốc tin cậy đã cấu hình)",
+                  "no (not under the configured trust roots)"),
+    "revocation": ("Tình trạng thu hồi", "Revocation"), "revoked": ("ĐÃ BỊ THU HỒI", "REVOKED"),
+    "not_revoked": ("chưa bị thu hồi", "not revoked"),
+    "unchecked": ("chưa kiểm tra (dùng --online)", "not checked (use --online)"),
+    "none": ("Không có chữ ký số nào trong tệp.", "The file has no digital signature."),
+    "verdict": ("Kết luận", "Verdict"), "ok": ("hợp lệ", "valid"), "bad": ("KHÔNG hợp lệ", "NOT valid"),
 }
 
 
 def _verify_text(report: dict, lang: str) -> str:
-    t = VERIFY_TEXT[lang]
+    t = {key: texts[VERIFY_LANGS.index(lang)] for key, texts in VERIFY_TEXT.items()}
     lines = []
     for sig in report["signatures"]:
         title = t["stamp"] if sig.get("kind") == "document_timestamp" else t["signature"]
@@ -337,8 +332,8 @@ def verify(
     _quiet_libraries(settings)
     from pipeline.signing.verify import load_trust_roots, verify_pdf
 
-    if lang not in VERIFY_TEXT:
-        err.print(escape(f"--lang must be one of {', '.join(VERIFY_TEXT)}"))
+    if lang not in VERIFY_LANGS:
+        err.print(escape(f"--lang must be one of {', '.join(VERIFY_LANGS)}"))
         raise typer.Exit(EXIT_INVALID)
     report = verify_pdf(pdf.read_bytes(), load_trust_roots(settings.trust_roots), online).to_json()
     if as_json:
