@@ -478,7 +478,7 @@ def review_approve(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     """Accept what is left to review: the dossier counts as digitised."""
     from pipeline.flows.review import approve
 
-    _review(lambda archive, _: approve(archive, dossier, by), as_json)
+    _review(lambda archive, settings: approve(archive, settings, dossier, by), as_json)
 
 
 @review_app.command("history")

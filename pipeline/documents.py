@@ -14,7 +14,8 @@ from pipeline.model import FieldValue, Problem, ProcessedPage, SignedDocument
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
 from pipeline.segments import Segment
-from pipeline.signing.signer import SCAN_ROLE, Profile, sign_pdf
+from pipeline.settings import Settings
+from pipeline.signing.signer import AGENCY_ROLE, SCAN_ROLE, Profile, profile_from, sign_pdf
 
 LOW_PAGE_CONFIDENCE = 60.0  # mean word confidence (0..100) under which a page goes to review
 
@@ -64,12 +65,27 @@ def make_document(order: int, segment: Segment, procedure: str, dossier: str,
     signed = sign_pdf(build_document(pages, info, now), signer, SCAN_ROLE, location, profile)
     fields, problems = read_document(segment)
     problems = [replace(p, document=order) for p in problems]
-    cert = signer.signing_cert
     doc = SignedDocument(order, pages[0].ref.file, component.code if component else None, pages,
-                         signed, hashlib.sha256(signed).hexdigest(),
-                         cert.subject.native.get("common_name", cert.subject.human_friendly),
-                         fields)
+                         signed, hashlib.sha256(signed).hexdigest(), signer_name(signer), fields)
     return doc, problems
+
+
+def seal_pdf(pdf: bytes, signer: signers.Signer, settings: Settings, location: str) -> bytes:
+    """The agency's archival signature over an already signed document (top-right, seal)."""
+    return sign_pdf(pdf, signer, AGENCY_ROLE, location, profile_from(settings, archive=True),
+                    settings.agency_name, settings.agency_seal)
+
+
+def seal(document: SignedDocument, signer: signers.Signer, settings: Settings, location: str
+         ) -> SignedDocument:
+    sealed = seal_pdf(document.pdf, signer, settings, location)
+    return replace(document, pdf=sealed, sha256=hashlib.sha256(sealed).hexdigest(),
+                   sealed_by=signer_name(signer))
+
+
+def signer_name(signer: signers.Signer) -> str:
+    subject = signer.signing_cert.subject
+    return subject.native.get("common_name", subject.human_friendly)
 
 
 def ocr_json(dossier: str, document: SignedDocument) -> bytes:

@@ -143,3 +143,4 @@ class SignedDocument:
     sha256: str
     signer: str
     fields: dict[str, FieldValue]
+    sealed_by: str | None = None  # the agency whose archival signature the PDF carries

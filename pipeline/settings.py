@@ -5,14 +5,29 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import SecretStr
+from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class SignerConfig(BaseModel):
+    """Where one role's key lives; the first configured backend is used (see signing.backends)."""
+
+    pkcs11_module: Path | None = None
+    pkcs11_token: str | None = None
+    pkcs11_key: str | None = None
+    pkcs11_cert: str | None = None
+    pin: SecretStr | None = None
+    remote: str | None = None
+    pkcs12: Path | None = None
+    pkcs12_passphrase: SecretStr | None = None
+    pss: bool = False
 
 
 class Settings(BaseSettings):
     """Everything that differs between a laptop, CI and a province's production site."""
 
-    model_config = SettingsConfigDict(env_prefix="SOHOA_", env_file=None, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SOHOA_", env_file=None, extra="ignore",
+                                      env_nested_delimiter="__")
 
     home: Path = Path("var")
     """Data directory: local S3 data, catalogue, development key, Prefect state."""
@@ -48,6 +63,14 @@ class Settings(BaseSettings):
     signer_pkcs12_passphrase: SecretStr | None = None
     signer_pss: bool = False
     """Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)."""
+    agency: SignerConfig = SignerConfig()
+    """The agency's key (role "agency": archival copies and results), as
+    ``SOHOA_AGENCY__PKCS12``, ``SOHOA_AGENCY__PKCS11_MODULE``… Unset: a development key."""
+    agency_name: str = "Cơ quan số hóa (chưa cấu hình SOHOA_AGENCY_NAME)"
+    agency_seal: Path | None = None
+    """The agency's red seal as a PNG (real size), shown under its signature."""
+    archive_level: str | None = None
+    """PAdES level of the agency's archival signature; unset: B-LTA with a TSA, else B-B."""
     tsa_url: str | None = None
     """RFC 3161 timestamping authority; with it, signatures are PAdES B-T at least."""
     signature_level: str | None = None
@@ -73,6 +96,16 @@ class Settings(BaseSettings):
         path = self.home.expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
+
+    @property
+    def scan_signer(self) -> SignerConfig:
+        """The scanning official's key, from the ``SOHOA_SIGNER_*`` settings."""
+        return SignerConfig(pkcs11_module=self.signer_pkcs11_module,
+                            pkcs11_token=self.signer_pkcs11_token,
+                            pkcs11_key=self.signer_pkcs11_key, pkcs11_cert=self.signer_pkcs11_cert,
+                            pin=self.signer_pin, remote=self.signer_remote,
+                            pkcs12=self.signer_pkcs12,
+                            pkcs12_passphrase=self.signer_pkcs12_passphrase, pss=self.signer_pss)
 
     @property
     def catalogue_url(self) -> str:

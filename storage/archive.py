@@ -93,7 +93,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
             "order": doc.order, "component": doc.component, "file": doc.file,
             "pages": len(doc.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
             "ocr_object": store.url(ocr.key), "signer": doc.signer, "fields": fields,
-            "digitisation_code": digitised_as,
+            "digitisation_code": digitised_as, "sealed_by": doc.sealed_by,
             "source": {"sha256": doc.pages[0].ref.file_sha256, "page": doc.pages[0].ref.number},
         })
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
@@ -127,3 +127,23 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                                size=r.size) for r in received],
     ))
     return result
+
+
+def replace_documents(archive: Archive, dossier: DossierRow, pdfs: dict[str, bytes],
+                      codes: dict[str, str | None]) -> dict[str, str]:
+    """Store new versions of signed PDFs (by object key, with their digitisation codes; older
+    versions are kept) and a new manifest naming their sha256; return the new sha256 by key."""
+    store, digests = archive.store, {}
+    for key, data in pdfs.items():
+        meta = {"dossier": dossier.code, "procedure": dossier.procedure}
+        if codes.get(key):
+            meta["digitisation-code"] = codes[key]
+        stored = store.put(key, data, "application/pdf", meta)
+        digests[key] = stored.sha256
+    manifest = json.loads(store.get(dossier.manifest_key))
+    for entry in manifest["objects"]:
+        if entry["key"] in pdfs:
+            entry["sha256"], entry["size"] = digests[entry["key"]], len(pdfs[entry["key"]])
+    store.put(dossier.manifest_key, json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+              "application/json", {"dossier": dossier.code, "procedure": dossier.procedure})
+    return digests

@@ -132,7 +132,7 @@ class Catalogue:
                 row.result, row.status, row.updated_at = result, result["status"], _now()
                 for document in row.documents:
                     match = next(d for d in result["documents"] if d["order"] == document.order)
-                    document.fields = match["fields"]
+                    document.fields, document.sha256 = match["fields"], match["sha256"]
             return event
 
     def reusable(self, owner_id: str, components: list[str], since: datetime, other_than: str

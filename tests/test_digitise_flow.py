@@ -67,7 +67,9 @@ def test_export_fetches_signed_pdf_from_s3_that_pdfsig_accepts(digitised, tmp_pa
     assert {o["role"] for o in manifest["objects"]} == {"original", "document", "ocr"}
     pdf = tmp_path / f"{dossier}.01.pdf"
     sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
-    assert "Signature is Valid" in sig and "Total document signed" in sig
+    # The scanning official's signature, then the agency's over the whole archival copy.
+    assert sig.count("Signature is Valid") == 2 and "Total document signed" in sig
+    assert "DEVELOPMENT KEY" in sig and "KHÓA PHÁT TRIỂN CƠ QUAN" in sig
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True).stdout
     assert "Ngày, tháng, năm sinh" in text and "Nơi cư trú" in text
     verified = runner.invoke(app, ["verify", str(pdf), "--json"])

@@ -170,3 +170,39 @@ def test_configured_pkcs12_is_used_instead_of_the_development_key(tmp_path):
     with open_signer(Settings(home=tmp_path)) as fallback:
         assert "DEVELOPMENT KEY" in fallback.signing_cert.subject.native["common_name"]
     assert (tmp_path / "signing" / "dev-signer.p12").exists()
+
+
+def test_agency_signature_top_right_over_its_seal(document, signer, tmp_path):
+    from PIL import Image, ImageDraw
+
+    from pipeline.signing.signer import AGENCY_ROLE
+
+    seal = tmp_path / "con-dau.png"
+    image = Image.new("RGBA", (400, 400), (0, 0, 0, 0))
+    ImageDraw.Draw(image).ellipse((10, 10, 390, 390), outline=(200, 0, 0, 255), width=24)
+    image.save(seal)
+    scanned = sign_pdf(document, signer, SCAN_ROLE, "Thanh Hóa")
+    sealed = sign_pdf(scanned, signer, AGENCY_ROLE, "Thanh Hóa", agency="UBND tỉnh Thanh Hóa",
+                      seal=seal)
+    report = verify_pdf(sealed, [])
+    assert report.valid and [s.field for s in report.signatures] == ["ChuKySoHoa", "ChuKyCoQuan"]
+    with pikepdf.open(io.BytesIO(sealed)) as pdf:
+        widgets = {str(a.T): a for a in pdf.pages[0].Annots}
+        scan_box, agency_box = ([float(v) for v in widgets[name].Rect]
+                                for name in ("ChuKySoHoa", "ChuKyCoQuan"))
+        width = float(pdf.pages[0].MediaBox[2])
+        assert scan_box[0] < width / 2 < agency_box[0]  # top-left, top-right
+        appearance = widgets["ChuKyCoQuan"].AP.N
+        assert any(x.get("/Subtype") == "/Image" for x in _xobjects(appearance))
+    text = _poppler("pdftotext", sealed, tmp_path)
+    assert "UBND tỉnh Thanh Hóa" in text
+
+
+def _xobjects(form):
+    """Every XObject reachable from a form's resources."""
+    found = []
+    for value in (form.get("/Resources", {}).get("/XObject", {}) or {}).values():
+        found.append(value)
+        if value.get("/Subtype") == "/Form":
+            found += _xobjects(value)
+    return found

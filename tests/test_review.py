@@ -68,6 +68,7 @@ def test_attach_reads_only_new_pages_keeps_corrections_then_approve(
     assert [d["component"] for d in out["documents"]] == ["TK_LLTP", "GIAY_TO_TUY_THAN"]
     assert out["documents"][0]["fields"]["phone"]["value"] == "0912000111"  # kept
 
+    assert all(d["sealed_by"] for d in out["documents"])  # complete after attach: sealed at once
     code, out, _ = _run("review", "approve", DOSSIER, "--by", "Trần Văn Hùng")
     assert code == 0 and out["status"] == "digitised" and out["approved"]["by"] == "Trần Văn Hùng"
     code, events, _ = _run("review", "history", DOSSIER)
@@ -92,3 +93,33 @@ def test_missing_id_copy_is_offered_from_the_owners_archive_and_reused(incomplet
     code, _, result = _run("review", "reuse", dossier, "--component", "GIAY_TO_TUY_THAN",
                            "--by", "Lê Thị Mai")
     assert code == 2 and "GIAY_TO_TUY_THAN" in result.output
+
+
+def test_approval_resumes_the_flow_the_agency_seals_the_archival_copies(
+        archive, prefect_harness, scans, tmp_path):
+    import hashlib
+
+    from PIL import Image, ImageFilter
+
+    from pipeline.signing.verify import verify_pdf
+
+    dossier = "000.00.06.H56-231027-0102"
+    blurred = tmp_path / "cccd-mo.jpg"
+    with Image.open(scans["card"]) as card:
+        card.filter(ImageFilter.GaussianBlur(5)).save(blurred, "JPEG", dpi=(300, 300))
+    code, out, _ = _run("digitise", str(scans["form"]), str(blurred), "--dossier", dossier,
+                        "--procedure", "2.000488", "--owner", "038090012345")
+    assert code == 0 and out["status"] == "needs_review" and out["missing_components"] == []
+    assert not any(d["sealed_by"] for d in out["documents"])  # unsure: the copies wait
+
+    code, out, result = _run("review", "approve", dossier, "--by", "Lê Thị Mai")
+    assert code == 0 and out["status"] == "digitised", result.output
+    manifest = json.loads(archive.store.get(archive.catalogue.find(dossier).manifest_key))
+    for doc in out["documents"]:
+        assert "CƠ QUAN" in doc["sealed_by"]
+        data = archive.store.get(doc["object"].split("/", 3)[3])
+        assert hashlib.sha256(data).hexdigest() == doc["sha256"]
+        report = verify_pdf(data, [])
+        assert report.valid and [s.field for s in report.signatures] == ["ChuKySoHoa", "ChuKyCoQuan"]
+        listed = next(o for o in manifest["objects"] if o["key"] in doc["object"])
+        assert listed["sha256"] == doc["sha256"]

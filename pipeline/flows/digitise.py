@@ -19,8 +19,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pyhanko.sign.signers import Signer
 
 from pipeline import progress
-from pipeline.completeness import judge
-from pipeline.documents import make_document
+from pipeline.completeness import DIGITISED, judge
+from pipeline.documents import make_document, seal
 from pipeline.errors import InputFileError
 from pipeline.fields.checks import check_owner, dossier_code_mismatches
 from pipeline.flows.review import reusable
@@ -120,6 +120,9 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     owner, owner_problems = check_owner(procedure, documents, owner_id)
     problems += owner_problems + dossier_code_mismatches(documents, str(code))
     verdict = judge(procedure, [d.component for d in documents], problems)
+    if verdict.status == DIGITISED:  # complete and sure: the agency seals the archival copies
+        with open_signer(settings, "agency") as agency:
+            documents = [seal(d, agency, settings, code.agency) for d in documents]
     offers = reusable(archive, settings, procedure, owner, verdict.missing_components, str(code),
                       now)
     return archive_dossier(archive, code, procedure.code, received, documents, verdict, now, owner,

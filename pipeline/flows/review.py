@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.completeness import DIGITISED, NEEDS_REVIEW
+from pipeline.documents import seal_pdf, signer_name
 from pipeline.errors import SohoaError
 from pipeline.fields.checks import owner_mismatches
 from pipeline.fields.extract import DEFAULT_FIELDS, FIELD_NAMES
@@ -21,7 +22,8 @@ from pipeline.fields.validators import VALIDATORS
 from pipeline.model import FieldValue
 from pipeline.procedures.catalogue import Procedure, find_procedure, load_catalogue
 from pipeline.settings import Settings
-from storage.archive import Archive, open_archive
+from pipeline.signing.backends import open_signer
+from storage.archive import Archive, open_archive, replace_documents
 from storage.catalogue import DossierRow
 
 OWNER_CODES = ("id_number_mismatch", "name_mismatch")
@@ -160,9 +162,11 @@ def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by
     return result
 
 
-def approve(archive: Archive, dossier: str, by: str) -> dict[str, Any]:
-    """A person accepts what is left to review; a missing required component cannot be."""
-    result = _dossier(archive, dossier).result
+def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> dict[str, Any]:
+    """A person accepts what is left to review; the flow resumes: the agency seals the archival
+    copies (new object versions, new manifest). A missing required component cannot be accepted."""
+    row = _dossier(archive, dossier)
+    result = row.result
     if result["missing_components"]:
         raise _refuse("missing_components",
                       "Còn thiếu thành phần bắt buộc: " + ", ".join(result["missing_components"])
@@ -172,6 +176,15 @@ def approve(archive: Archive, dossier: str, by: str) -> dict[str, Any]:
     if not result["documents"]:
         raise _refuse("nothing_to_approve", "Hồ sơ không có tài liệu nào để duyệt.",
                       "the dossier has no document", dossier)
+    unsealed = {d["object"].split("/", 3)[3]: d for d in result["documents"] if not d.get("sealed_by")}
+    if unsealed:
+        with open_signer(settings, "agency") as agency:
+            pdfs = {key: seal_pdf(archive.store.get(key), agency, settings, row.agency)
+                    for key in unsealed}
+            name = signer_name(agency)
+        codes = {key: doc.get("digitisation_code") for key, doc in unsealed.items()}
+        for key, digest in replace_documents(archive, row, pdfs, codes).items():
+            unsealed[key]["sha256"], unsealed[key]["sealed_by"] = digest, name
     at = datetime.now(timezone.utc)
     result["status"] = DIGITISED
     result["approved"] = {"by": by, "at": at.isoformat()}

@@ -18,7 +18,7 @@ from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
 from pipeline.errors import SohoaError
-from pipeline.settings import Settings
+from pipeline.settings import Settings, SignerConfig
 from pipeline.signing.devkey import ensure_dev_signer
 
 MIN_RSA_BITS = 2048
@@ -60,31 +60,30 @@ def load_pkcs12(path: Path, passphrase: bytes | None, pss: bool = False) -> sign
 
 
 @contextmanager
-def _pkcs11(settings: Settings) -> Iterator[signers.Signer]:
-    module, token = settings.signer_pkcs11_module, settings.signer_pkcs11_token
-    if not (token and settings.signer_pkcs11_key and settings.signer_pin):
+def _pkcs11(config: SignerConfig) -> Iterator[signers.Signer]:
+    module, token = config.pkcs11_module, config.pkcs11_token
+    if not (token and config.pkcs11_key and config.pin):
         raise _unavailable("Thiếu tên token, nhãn khóa hoặc mã PIN của token ký số.",
                            "PKCS#11 signing needs SOHOA_SIGNER_PKCS11_TOKEN, _KEY and a PIN",
                            str(module))
     try:
         session = open_pkcs11_session(str(module), token_criteria=TokenCriteria(label=token),
-                                      user_pin=settings.signer_pin.get_secret_value())
+                                      user_pin=config.pin.get_secret_value())
     except Exception as exc:  # no module, no token, wrong PIN: named by type, the PIN never shown
         raise _unavailable(f"Không mở được token ký số \"{token}\" (chưa cắm, sai mã PIN?).",
                            f"cannot open PKCS#11 token {token!r} ({type(exc).__name__})",
                            str(module)) from None
     try:
         try:
-            labels = dict(key_label=settings.signer_pkcs11_key,
-                          cert_label=settings.signer_pkcs11_cert or settings.signer_pkcs11_key)
-            signer = PKCS11Signer(session, prefer_pss=settings.signer_pss, **labels)
+            labels = dict(key_label=config.pkcs11_key, cert_label=config.pkcs11_cert or config.pkcs11_key)
+            signer = PKCS11Signer(session, prefer_pss=config.pss, **labels)
             cert = signer.signing_cert
             if cert.public_key.algorithm == "ec":  # many tokens (SoftHSM2 too) only do raw ECDSA:
                 signer = PKCS11Signer(session, use_raw_mechanism=True, **labels)  # hash here
         except Exception as exc:
-            raise _unavailable(f"Không tìm thấy khóa/chứng thư \"{settings.signer_pkcs11_key}\" "
+            raise _unavailable(f"Không tìm thấy khóa/chứng thư \"{config.pkcs11_key}\" "
                                f"trên token \"{token}\".",
-                               f"no key/certificate {settings.signer_pkcs11_key!r} on the token "
+                               f"no key/certificate {config.pkcs11_key!r} on the token "
                                f"({type(exc).__name__})", token) from None
         refuse_weak_key(cert, token)
         yield signer
@@ -92,29 +91,31 @@ def _pkcs11(settings: Settings) -> Iterator[signers.Signer]:
         session.close()
 
 
-def _remote(settings: Settings) -> signers.Signer:
-    module_name, _, factory = (settings.signer_remote or "").partition(":")
+def _remote(config: SignerConfig, settings: Settings) -> signers.Signer:
+    module_name, _, factory = (config.remote or "").partition(":")
     try:
         signer = getattr(importlib.import_module(module_name), factory)(settings)
     except Exception as exc:
         raise _unavailable("Không kết nối được dịch vụ ký số từ xa.",
-                           f"remote signer {settings.signer_remote!r} failed ({exc})",
-                           settings.signer_remote or "") from None
-    refuse_weak_key(signer.signing_cert, settings.signer_remote or "")
+                           f"remote signer {config.remote!r} failed ({exc})",
+                           config.remote or "") from None
+    refuse_weak_key(signer.signing_cert, config.remote or "")
     return signer
 
 
 @contextmanager
-def open_signer(settings: Settings) -> Iterator[signers.Signer]:
-    """The scanning official's signer from the first configured backend, open while in use."""
-    if settings.signer_pkcs11_module:
-        with _pkcs11(settings) as signer:
+def open_signer(settings: Settings, role: str = "scan") -> Iterator[signers.Signer]:
+    """The ``role``'s signer ("scan": the scanning official; "agency": the agency's seal) from
+    the first configured backend, open while in use; else that role's development key."""
+    config = settings.scan_signer if role == "scan" else settings.agency
+    if config.pkcs11_module:
+        with _pkcs11(config) as signer:
             yield signer
-    elif settings.signer_remote:
-        yield _remote(settings)
-    elif settings.signer_pkcs12:
-        secret = settings.signer_pkcs12_passphrase
-        yield load_pkcs12(settings.signer_pkcs12,
-                          secret.get_secret_value().encode() if secret else None, settings.signer_pss)
+    elif config.remote:
+        yield _remote(config, settings)
+    elif config.pkcs12:
+        secret = config.pkcs12_passphrase
+        yield load_pkcs12(config.pkcs12, secret.get_secret_value().encode() if secret else None,
+                          config.pss)
     else:
-        yield load_pkcs12(*ensure_dev_signer(settings.home_dir), settings.signer_pss)
+        yield load_pkcs12(*ensure_dev_signer(settings.home_dir, role), config.pss)

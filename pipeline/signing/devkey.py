@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 
 DEV_COMMON_NAME = "KHÓA PHÁT TRIỂN sohoa - DEVELOPMENT KEY, NOT FOR PRODUCTION"
+DEV_AGENCY_NAME = "KHÓA PHÁT TRIỂN CƠ QUAN sohoa - DEV KEY, NOT FOR PRODUCTION"
 
 
 def _write_private(path: Path, data: bytes) -> None:
@@ -28,10 +29,11 @@ def _write_private(path: Path, data: bytes) -> None:
     tmp.replace(path)
 
 
-def ensure_dev_signer(home: Path) -> tuple[Path, bytes]:
-    """Path of the development PKCS#12 and its passphrase, creating them on first use."""
+def ensure_dev_signer(home: Path, role: str = "scan") -> tuple[Path, bytes]:
+    """Path of a role's development PKCS#12 and its passphrase, creating them on first use."""
     folder = home / "signing"
-    p12, secret = folder / "dev-signer.p12", folder / "dev-signer.passphrase"
+    stem = "dev-signer" if role == "scan" else f"dev-{role}"
+    p12, secret = folder / f"{stem}.p12", folder / f"{stem}.passphrase"
     if p12.exists() and secret.exists():
         return p12, secret.read_bytes()
     folder.mkdir(parents=True, exist_ok=True)
@@ -39,7 +41,7 @@ def ensure_dev_signer(home: Path) -> tuple[Path, bytes]:
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
         x509.NameAttribute(NameOID.ORGANIZATION_NAME, "sohoa development"),
-        x509.NameAttribute(NameOID.COMMON_NAME, DEV_COMMON_NAME),
+        x509.NameAttribute(NameOID.COMMON_NAME, DEV_COMMON_NAME if role == "scan" else DEV_AGENCY_NAME),
     ])
     now = datetime.now(timezone.utc)
     cert = (
@@ -61,5 +63,5 @@ def ensure_dev_signer(home: Path) -> tuple[Path, bytes]:
         b"sohoa-dev", key, cert, None, serialization.BestAvailableEncryption(passphrase))
     _write_private(secret, passphrase)
     _write_private(p12, bundle)
-    (folder / "dev-signer.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     return p12, passphrase

@@ -11,10 +11,12 @@ import io
 import threading
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 
 from asn1crypto import x509
 from pyhanko import stamp
 from pyhanko.pdf_utils.font.opentype import GlyphAccumulatorFactory
+from pyhanko.pdf_utils.images import PdfImage
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
@@ -55,38 +57,53 @@ class Profile:
                              subject=self.level)
 
 
-def profile_from(settings: Settings) -> Profile:
-    """The configured signing profile (level, TSA; trust roots for long-term data)."""
-    level = settings.signature_level or ("B-T" if settings.tsa_url else "B-B")
+def profile_from(settings: Settings, archive: bool = False) -> Profile:
+    """The configured signing profile: the scanning official's, or (``archive``) the agency's
+    on archival copies (level, TSA; trust roots for long-term data)."""
+    if archive:
+        level = settings.archive_level or ("B-LTA" if settings.tsa_url else "B-B")
+    else:
+        level = settings.signature_level or ("B-T" if settings.tsa_url else "B-B")
     return Profile(level, settings.tsa_url, tuple(load_trust_roots(settings.trust_roots)))
 
 
 @dataclass(frozen=True)
 class SigningRole:
-    """Who signs and how it shows: the scanning official signs top-left of page 1."""
+    """Who signs and how it shows (DOMAIN.md): the scanning official top-left of page 1 with
+    name and time; the agency top-right, over its seal, with its name and the date."""
 
     field_name: str
     reason: str
     corner: str  # "top-left" | "top-right"
+    stamp_text: str
 
 
 SCAN_ROLE = SigningRole(
     field_name="ChuKySoHoa",
     reason="Số hóa từ bản giấy (Thông tư 01/2023/TT-VPCP)",
     corner="top-left",
+    stamp_text="Ký bởi: %(signer)s\nThời gian ký: %(ts)s",
+)
+AGENCY_ROLE = SigningRole(
+    field_name="ChuKyCoQuan",
+    reason="Bản số hóa lưu trữ của cơ quan",
+    corner="top-right",
+    stamp_text="%(agency)s\nKý ngày: %(ts)s",
 )
 
 
 @cache
-def _stamp_style() -> stamp.TextStampStyle:
+def _stamp_style(text: str, seal: Path | None) -> stamp.TextStampStyle:
     return stamp.TextStampStyle(
-        stamp_text="Ký bởi: %(signer)s\nThời gian ký: %(ts)s",
+        stamp_text=text,
         timestamp_format="%d/%m/%Y %H:%M:%S %z",
         # Shaping and rendering sizes must agree (pyHanko issue #733).
         text_box_style=TextBoxStyle(
             font=GlyphAccumulatorFactory(str(STAMP_FONT), font_size=STAMP_FONT_SIZE),
             font_size=STAMP_FONT_SIZE),
         border_width=1,
+        background=PdfImage(str(seal)) if seal else None,
+        background_opacity=1.0,
     )
 
 
@@ -100,8 +117,10 @@ def _stamp_box(pdf: bytes, corner: str) -> tuple[float, float, float, float]:
 
 
 def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: str,
-             profile: Profile = Profile()) -> bytes:
-    """Append a PAdES signature covering the whole file, visible at the role's corner of page 1."""
+             profile: Profile = Profile(), agency: str | None = None,
+             seal: Path | None = None) -> bytes:
+    """Append a PAdES signature covering the whole file, visible at the role's corner of page 1
+    (``agency`` and ``seal`` fill the agency role's appearance)."""
     long_term = profile.level in ("B-LT", "B-LTA")
     meta = signers.PdfSignatureMetadata(
         field_name=role.field_name,
@@ -117,11 +136,13 @@ def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: st
     timestamper = timestamps.HTTPTimeStamper(profile.tsa_url) if profile.level != "B-B" else None
     field = fields.SigFieldSpec(role.field_name, on_page=0, box=_stamp_box(pdf, role.corner))
     pdf_signer = signers.PdfSigner(meta, signer, timestamper=timestamper,
-                                   stamp_style=_stamp_style(), new_field_spec=field)
+                                   stamp_style=_stamp_style(role.stamp_text, seal),
+                                   new_field_spec=field)
     out = io.BytesIO()
     try:
         with _ONE_AT_A_TIME:
-            pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out)
+            pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out,
+                                appearance_text_params={"agency": agency or ""})
     except (timestamps.TimestampRequestError, OSError) as exc:
         raise SohoaError("signing_service_unavailable",
                          "Không lấy được dấu thời gian hoặc dữ liệu thu hồi chứng thư: thử lại sau.",
