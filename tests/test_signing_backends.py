@@ -131,7 +131,7 @@ def test_remote_signing_hook(tmp_path):
     settings = Settings(home=tmp_path, signer_remote="test_signing_backends:remote_factory")
     with open_signer(settings) as signer:
         signed = sign_pdf(_blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
-    assert verify_pdf(signed, []).valid
+    assert verify_pdf(signed, []).valid and "Signature is Valid" in _pdfsig(signed, tmp_path)
     broken = Settings(home=tmp_path, signer_remote="no_such_module:factory")
     with pytest.raises(SohoaError) as info:
         with open_signer(broken):
