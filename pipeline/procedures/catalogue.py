@@ -84,9 +84,6 @@ class Procedure(BaseModel):
     def component(self, code: str) -> Component | None:
         return next((c for c in self.components if c.code == code), None)
 
-    def classify(self, text: str) -> Component | None:
-        return best_title(self.components, text)
-
 
 def best_title(components: list[Component], text: str) -> Component | None:
     """The component whose title best matches the first lines of ``text``, if any does
