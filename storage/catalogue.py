@@ -1,4 +1,5 @@
-"""The catalogue: one row per dossier, document and original file (SQLAlchemy; SQLite by default).
+"""The catalogue: one row per dossier, document and original file (SQLAlchemy; SQLite by default,
+PostgreSQL for scale; its schema is kept by the Alembic migrations in ``storage.migrations``).
 
 A dossier and everything under it is written in one transaction, after its objects are in S3,
 so a reader never sees a half-written dossier.
@@ -12,6 +13,8 @@ from typing import Any
 from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, create_engine, func,
                         select)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+
+from storage.migrations import migrate
 
 
 class Base(DeclarativeBase):
@@ -88,7 +91,7 @@ class EventRow(Base):
 class Catalogue:
     def __init__(self, url: str):
         self.engine = create_engine(url)
-        Base.metadata.create_all(self.engine)
+        migrate(self.engine)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)

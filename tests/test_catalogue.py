@@ -1,0 +1,86 @@
+"""The catalogue on both databases: migrations, records, digitisation codes, events, reuse;
+and an old catalogue (made before migrations) brought up to date."""
+
+from datetime import date, datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from storage.catalogue import Base, Catalogue, DocumentRow, DossierRow, OriginalRow
+from storage.migrations import migrate
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalogue(request, tmp_path):
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}" if request.param == "sqlite" \
+        else request.getfixturevalue("postgres_url")
+    opened = Catalogue(url)
+    yield opened
+    if request.param == "postgresql":  # one cluster for the session: leave it empty
+        Base.metadata.drop_all(opened.engine)
+        with opened.engine.begin() as connection:
+            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+    opened.dispose()
+
+
+def _dossier(code: str, owner: str, status: str = "digitised") -> DossierRow:
+    result = {"status": status, "documents": [{"order": 1, "fields": {}, "sha256": "a" * 64}]}
+    return DossierRow(
+        code=code, agency="000.00.06.H56", procedure="2.000488", received_on=date(2023, 10, 27),
+        status=status, originals_digest="d" * 64, manifest_key="m", result=result,
+        updated_at=datetime.now(timezone.utc),
+        documents=[DocumentRow(order=1, component="GIAY_TO_TUY_THAN", pages=1, object_key="k",
+                               sha256="a" * 64, ocr_key="o", fields={}, text="Nguyễn Văn An",
+                               digitisation_code=f"{owner}.2.000488.GIAY_TO_TUY_THAN.01"
+                               if code.endswith("1") else f"{owner}.2.000488.GIAY_TO_TUY_THAN.02")],
+        originals=[OriginalRow(sha256="b" * 64, filename="cccd.jpg", object_key="x", size=1)])
+
+
+def test_migrations_match_the_models(catalogue):
+    with catalogue.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
+
+
+def test_records_codes_events_and_reuse(catalogue):
+    owner = "038090012345"
+    catalogue.replace(_dossier("000.00.06.H56-231027-0001", owner))
+    catalogue.replace(_dossier("000.00.06.H56-231027-0002", owner, "needs_review"))
+    catalogue.replace(_dossier("000.00.06.H56-231027-0001", owner))  # replaced, not duplicated
+    assert catalogue.codes() == ["000.00.06.H56-231027-0001", "000.00.06.H56-231027-0002"]
+    prefix = f"{owner}.2.000488.GIAY_TO_TUY_THAN."
+    assert catalogue.count_digitisation_codes(prefix, other_than="none") == 2
+    assert catalogue.count_digitisation_codes(prefix, other_than="000.00.06.H56-231027-0002") == 1
+    since = datetime.now(timezone.utc) - timedelta(days=1)
+    found = catalogue.reusable(owner, ["GIAY_TO_TUY_THAN"], since, "other")
+    assert [row.code for _, row in found] == ["000.00.06.H56-231027-0001"]  # digitised only
+    catalogue.record("000.00.06.H56-231027-0002", "correct", "Lê Thị Mai", {"field": "phone"})
+    events = catalogue.events("000.00.06.H56-231027-0002")
+    assert [(e.kind, e.by, e.detail) for e in events] == [("correct", "Lê Thị Mai", {"field": "phone"})]
+    assert [r.code for r in catalogue.with_status("needs_review")] == ["000.00.06.H56-231027-0002"]
+
+
+def test_a_catalogue_from_before_migrations_is_brought_up_to_date(tmp_path):
+    url = f"sqlite:///{tmp_path / 'old.sqlite'}"
+    engine = create_engine(url)
+    with engine.begin() as connection:  # the issue-2 schema, as create_all made it
+        connection.execute(text("CREATE TABLE dossiers (code VARCHAR(50) PRIMARY KEY, agency "
+                                "VARCHAR(35), procedure VARCHAR(16), received_on DATE, status "
+                                "VARCHAR(20), originals_digest VARCHAR(64), manifest_key "
+                                "VARCHAR(300), result JSON, updated_at DATETIME)"))
+        connection.execute(text('CREATE TABLE documents (id INTEGER PRIMARY KEY, dossier_code '
+                                'VARCHAR(50), "order" INTEGER, component VARCHAR(50), pages '
+                                'INTEGER, object_key VARCHAR(300), sha256 VARCHAR(64), ocr_key '
+                                'VARCHAR(300), fields JSON, text VARCHAR)'))
+        connection.execute(text("CREATE TABLE originals (dossier_code VARCHAR(50), sha256 "
+                                "VARCHAR(64), filename VARCHAR(300), object_key VARCHAR(300), "
+                                "size INTEGER, PRIMARY KEY (dossier_code, sha256))"))
+        connection.execute(text("INSERT INTO dossiers (code, status) VALUES ('old', 'digitised')"))
+    migrate(engine)
+    inspector = inspect(engine)
+    assert "events" in inspector.get_table_names()
+    assert "digitisation_code" in {c["name"] for c in inspector.get_columns("documents")}
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT code FROM dossiers")).scalar() == "old"
+    engine.dispose()
