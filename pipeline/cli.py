@@ -344,6 +344,49 @@ def verify(
 
 
 @app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="Từ khóa, có hoặc không dấu")] = "",
+    dossier: Annotated[str | None, typer.Option("--dossier", help="Mã hồ sơ")] = None,
+    id_number: Annotated[str | None, typer.Option("--id", help="Số CCCD/CMND/mã số thuế")] = None,
+    procedure: Annotated[str | None, typer.Option("--procedure")] = None,
+    agency: Annotated[str | None, typer.Option("--agency")] = None,
+    received_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
+    received_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
+    limit: Annotated[int, typer.Option("--limit")] = 50,
+    as_json: AsJson = False,
+) -> None:
+    """Find archived documents by their text and fields (diacritics optional) and filters."""
+    import re
+    from datetime import date
+
+    from pipeline.text import fold
+    from storage.archive import open_archive
+
+    terms = re.findall(r"[a-z0-9]+", fold(f"{query} {id_number or ''}"))
+    try:
+        dates = [date.fromisoformat(d) if d else None for d in (received_from, received_to)]
+    except ValueError:
+        err.print(escape("--from/--to: ngày phải có dạng YYYY-MM-DD"))
+        raise typer.Exit(EXIT_INVALID) from None
+    settings = load_settings()
+    _quiet_libraries(settings)
+    with open_archive(settings) as archive:
+        hits = [{"dossier": row.code, "document": doc.order, "component": doc.component,
+                 "digitisation_code": doc.digitisation_code, "procedure": row.procedure,
+                 "received_on": row.received_on.isoformat(), "status": row.status,
+                 "object": archive.store.url(doc.object_key), "fields": doc.fields}
+                for doc, row in archive.catalogue.search(
+                    terms, dossier=dossier, procedure=procedure, agency=agency,
+                    received_from=dates[0], received_to=dates[1], limit=limit)]
+    if as_json:
+        _emit(hits)
+    else:
+        for hit in hits:
+            err.print(escape(f"{hit['dossier']}.{hit['document']:02d} {hit['component'] or '?'} "
+                             f"{hit['digitisation_code'] or ''} {hit['object']}"))
+
+
+@app.command()
 def procedures(as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue

@@ -15,6 +15,7 @@ from pipeline.completeness import Verdict
 from pipeline.documents import ocr_json
 from pipeline.identifiers import DossierCode, digitisation_code, digitisation_prefix
 from pipeline.model import ReceivedFile, SignedDocument
+from pipeline.text import fold
 from pipeline.settings import Settings
 from storage import keys
 from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow
@@ -48,6 +49,12 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
 
 def originals_digest(received: list[ReceivedFile]) -> str:
     return sha256_hex("\n".join(sorted(r.sha256 for r in received)).encode())
+
+
+def search_text(doc: SignedDocument, dossier: str, digitisation_code: str | None) -> str:
+    """What search matches for a document: its text, field values and codes, folded."""
+    parts = [p.ocr.text for p in doc.pages] + [v.value for v in doc.fields.values()]
+    return fold(" ".join(parts + [dossier, digitisation_code or ""]))
 
 
 def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner_id: str | None,
@@ -99,7 +106,8 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
                                 object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,
                                 fields=fields, digitisation_code=digitised_as,
-                                text="\n\n".join(p.ocr.text for p in doc.pages)))
+                                text="\n\n".join(p.ocr.text for p in doc.pages),
+                                search_text=search_text(doc, str(code), digitised_as)))
     manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
                 "objects": objects}
     stored_manifest = store.put(keys.manifest_key(code),

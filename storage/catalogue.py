@@ -10,10 +10,11 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, create_engine, func,
-                        select)
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, create_engine,
+                        func, select, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
+from pipeline.text import fold
 from storage.migrations import migrate
 
 
@@ -58,6 +59,8 @@ class DocumentRow(Base):
     fields: Mapped[dict[str, Any]] = mapped_column(JSON)
     text: Mapped[str] = mapped_column(String)
     digitisation_code: Mapped[str | None] = mapped_column(String(120), unique=True)
+    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
+    """Folded text and field values (``pipeline.text.fold``): what full-text search matches."""
 
     dossier: Mapped[DossierRow] = relationship(back_populates="documents")
 
@@ -135,7 +138,9 @@ class Catalogue:
                 row.result, row.status, row.updated_at = result, result["status"], _now()
                 for document in row.documents:
                     match = next(d for d in result["documents"] if d["order"] == document.order)
+                    corrected = " ".join(str(v["value"]) for v in match["fields"].values())
                     document.fields, document.sha256 = match["fields"], match["sha256"]
+                    document.search_text = f"{document.search_text} {fold(corrected)}"
             return event
 
     def reusable(self, owner_id: str, components: list[str], since: datetime, other_than: str
@@ -151,6 +156,33 @@ class Catalogue:
                        DossierRow.code != other_than)
                 .order_by(DossierRow.updated_at.desc()))
             return [(document, dossier) for document, dossier in rows]
+
+    def search(self, folded_terms: list[str], *, dossier: str | None = None,
+               procedure: str | None = None, agency: str | None = None,
+               received_from: date | None = None, received_to: date | None = None,
+               limit: int = 50) -> list[tuple[DocumentRow, DossierRow]]:
+        """Documents whose folded text holds every term, newest dossiers first, filtered."""
+        query = select(DocumentRow, DossierRow).join(DossierRow)
+        if folded_terms:
+            if self.engine.dialect.name == "sqlite":
+                match = " ".join(f'"{t}"' for t in folded_terms)
+                query = query.where(DocumentRow.id.in_(text(
+                    "SELECT rowid FROM documents_fts WHERE documents_fts MATCH :match"
+                ).bindparams(match=match).columns(rowid=Integer)))
+            else:
+                query = query.where(func.to_tsvector("simple", DocumentRow.search_text).op("@@")(
+                    func.plainto_tsquery("simple", " ".join(folded_terms))))
+        for column, value in ((DossierRow.code, dossier), (DossierRow.procedure, procedure),
+                              (DossierRow.agency, agency)):
+            if value:
+                query = query.where(column == value)
+        if received_from:
+            query = query.where(DossierRow.received_on >= received_from)
+        if received_to:
+            query = query.where(DossierRow.received_on <= received_to)
+        query = query.order_by(DossierRow.received_on.desc(), DocumentRow.order).limit(limit)
+        with self.session() as session:
+            return [(document, row) for document, row in session.execute(query)]
 
     def events(self, dossier: str, kind: str | None = None) -> list[EventRow]:
         with self.session() as session:

@@ -299,3 +299,16 @@ def test_demo_digitises_the_sample_and_exports_it(archive, prefect_harness, home
     sig = subprocess.run(["pdfsig", str(pdf)], capture_output=True, text=True).stdout
     assert "Signature is Valid" in sig
     assert archive.catalogue.find("000.00.06.H56-231027-0361").status == "digitised"
+
+
+def test_search_finds_archived_documents_without_diacritics(digitised):
+    dossier, _, _ = digitised
+    result = runner.invoke(app, ["search", "nguyen van an", "--id", "038090012345", "--json"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.stdout)
+    assert {(h["dossier"], h["component"]) for h in hits} >= {(dossier, "TK_LLTP"),
+                                                              (dossier, "GIAY_TO_TUY_THAN")}
+    only = json.loads(runner.invoke(app, ["search", "can cuoc", "--dossier", dossier,
+                                          "--json"]).stdout)
+    assert [(h["dossier"], h["component"]) for h in only] == [(dossier, "GIAY_TO_TUY_THAN")]
+    assert json.loads(runner.invoke(app, ["search", "khong co tu nay", "--json"]).stdout) == []
