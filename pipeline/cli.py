@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -343,6 +344,15 @@ def verify(
     raise typer.Exit(0 if report["valid"] else 1)
 
 
+def _day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD option, or exit 2 naming it."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        err.print(escape(f"{option}: ngày phải có dạng YYYY-MM-DD ({text})"))
+        raise typer.Exit(EXIT_INVALID) from None
+
+
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="Từ khóa, có hoặc không dấu")] = "",
@@ -357,17 +367,12 @@ def search(
 ) -> None:
     """Find archived documents by their text and fields (diacritics optional) and filters."""
     import re
-    from datetime import date
 
     from pipeline.text import fold
     from storage.archive import open_archive
 
     terms = re.findall(r"[a-z0-9]+", fold(f"{query} {id_number or ''}"))
-    try:
-        dates = [date.fromisoformat(d) if d else None for d in (received_from, received_to)]
-    except ValueError:
-        err.print(escape("--from/--to: ngày phải có dạng YYYY-MM-DD"))
-        raise typer.Exit(EXIT_INVALID) from None
+    dates = [_day(d, "--from/--to") for d in (received_from, received_to)]
     settings = load_settings()
     _quiet_libraries(settings)
     with open_archive(settings) as archive:
@@ -384,6 +389,34 @@ def search(
         for hit in hits:
             err.print(escape(f"{hit['dossier']}.{hit['document']:02d} {hit['component'] or '?'} "
                              f"{hit['digitisation_code'] or ''} {hit['object']}"))
+
+
+@app.command()
+def audit(
+    dossier: Annotated[str | None, typer.Option("--dossier", help="Mã hồ sơ")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (ngày tiếp nhận)")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Re-read archived objects: sha256 against manifest and catalogue, signatures, orphans.
+
+    Exit 1 on any finding."""
+    from pipeline.signing.verify import load_trust_roots
+    from storage.archive import open_archive
+    from storage.audit import audit as run_audit
+
+    start = _day(since, "--since")
+    settings = load_settings()
+    _quiet_libraries(settings)
+    with open_archive(settings) as archive:
+        report = run_audit(archive, load_trust_roots(settings.trust_roots), dossier, start)
+    if as_json:
+        _emit(report)
+    else:
+        err.print(f"{report['dossiers']} hồ sơ, {report['objects']} đối tượng đã kiểm tra; "
+                  f"{len(report['findings'])} phát hiện.")
+        for finding in report["findings"]:
+            err.print(escape(f"  ! {finding['problem']} {finding['key']} ({finding['detail']})"))
+    raise typer.Exit(1 if report["findings"] else 0)
 
 
 @app.command()

@@ -191,6 +191,17 @@ class Catalogue:
                 query = query.where(EventRow.kind == kind)
             return list(session.scalars(query.order_by(EventRow.id)))
 
+    def received_since(self, since: date | None) -> list[DossierRow]:
+        """Dossiers received on or after ``since`` (all when ``None``), with their rows loaded."""
+        query = select(DossierRow).order_by(DossierRow.code)
+        if since:
+            query = query.where(DossierRow.received_on >= since)
+        with self.session() as session:
+            rows = list(session.scalars(query))
+            for row in rows:
+                _ = row.documents, row.originals
+            return rows
+
     def codes(self) -> list[str]:
         with self.session() as session:
             return list(session.scalars(select(DossierRow.code).order_by(DossierRow.code)))

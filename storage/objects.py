@@ -75,6 +75,19 @@ class ObjectStore:
             raise
         return stat.metadata.get(f"x-amz-meta-{SHA_META}")
 
+    def keys(self, prefix: str) -> list[str]:
+        """The keys (latest versions) under ``prefix``."""
+        return [o.object_name for o in self.client.list_objects(self.bucket, prefix=prefix,
+                                                                recursive=True)]
+
+    def get_if_present(self, key: str) -> bytes | None:
+        try:
+            return self.get(key)
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound"):
+                return None
+            raise
+
     def get(self, key: str) -> bytes:
         response = self.client.get_object(self.bucket, key)
         try:

@@ -312,3 +312,29 @@ def test_search_finds_archived_documents_without_diacritics(digitised):
                                           "--json"]).stdout)
     assert [(h["dossier"], h["component"]) for h in only] == [(dossier, "GIAY_TO_TUY_THAN")]
     assert json.loads(runner.invoke(app, ["search", "khong co tu nay", "--json"]).stdout) == []
+
+
+def test_audit_passes_a_sound_dossier_and_catches_what_changed_behind_its_back(
+        archive, prefect_harness, scans):
+    dossier = "000.00.06.H56-231027-0300"
+    code, out, _ = _digitise([scans["card"]], dossier)
+    assert code == 0
+    sound = runner.invoke(app, ["audit", "--dossier", dossier, "--json"])
+    report = json.loads(sound.stdout)
+    assert sound.exit_code == 0 and report["findings"] == [] and report["objects"] == 3
+    later = runner.invoke(app, ["audit", "--since", "2099-01-01", "--json"])
+    assert later.exit_code == 0 and json.loads(later.stdout)["dossiers"] == 0
+
+    store = archive.store
+    pdf_key = out["documents"][0]["object"].split("/", 3)[3]
+    tampered = bytearray(store.get(pdf_key))
+    tampered[len(tampered) // 2] ^= 0x01
+    store.put(pdf_key, bytes(tampered), "application/pdf")  # a new version, behind the catalogue
+    store.client.remove_object(store.bucket, out["documents"][0]["ocr_object"].split("/", 3)[3])
+    prefix = pdf_key.rsplit("/", 1)[0]
+    store.put(f"{prefix}/la.pdf", b"%PDF-1.7 stray", "application/pdf")
+    found = runner.invoke(app, ["audit", "--dossier", dossier, "--json"])
+    problems = {(f["problem"], f["key"].rsplit("/", 1)[1]) for f in json.loads(found.stdout)["findings"]}
+    assert found.exit_code == 1
+    assert problems == {("changed", f"{dossier}.01.pdf"), ("signature_invalid", f"{dossier}.01.pdf"),
+                        ("missing", f"{dossier}.01.ocr.json"), ("orphaned", "la.pdf")}
