@@ -420,6 +420,24 @@ def audit(
 
 
 @app.command()
+def reconcile(as_json: AsJson = False) -> None:
+    """Repair the catalogue after a crash between upload and commit (also done by every command
+    that opens the archive). Exit 1 while a dossier cannot be repaired: digitise it again."""
+    from storage.archive import open_archive
+
+    settings = load_settings()
+    _quiet_libraries(settings)
+    with open_archive(settings) as archive:
+        report = archive.reconciled
+    if as_json:
+        _emit(report)
+    else:
+        err.print(escape(f"Đã sửa: {', '.join(report['repaired']) or 'không có'}; chưa đủ dữ liệu "
+                         f"(số hóa lại): {', '.join(report['incomplete']) or 'không có'}"))
+    raise typer.Exit(1 if report["incomplete"] else 0)
+
+
+@app.command()
 def procedures(as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue

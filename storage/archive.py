@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from pipeline.completeness import Verdict
@@ -27,6 +27,7 @@ from storage.seaweedfs import S3Endpoint, local_seaweedfs
 class Archive:
     store: ObjectStore
     catalogue: Catalogue
+    reconciled: dict = field(default_factory=dict)  # what opening it repaired (sohoa reconcile)
 
 
 @contextmanager
@@ -44,17 +45,25 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
         store.ensure_bucket()
         catalogue = Catalogue(settings.catalogue_url)
         stack.callback(catalogue.dispose)
-        yield Archive(store, catalogue)
+        archive = Archive(store, catalogue)
+        from storage.reconcile import reconcile  # it builds on this module
+
+        archive.reconciled = reconcile(archive)
+        yield archive
 
 
-def originals_digest(received: list[ReceivedFile]) -> str:
-    return sha256_hex("\n".join(sorted(r.sha256 for r in received)).encode())
+def document_text(doc: SignedDocument) -> str:
+    return "\n\n".join(p.ocr.text for p in doc.pages)
 
 
-def search_text(doc: SignedDocument, dossier: str, digitisation_code: str | None) -> str:
+def originals_digest(shas: list[str]) -> str:
+    """The input that produced a record: sha256 over the sorted sha256s of its originals."""
+    return sha256_hex("\n".join(sorted(shas)).encode())
+
+
+def search_text(text: str, values: list[str], dossier: str, digitisation_code: str | None) -> str:
     """What search matches for a document: its text, field values and codes, folded."""
-    parts = [p.ocr.text for p in doc.pages] + [v.value for v in doc.fields.values()]
-    return fold(" ".join(parts + [dossier, digitisation_code or ""]))
+    return fold(" ".join([text, *values, dossier, digitisation_code or ""]))
 
 
 def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner_id: str | None,
@@ -87,6 +96,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                 "file": r.name} for r in received]
     doc_json, rows = [], []
     numbered = digitisation_codes(archive.catalogue, str(code), procedure, owner_id, documents)
+    archive.catalogue.begin_upload(str(code), now)
     for doc in documents:
         digitised_as = numbered.get(doc.order)
         doc_meta = {**meta, **({"digitisation-code": digitised_as} if digitised_as else {})}
@@ -106,13 +116,10 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
                                 object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,
                                 fields=fields, digitisation_code=digitised_as,
-                                text="\n\n".join(p.ocr.text for p in doc.pages),
-                                search_text=search_text(doc, str(code), digitised_as)))
-    manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
-                "objects": objects}
-    stored_manifest = store.put(keys.manifest_key(code),
-                                json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
-                                "application/json", meta)
+                                text=document_text(doc),
+                                search_text=search_text(document_text(doc),
+                                                        [v.value for v in doc.fields.values()],
+                                                        str(code), digitised_as)))
     result = {
         "dossier": str(code),
         "procedure": procedure,
@@ -124,11 +131,17 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         "problems": [p.to_json() for p in verdict.problems],
         "originals": [{"file": r.name, "sha256": r.sha256, "object": store.url(r.object_key)}
                       for r in received],
-        "manifest": store.url(stored_manifest.key),
+        "manifest": store.url(keys.manifest_key(code)),
     }
+    manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
+                "objects": objects, "result": result}  # enough to rebuild the catalogue rows
+    stored_manifest = store.put(keys.manifest_key(code),
+                                json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+                                "application/json", meta)
     archive.catalogue.replace(DossierRow(
         code=str(code), agency=code.agency, procedure=procedure, received_on=code.received,
-        status=verdict.status, originals_digest=originals_digest(received),
+        status=verdict.status,
+        originals_digest=originals_digest([r.sha256 for r in received]),
         manifest_key=stored_manifest.key, result=result, updated_at=now,
         documents=rows,
         originals=[OriginalRow(sha256=r.sha256, filename=r.name, object_key=r.object_key,

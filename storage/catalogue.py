@@ -75,6 +75,15 @@ class OriginalRow(Base):
     size: Mapped[int] = mapped_column(Integer)
 
 
+class PendingRow(Base):
+    """A dossier whose objects are being uploaded: gone once its catalogue rows are committed."""
+
+    __tablename__ = "pending"
+
+    dossier_code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
 class EventRow(Base):
     """What people did to a dossier (corrections, attachments, approvals): who, when, what.
 
@@ -106,14 +115,27 @@ class Catalogue:
                 _ = row.documents, row.originals  # load before the session closes
             return row
 
+    def begin_upload(self, dossier: str, at: datetime) -> None:
+        """Note that ``dossier``'s objects are being uploaded (before the first one is)."""
+        with self.session() as session, session.begin():
+            session.merge(PendingRow(dossier_code=dossier, started_at=at))
+
+    def pending(self) -> list[PendingRow]:
+        with self.session() as session:
+            return list(session.scalars(select(PendingRow).order_by(PendingRow.started_at)))
+
     def replace(self, dossier: DossierRow) -> None:
-        """Write the dossier and its documents and originals, replacing any earlier record."""
+        """Write the dossier and its documents and originals, replacing any earlier record, and
+        end its pending upload, in one transaction."""
         with self.session() as session, session.begin():
             old = session.get(DossierRow, dossier.code)
             if old is not None:
                 session.delete(old)
                 session.flush()
             session.add(dossier)
+            pending = session.get(PendingRow, dossier.code)
+            if pending is not None:
+                session.delete(pending)
 
     def count_digitisation_codes(self, prefix: str, other_than: str) -> int:
         """How many documents of dossiers other than ``other_than`` have codes starting ``prefix``."""

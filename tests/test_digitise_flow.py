@@ -338,3 +338,45 @@ def test_audit_passes_a_sound_dossier_and_catches_what_changed_behind_its_back(
     assert found.exit_code == 1
     assert problems == {("changed", f"{dossier}.01.pdf"), ("signature_invalid", f"{dossier}.01.pdf"),
                         ("missing", f"{dossier}.01.ocr.json"), ("orphaned", "la.pdf")}
+
+
+def test_crash_between_upload_and_commit_is_repaired_from_the_manifest(
+        archive, prefect_harness, scans, monkeypatch):
+    from pipeline.flows.digitise import digitise_dossier
+    from storage.catalogue import Catalogue
+    from storage.objects import ObjectStore
+
+    def power_cut(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    repairable, lost = "000.00.06.H56-231027-0400", "000.00.06.H56-231027-0401"
+    with monkeypatch.context() as patch:  # objects and manifest stored, the commit never made
+        patch.setattr(Catalogue, "replace", power_cut)
+        with pytest.raises(RuntimeError):
+            digitise_dossier(files=[str(scans["card"])], dossier=repairable, procedure=PROCEDURE)
+    assert archive.catalogue.find(repairable) is None
+    assert [p.dossier_code for p in archive.catalogue.pending()] == [repairable]
+
+    result = runner.invoke(app, ["reconcile", "--json"])
+    assert result.exit_code == 0 and json.loads(result.stdout)["repaired"] == [repairable]
+    row = archive.catalogue.find(repairable)
+    assert row.result["documents"][0]["component"] == "GIAY_TO_TUY_THAN" and row.documents[0].text
+    audit = runner.invoke(app, ["audit", "--dossier", repairable, "--json"])
+    assert audit.exit_code == 0, audit.stdout
+    search = json.loads(runner.invoke(app, ["search", "can cuoc", "--dossier", repairable,
+                                            "--json"]).stdout)
+    assert [h["dossier"] for h in search] == [repairable]
+
+    real_put = ObjectStore.put
+    with monkeypatch.context() as patch:  # documents stored, the manifest never written
+        patch.setattr(ObjectStore, "put", lambda self, key, *a, **k: power_cut()
+                      if key.endswith("manifest.json") else real_put(self, key, *a, **k))
+        with pytest.raises(RuntimeError):
+            digitise_dossier(files=[str(scans["form"])], dossier=lost, procedure=PROCEDURE)
+    result = runner.invoke(app, ["reconcile", "--json"])
+    assert result.exit_code == 1 and json.loads(result.stdout)["incomplete"] == [lost]
+    assert archive.catalogue.find(lost) is None  # nothing half-visible
+
+    code, out, _ = _digitise([scans["form"]], lost)  # digitising again completes it
+    assert code == 0 and archive.catalogue.find(lost) is not None
+    assert archive.catalogue.pending() == []

@@ -91,7 +91,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     received = _unique([receive(path, code, archive, workdir) for path in files])
     stored = archive.catalogue.find(str(code))
     if stored and stored.procedure == procedure.code \
-            and stored.originals_digest == originals_digest(received) \
+            and stored.originals_digest == originals_digest([r.sha256 for r in received]) \
             and (owner_id is None or stored.result.get("owner_id") == owner_id):
         return stored.result  # same originals, same procedure: the record already exists
 

@@ -1,0 +1,62 @@
+"""Reconcile: a crash between uploading a dossier's objects and committing its catalogue rows
+leaves a pending mark. If the dossier's manifest made it to storage, its rows are rebuilt from
+the manifest and the OCR JSON beside it; if not, nothing of the run is visible in the catalogue
+and the dossier is reported: its originals are stored, and digitising it again completes it.
+Run when the archive is opened, so every command starts from a consistent catalogue.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+from pipeline.identifiers import parse_dossier_code
+from storage import keys
+from storage.archive import Archive, originals_digest, search_text
+from storage.catalogue import DocumentRow, DossierRow, OriginalRow
+
+
+def _key(url: str) -> str:
+    return url.split("/", 3)[3]  # s3://bucket/key
+
+
+def _rebuild(archive: Archive, manifest: dict) -> DossierRow:
+    store, result = archive.store, manifest["result"]
+    code = parse_dossier_code(result["dossier"])
+    sizes = {o["key"]: o["size"] for o in manifest["objects"]}
+    documents = []
+    for doc in result["documents"]:
+        ocr = json.loads(store.get(_key(doc["ocr_object"])))
+        text = "\n\n".join(page["text"] for page in ocr["pages"])
+        values = [str(v["value"]) for v in doc["fields"].values()]
+        documents.append(DocumentRow(
+            order=doc["order"], component=doc["component"], pages=doc["pages"],
+            object_key=_key(doc["object"]), sha256=doc["sha256"],
+            ocr_key=_key(doc["ocr_object"]), fields=doc["fields"], text=text,
+            digitisation_code=doc.get("digitisation_code"),
+            search_text=search_text(text, values, str(code), doc.get("digitisation_code"))))
+    return DossierRow(
+        code=str(code), agency=code.agency, procedure=result["procedure"],
+        received_on=code.received, status=result["status"],
+        originals_digest=originals_digest([o["sha256"] for o in result["originals"]]),
+        manifest_key=keys.manifest_key(code), result=result,
+        updated_at=datetime.fromisoformat(manifest["created_at"]), documents=documents,
+        originals=[OriginalRow(sha256=o["sha256"], filename=o["file"],
+                               object_key=_key(o["object"]), size=sizes[_key(o["object"])])
+                   for o in result["originals"]])
+
+
+def reconcile(archive: Archive) -> dict:
+    """Repair every pending upload that can be repaired; the report of ``sohoa reconcile``."""
+    repaired, incomplete = [], []
+    for pending in archive.catalogue.pending():
+        data = archive.store.get_if_present(keys.manifest_key(parse_dossier_code(pending.dossier_code)))
+        manifest = json.loads(data) if data else None
+        started = pending.started_at.replace(tzinfo=pending.started_at.tzinfo or timezone.utc)
+        if manifest and "result" in manifest \
+                and datetime.fromisoformat(manifest["created_at"]) >= started:
+            archive.catalogue.replace(_rebuild(archive, manifest))
+            repaired.append(pending.dossier_code)
+        else:
+            incomplete.append(pending.dossier_code)
+    return {"repaired": repaired, "incomplete": incomplete}
