@@ -438,6 +438,37 @@ def reconcile(as_json: AsJson = False) -> None:
 
 
 @app.command()
+def hold(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    on: Annotated[bool, typer.Option("--on/--off", help="Đặt hoặc gỡ phong tỏa pháp lý")],
+    by: Annotated[str, typer.Option("--by", help="Người/cơ quan yêu cầu")],
+    as_json: AsJson = False,
+) -> None:
+    """Legal hold on every object of a dossier (no deletion while on), or lift it."""
+    from pipeline.identifiers import parse_dossier_code
+    from storage import keys
+    from storage.archive import open_archive
+
+    try:
+        code = parse_dossier_code(dossier)
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID) from None
+    settings = load_settings()
+    _quiet_libraries(settings)
+    with open_archive(settings) as archive:
+        objects = archive.store.keys(keys.dossier_prefix(code))
+        for key in objects:
+            archive.store.set_legal_hold(key, on)
+        archive.catalogue.record(str(code), "hold" if on else "release", by, {"objects": objects})
+    report = {"dossier": str(code), "legal_hold": on, "objects": objects}
+    if as_json:
+        _emit(report)
+    else:
+        err.print(escape(f"{'Đã phong tỏa' if on else 'Đã gỡ phong tỏa'} {len(objects)} đối tượng "
+                         f"của hồ sơ {code}."))
+
+
+@app.command()
 def procedures(as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -41,6 +42,12 @@ class Settings(BaseSettings):
     bucket: str = "sohoa-archive"
     local_s3_port: int = 18333
     """First of the loopback ports the local SeaweedFS uses (S3; master, volume, filer, admin follow)."""
+
+    retention_years: dict[str, int] = {}
+    """Years each object class is locked against deletion and overwrite, e.g.
+    ``{"original": 20, "document": 20, "ocr": 20, "manifest": 20}`` (JSON); unset: none."""
+    retention_mode: Literal["GOVERNANCE", "COMPLIANCE"] = "GOVERNANCE"
+    """S3 object lock mode: COMPLIANCE cannot be lifted by anyone before the date."""
 
     database_url: str | None = None
     """SQLAlchemy URL of the catalogue; default SQLite under ``home``."""

@@ -41,7 +41,8 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
         else:
             endpoint = stack.enter_context(
                 local_seaweedfs(settings.home_dir / "s3", settings.local_s3_port))
-        store = ObjectStore(endpoint, settings.bucket, settings.s3_region)
+        store = ObjectStore(endpoint, settings.bucket, settings.s3_region,
+                            settings.retention_years, settings.retention_mode)
         store.ensure_bucket()
         catalogue = Catalogue(settings.catalogue_url)
         stack.callback(catalogue.dispose)

@@ -25,3 +25,14 @@ def ocr_key(code: DossierCode, order: int) -> str:
 
 def manifest_key(code: DossierCode) -> str:
     return f"{dossier_prefix(code)}manifest.json"
+
+
+def object_class(key: str) -> str:
+    """The class an archived object's retention is set by: original, document, ocr, manifest."""
+    if "/originals/" in key:
+        return "original"
+    if key.endswith(".ocr.json"):
+        return "ocr"
+    if key.endswith("manifest.json"):
+        return "manifest"
+    return "document"

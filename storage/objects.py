@@ -6,10 +6,15 @@ import hashlib
 import io
 from dataclasses import dataclass
 
+from datetime import datetime, timedelta, timezone
+
 from minio import Minio
+from minio.commonconfig import GOVERNANCE
 from minio.error import S3Error
+from minio.retention import Retention
 
 from pipeline.errors import StorageError
+from storage.keys import object_class
 from storage.seaweedfs import S3Endpoint
 
 SHA_META = "sha256"
@@ -30,10 +35,13 @@ def sha256_hex(data: bytes) -> str:
 class ObjectStore:
     """One bucket, versioned and object-locked, holding every archived object."""
 
-    def __init__(self, endpoint: S3Endpoint, bucket: str, region: str | None = None):
+    def __init__(self, endpoint: S3Endpoint, bucket: str, region: str | None = None,
+                 retention_years: dict[str, int] | None = None, retention_mode: str = GOVERNANCE):
         self.bucket = bucket
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
                             secure=endpoint.secure, region=region)
+        self.retention_years = retention_years or {}
+        self.retention_mode = retention_mode
 
     def ensure_bucket(self) -> None:
         try:
@@ -51,11 +59,21 @@ class ObjectStore:
 
     def put(self, key: str, data: bytes, content_type: str,
             metadata: dict[str, str] | None = None) -> StoredObject:
+        """Store a new version of ``key``, locked for its class's retention period if one is set."""
         digest = sha256_hex(data)
         meta = {SHA_META: digest, **(metadata or {})}
+        years = self.retention_years.get(object_class(key))
+        retention = Retention(self.retention_mode, datetime.now(timezone.utc).replace(
+            microsecond=0) + timedelta(days=round(365.25 * years))) if years else None
         result = self.client.put_object(self.bucket, key, io.BytesIO(data), len(data),
-                                        content_type=content_type, metadata=meta)
+                                        content_type=content_type, metadata=meta,
+                                        retention=retention)
         return StoredObject(key, digest, len(data), result.version_id)
+
+    def set_legal_hold(self, key: str, on: bool) -> None:
+        """Legal hold on the latest version of ``key``: it cannot be deleted while on."""
+        (self.client.enable_object_legal_hold if on else self.client.disable_object_legal_hold)(
+            self.bucket, key)
 
     def put_once(self, key: str, data: bytes, content_type: str,
                  metadata: dict[str, str] | None = None) -> StoredObject:
