@@ -469,6 +469,33 @@ def hold(
 
 
 @app.command()
+def link(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    document: Annotated[int, typer.Option("--document", help="Số thứ tự tài liệu (NN)")] = 1,
+    minutes: Annotated[int, typer.Option("--minutes", min=1, max=24 * 60)] = 15,
+    as_json: AsJson = False,
+) -> None:
+    """A short-lived download link to a signed PDF, for archivists (no S3 credentials needed)."""
+    from datetime import timedelta
+
+    from storage.archive import open_archive
+
+    settings = load_settings()
+    _quiet_libraries(settings)
+    with open_archive(settings) as archive:
+        row = archive.catalogue.find(dossier)
+        doc = next((d for d in row.documents if d.order == document), None) if row else None
+        if doc is None:
+            err.print(escape(f"Không có tài liệu {document} của hồ sơ {dossier}."))
+            raise typer.Exit(EXIT_INVALID)
+        url = archive.store.presigned_url(doc.object_key, timedelta(minutes=minutes))
+    if as_json:
+        _emit({"dossier": dossier, "document": document, "url": url, "minutes": minutes})
+    else:
+        sys.stdout.write(url + "\n")
+
+
+@app.command()
 def procedures(as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue

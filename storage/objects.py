@@ -70,6 +70,10 @@ class ObjectStore:
                                         retention=retention)
         return StoredObject(key, digest, len(data), result.version_id)
 
+    def presigned_url(self, key: str, lifetime: timedelta) -> str:
+        """A link that downloads ``key`` without credentials until ``lifetime`` has passed."""
+        return self.client.presigned_get_object(self.bucket, key, expires=lifetime)
+
     def set_legal_hold(self, key: str, on: bool) -> None:
         """Legal hold on the latest version of ``key``: it cannot be deleted while on."""
         (self.client.enable_object_legal_hold if on else self.client.disable_object_legal_hold)(

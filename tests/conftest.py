@@ -27,7 +27,13 @@ def home(tmp_path_factory) -> Path:
     os.environ["SOHOA_HOME"] = str(path)
     os.environ["SOHOA_LOCAL_S3_PORT"] = str(_free_port_base())
     os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(path / "cache" / "pages")  # the page cache
-    os.environ.pop("SOHOA_S3_ENDPOINT", None)
+    if os.environ.get("SOHOA_TEST_S3_ENDPOINT"):  # e.g. a MinIO server: a fresh bucket on it
+        for name in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "SECURE", "REGION"):
+            if f"SOHOA_TEST_S3_{name}" in os.environ:
+                os.environ[f"SOHOA_S3_{name}"] = os.environ[f"SOHOA_TEST_S3_{name}"]
+        os.environ["SOHOA_BUCKET"] = f"sohoa-test-{path.name[-12:].lower().replace('_', '-')}"
+    else:
+        os.environ.pop("SOHOA_S3_ENDPOINT", None)
     return path
 
 

@@ -380,3 +380,17 @@ def test_crash_between_upload_and_commit_is_repaired_from_the_manifest(
     code, out, _ = _digitise([scans["form"]], lost)  # digitising again completes it
     assert code == 0 and archive.catalogue.find(lost) is not None
     assert archive.catalogue.pending() == []
+
+
+def test_short_lived_link_downloads_the_signed_pdf(digitised, archive):
+    import urllib.request
+
+    dossier, _, out = digitised
+    result = runner.invoke(app, ["link", dossier, "--document", "2", "--minutes", "5", "--json"])
+    assert result.exit_code == 0, result.output
+    link = json.loads(result.stdout)["url"]
+    assert "X-Amz-Expires=300" in link
+    with urllib.request.urlopen(link) as response:
+        assert hashlib.sha256(response.read()).hexdigest() == out["documents"][1]["sha256"]
+    missing = runner.invoke(app, ["link", dossier, "--document", "9"])
+    assert missing.exit_code == 2
