@@ -22,11 +22,12 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(VENV)/bin/pytest
 
-# The benchmarks: OCR accuracy per degradation grade, OCR throughput and memory, extraction.
+# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search.
 bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.ocr_accuracy
 	$(VENV)/bin/python -m bench.ocr_throughput
 	$(VENV)/bin/python -m bench.extraction
+	$(VENV)/bin/python -m bench.search
 
 $(BENCH_STAMP): $(STAMP)
 	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"

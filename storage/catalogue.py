@@ -10,8 +10,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, create_engine,
-                        func, select, text)
+from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, column,
+                        create_engine, func, select, table)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 
 from pipeline.text import fold
@@ -98,6 +98,10 @@ class EventRow(Base):
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+_FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
+"""SQLite's FTS5 index of ``documents.search_text`` (made by migration 0003)."""
 
 
 class Catalogue:
@@ -188,9 +192,8 @@ class Catalogue:
         if folded_terms:
             if self.engine.dialect.name == "sqlite":
                 match = " ".join(f'"{t}"' for t in folded_terms)
-                query = query.where(DocumentRow.id.in_(text(
-                    "SELECT rowid FROM documents_fts WHERE documents_fts MATCH :match"
-                ).bindparams(match=match).columns(rowid=Integer)))
+                query = query.join(_FTS, _FTS.c.rowid == DocumentRow.id).where(
+                    _FTS.c.documents_fts.op("MATCH")(match))
             else:
                 query = query.where(func.to_tsvector("simple", DocumentRow.search_text).op("@@")(
                     func.plainto_tsquery("simple", " ".join(folded_terms))))

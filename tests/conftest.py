@@ -109,27 +109,7 @@ def pki(tmp_path_factory):
 @pytest.fixture(scope="session")
 def postgres_url():
     """A throwaway PostgreSQL cluster (Debian's server binaries) on a free loopback port."""
-    import glob
-    import shutil
-    import socket
-    import subprocess
-    import tempfile
+    from bench.postgres import throwaway_cluster
 
-    bindir = Path(sorted(glob.glob("/usr/lib/postgresql/*/bin"))[-1])
-    as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
-    folder = Path(tempfile.mkdtemp(prefix="sohoa-pg-"))
-    if as_postgres:
-        shutil.chown(folder, "postgres", "postgres")
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    data = folder / "data"
-    subprocess.run([*as_postgres, str(bindir / "initdb"), "-D", str(data), "-A", "trust",
-                    "-U", "sohoa", "-E", "UTF8"], check=True, capture_output=True)
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-w", "-l",
-                    str(folder / "log"), "-o", f"-p {port} -k {folder} -c listen_addresses=127.0.0.1",
-                    "start"], check=True, capture_output=True)
-    yield f"postgresql+psycopg://sohoa@127.0.0.1:{port}/postgres"
-    subprocess.run([*as_postgres, str(bindir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-                   capture_output=True)
-    shutil.rmtree(folder, ignore_errors=True)
+    with throwaway_cluster() as url:
+        yield url
