@@ -5,7 +5,7 @@
 All three read the same A4 colour JPEG scans at 300 dpi with the same number of workers:
 raw ``tesseract IMAGE OUT -l vie pdf``, one process per worker (``OMP_THREAD_LIMIT=1``);
 ``ocrmypdf --jobs J`` on the pages as one PDF, with and without its cleaning options; sohoa's
-own path (``pipeline.pages`` → ``pipeline.ocr`` → ``pipeline.pdf.searchable``) on J threads.
+own path (``pipeline.reading`` → ``pipeline.pdf.searchable``) on J threads.
 Prints pages per minute, ratios from this one run, and peak memory: sohoa's process divided
 by its workers (the engines run inside it), and raw tesseract's largest process.
 """
@@ -28,10 +28,10 @@ from bench import peers
 from bench.ocr_corpus import render_page
 from pipeline.intake import read_local
 from pipeline.model import ProcessedPage
-from pipeline.ocr.recognise import ocr_page
-from pipeline.pages import encode_for_pdf, load_page, plan_pages
+from pipeline.pages import plan_pages
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
+from pipeline.reading import read_page
 from pipeline.samples import Degradation, degrade, save_scan
 
 SCAN = Degradation(skew=0.8, blur=0.6, noise=6, jpeg=82)  # an ordinary counter scan
@@ -66,11 +66,10 @@ class PeakMemory:
 
 
 def sohoa(images: list[Path], out: Path, jobs: int) -> None:
-    def one(path: Path) -> ProcessedPage:
+    def one(path: Path) -> ProcessedPage:  # the flow's page path, separator check included
         received = read_local(path)
         ref = plan_pages(received, max_pages=1, max_pixels=120_000_000, default_dpi=300)[0]
-        image = load_page(received, ref)
-        return ProcessedPage(ref, encode_for_pdf(received, ref, image), ocr_page(image, ref.dpi))
+        return read_page(received, ref, "vie", 200)
 
     with ThreadPoolExecutor(jobs) as pool:
         pages = list(pool.map(one, images))

@@ -71,24 +71,30 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
 
 def ocr_page(image: Image.Image, dpi: int, language: str = "vie",
              steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
-    """Check, prepare and recognise one page; boxes and text layer refer to ``image`` as given.
+    """Check, prepare and recognise one page; boxes and text layer refer to ``image`` as given."""
+    return ocr_gray(to_gray(image), dpi, language, steps, min_dpi)
+
+
+def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
+             steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
+    """:func:`ocr_page` on a page already in greyscale (boxes in its pixels).
 
     Orientation costs nothing on upright pages: the page is read as it comes, and only when
     that reading is doubtful is tesseract's orientation detection asked, the page turned and
     read again, and the more confident reading kept. A blank page is not read at all.
     """
-    gray = to_gray(image)
+    size = (gray.shape[1], gray.shape[0])
     quality = assess(gray, dpi, min_dpi)
     if quality.blank:
         return OcrPage([], "", 0.0, 0, 0.0, NO_TEXT, quality)
     base = normalise(gray, dpi, steps)
     prepared = straighten(base, 0, steps)
-    reading = _read(prepared, image.size, dpi, language)
+    reading = _read(prepared, size, dpi, language)
     if reading[2] < DOUBTFUL_CONFIDENCE:
         clockwise = tesseract.orientation(prepared.gray, prepared.dpi)
         if clockwise:
             turned = straighten(base, clockwise, steps)
-            second = _read(turned, image.size, dpi, language)
+            second = _read(turned, size, dpi, language)
             if second[2] > reading[2]:
                 prepared, reading = turned, second
     words, text, confidence, layer = reading
