@@ -13,6 +13,7 @@ from typing import Any
 from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, column,
                         create_engine, func, select, table)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
 from pipeline.text import fold
 from storage.migrations import migrate
@@ -20,6 +21,16 @@ from storage.migrations import migrate
 
 class Base(DeclarativeBase):
     pass
+
+
+class UtcDateTime(TypeDecorator):
+    """Timezone-aware UTC datetimes from every database (SQLite stores no zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
+        return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
 
 
 def _now() -> datetime:
@@ -38,7 +49,7 @@ class DossierRow(Base):
     """sha256 over the sorted sha256s of the originals: the input that produced this record."""
     manifest_key: Mapped[str | None] = mapped_column(String(300))
     result: Mapped[dict[str, Any]] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan", order_by="DocumentRow.order")
@@ -81,7 +92,7 @@ class PendingRow(Base):
     __tablename__ = "pending"
 
     dossier_code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class EventRow(Base):
@@ -96,7 +107,7 @@ class EventRow(Base):
     dossier_code: Mapped[str] = mapped_column(String(50), index=True)
     kind: Mapped[str] = mapped_column(String(20))  # "correct" | "attach" | "approve"
     by: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 

@@ -8,7 +8,7 @@ Run when the archive is opened, so every command starts from a consistent catalo
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime
 
 from pipeline.identifiers import parse_dossier_code
 from storage import keys
@@ -52,9 +52,8 @@ def reconcile(archive: Archive) -> dict:
     for pending in archive.catalogue.pending():
         data = archive.store.get_if_present(keys.manifest_key(parse_dossier_code(pending.dossier_code)))
         manifest = json.loads(data) if data else None
-        started = pending.started_at.replace(tzinfo=pending.started_at.tzinfo or timezone.utc)
         if manifest and "result" in manifest \
-                and datetime.fromisoformat(manifest["created_at"]) >= started:
+                and datetime.fromisoformat(manifest["created_at"]) >= pending.started_at:
             archive.catalogue.replace(_rebuild(archive, manifest))
             repaired.append(pending.dossier_code)
         else:

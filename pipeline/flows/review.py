@@ -129,13 +129,12 @@ def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_i
         same_paper = sorted({c for p in catalogue.values() for c in p.papers(component.paper)})
         since = _add_months(now, -component.valid_months)
         for document, row in archive.catalogue.reusable(owner_id, same_paper, since, dossier)[:1]:
-            digitised = row.updated_at.replace(tzinfo=row.updated_at.tzinfo or timezone.utc)
             offers.append({
                 "component": code, "paper": component.paper,
                 "digitisation_code": document.digitisation_code, "dossier": row.code,
                 "object": archive.store.url(document.object_key),
-                "digitised_at": digitised.isoformat(),
-                "valid_until": _add_months(digitised, component.valid_months).isoformat()})
+                "digitised_at": row.updated_at.isoformat(),
+                "valid_until": _add_months(row.updated_at, component.valid_months).isoformat()})
     return offers
 
 
