@@ -15,10 +15,9 @@ from pipeline.completeness import Verdict
 from pipeline.documents import ocr_json
 from pipeline.identifiers import DossierCode, digitisation_code, digitisation_prefix
 from pipeline.model import ReceivedFile, SignedDocument
-from pipeline.text import fold
 from pipeline.settings import Settings
 from storage import keys
-from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow
+from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
 from storage.objects import ObjectStore, sha256_hex
 from storage.seaweedfs import S3Endpoint, local_seaweedfs
 
@@ -53,18 +52,9 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
         yield archive
 
 
-def document_text(doc: SignedDocument) -> str:
-    return "\n\n".join(p.ocr.text for p in doc.pages)
-
-
 def originals_digest(shas: list[str]) -> str:
     """The input that produced a record: sha256 over the sorted sha256s of its originals."""
     return sha256_hex("\n".join(sorted(shas)).encode())
-
-
-def search_text(text: str, values: list[str], dossier: str, digitisation_code: str | None) -> str:
-    """What search matches for a document: its text, field values and codes, folded."""
-    return fold(" ".join([text, *values, dossier, digitisation_code or ""]))
 
 
 def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner_id: str | None,
@@ -107,6 +97,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         objects += [{"key": pdf.key, "sha256": pdf.sha256, "size": pdf.size, "role": "document"},
                     {"key": ocr.key, "sha256": ocr.sha256, "size": ocr.size, "role": "ocr"}]
         fields = {k: v.to_json() for k, v in doc.fields.items()}
+        text = "\n\n".join(p.ocr.text for p in doc.pages)
         doc_json.append({
             "order": doc.order, "component": doc.component, "file": doc.file,
             "pages": len(doc.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
@@ -117,9 +108,8 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         rows.append(DocumentRow(order=doc.order, component=doc.component, pages=len(doc.pages),
                                 object_key=pdf.key, sha256=pdf.sha256, ocr_key=ocr.key,
                                 fields=fields, digitisation_code=digitised_as,
-                                text=document_text(doc),
-                                search_text=search_text(document_text(doc),
-                                                        [v.value for v in doc.fields.values()],
+                                text=text,
+                                search_text=search_text(text, [v.value for v in doc.fields.values()],
                                                         str(code), digitised_as)))
     result = {
         "dossier": str(code),

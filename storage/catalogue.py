@@ -23,6 +23,11 @@ class Base(DeclarativeBase):
     pass
 
 
+def search_text(text: str, values: list[str], dossier: str, digitisation_code: str | None) -> str:
+    """What search matches for a document: its text, field values and codes, folded."""
+    return fold(" ".join([text, *values, dossier, digitisation_code or ""]))
+
+
 class UtcDateTime(TypeDecorator):
     """Timezone-aware UTC datetimes from every database (SQLite stores no zone)."""
 
@@ -175,9 +180,10 @@ class Catalogue:
                 row.result, row.status, row.updated_at = result, result["status"], _now()
                 for document in row.documents:
                     match = next(d for d in result["documents"] if d["order"] == document.order)
-                    corrected = " ".join(str(v["value"]) for v in match["fields"].values())
                     document.fields, document.sha256 = match["fields"], match["sha256"]
-                    document.search_text = f"{document.search_text} {fold(corrected)}"
+                    document.search_text = search_text(
+                        document.text, [str(v["value"]) for v in match["fields"].values()],
+                        dossier, document.digitisation_code)
             return event
 
     def reusable(self, owner_id: str, components: list[str], since: datetime, other_than: str

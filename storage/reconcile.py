@@ -12,8 +12,8 @@ from datetime import datetime
 
 from pipeline.identifiers import parse_dossier_code
 from storage import keys
-from storage.archive import Archive, originals_digest, search_text
-from storage.catalogue import DocumentRow, DossierRow, OriginalRow
+from storage.archive import Archive, originals_digest
+from storage.catalogue import DocumentRow, DossierRow, OriginalRow, search_text
 
 
 def _key(url: str) -> str:

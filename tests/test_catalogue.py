@@ -107,3 +107,14 @@ def test_search_without_diacritics_and_with_filters(catalogue):
     assert found(["nguyen"], procedure="1.001193") == []
     assert found(["nguyen"], received_from=date(2023, 10, 28)) == []
     assert found(["tran"]) == []
+
+
+def test_a_corrected_field_is_searchable_once_however_many_events_follow(catalogue):
+    code = "000.00.06.H56-231027-0001"
+    catalogue.replace(_dossier(code, "038090012345"))
+    result = {"status": "digitised", "documents": [
+        {"order": 1, "sha256": "a" * 64, "fields": {"phone": {"value": "0912000111"}}}]}
+    for kind in ("correct", "approve"):
+        catalogue.record(code, kind, "Lê Thị Mai", {}, result)
+    assert [r.code for _, r in catalogue.search(["0912000111"])] == [code]
+    assert catalogue.find(code).documents[0].search_text.count("0912000111") == 1
