@@ -567,9 +567,9 @@ def _review(action, as_json: bool) -> None:
 @review_app.command("list")
 def review_list(as_json: AsJson = False) -> None:
     """Dossiers waiting for a person, oldest first, with their problems."""
-    from pipeline.flows.review import pending
+    from pipeline.flows.review import needing_review
 
-    _review(lambda archive, _: pending(archive), as_json)
+    _review(lambda archive, _: needing_review(archive), as_json)
 
 
 @review_app.command("correct")

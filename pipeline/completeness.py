@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from pipeline.model import Problem
-from pipeline.procedures.catalogue import Procedure
+from pipeline.procedures.catalogue import Component, Procedure
 
 DIGITISED, NEEDS_REVIEW, REJECTED = "digitised", "needs_review", "rejected"
 
@@ -20,12 +20,14 @@ class Verdict:
     problems: list[Problem]
 
 
+def missing_problem(component: Component) -> Problem:
+    return Problem("missing_component", f"Thiếu thành phần hồ sơ bắt buộc: {component.name}.")
+
+
 def judge(procedure: Procedure, present: list[str | None], problems: list[Problem]) -> Verdict:
     """Status from the components found (``None`` for an unclassified document) and problems."""
     missing = [c for c in procedure.components if c.required and c.code not in present]
-    found = list(problems) + [
-        Problem("missing_component", f"Thiếu thành phần hồ sơ bắt buộc: {c.name}.") for c in missing
-    ]
+    found = list(problems) + [missing_problem(c) for c in missing]
     if not present:
         status = REJECTED
     elif any(p.severity == "review" for p in found):

@@ -13,7 +13,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.model import ProcessedPage, Problem
-from pipeline.ocr.quality import MESSAGES
 from pipeline.procedures.catalogue import Component, best_title
 from pipeline.separators import Separator
 from pipeline.text import fold
@@ -60,8 +59,8 @@ def _split_file(pages: list[ProcessedPage], components: list[Component]
             named = page.separator.component
             continue
         if page.ocr.quality.blank:
-            notices.append(Problem("blank_page", MESSAGES["blank_page"], page.ref.file,
-                                   page.ref.number, severity="notice"))
+            notices.append(Problem("blank_page", page.ocr.quality.message("blank_page"),
+                                   page.ref.file, page.ref.number, severity="notice"))
             continue
         starts = not segments or (not named and best_title(components, page.ocr.text) is not None)
         if starts:

@@ -57,6 +57,10 @@ class ObjectStore:
     def url(self, key: str) -> str:
         return f"s3://{self.bucket}/{key}"
 
+    def key(self, url: str) -> str:
+        """The key an :meth:`url` names."""
+        return url.removeprefix(f"s3://{self.bucket}/")
+
     def put(self, key: str, data: bytes, content_type: str,
             metadata: dict[str, str] | None = None) -> StoredObject:
         """Store a new version of ``key``, locked for its class's retention period if one is set."""

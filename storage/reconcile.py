@@ -16,23 +16,19 @@ from storage.archive import Archive, originals_digest
 from storage.catalogue import DocumentRow, DossierRow, OriginalRow, search_text
 
 
-def _key(url: str) -> str:
-    return url.split("/", 3)[3]  # s3://bucket/key
-
-
 def _rebuild(archive: Archive, manifest: dict) -> DossierRow:
     store, result = archive.store, manifest["result"]
     code = parse_dossier_code(result["dossier"])
     sizes = {o["key"]: o["size"] for o in manifest["objects"]}
     documents = []
     for doc in result["documents"]:
-        ocr = json.loads(store.get(_key(doc["ocr_object"])))
+        ocr = json.loads(store.get(store.key(doc["ocr_object"])))
         text = "\n\n".join(page["text"] for page in ocr["pages"])
         values = [str(v["value"]) for v in doc["fields"].values()]
         documents.append(DocumentRow(
             order=doc["order"], component=doc["component"], pages=doc["pages"],
-            object_key=_key(doc["object"]), sha256=doc["sha256"],
-            ocr_key=_key(doc["ocr_object"]), fields=doc["fields"], text=text,
+            object_key=store.key(doc["object"]), sha256=doc["sha256"],
+            ocr_key=store.key(doc["ocr_object"]), fields=doc["fields"], text=text,
             digitisation_code=doc.get("digitisation_code"),
             search_text=search_text(text, values, str(code), doc.get("digitisation_code"))))
     return DossierRow(
@@ -42,7 +38,8 @@ def _rebuild(archive: Archive, manifest: dict) -> DossierRow:
         manifest_key=keys.manifest_key(code), result=result,
         updated_at=datetime.fromisoformat(manifest["created_at"]), documents=documents,
         originals=[OriginalRow(sha256=o["sha256"], filename=o["file"],
-                               object_key=_key(o["object"]), size=sizes[_key(o["object"])])
+                               object_key=store.key(o["object"]),
+                               size=sizes[store.key(o["object"])])
                    for o in result["originals"]])
 
 
@@ -50,7 +47,8 @@ def reconcile(archive: Archive) -> dict:
     """Repair every pending upload that can be repaired; the report of ``sohoa reconcile``."""
     repaired, incomplete = [], []
     for pending in archive.catalogue.pending():
-        data = archive.store.get_if_present(keys.manifest_key(parse_dossier_code(pending.dossier_code)))
+        key = keys.manifest_key(parse_dossier_code(pending.dossier_code))
+        data = archive.store.get_if_present(key)
         manifest = json.loads(data) if data else None
         if manifest and "result" in manifest \
                 and datetime.fromisoformat(manifest["created_at"]) >= pending.started_at:

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from pipeline.completeness import DIGITISED, NEEDS_REVIEW
+from pipeline.completeness import DIGITISED, NEEDS_REVIEW, missing_problem
 from pipeline.documents import seal_pdf, signer_name
 from pipeline.errors import SohoaError
 from pipeline.fields.checks import owner_mismatches
@@ -41,7 +41,7 @@ def _dossier(archive: Archive, dossier: str) -> DossierRow:
     return row
 
 
-def pending(archive: Archive) -> list[dict[str, Any]]:
+def needing_review(archive: Archive) -> list[dict[str, Any]]:
     """Dossiers waiting for a person, oldest first, with what each needs."""
     return [{"dossier": row.code, "procedure": row.procedure, "updated_at": row.updated_at.isoformat(),
              "missing_components": row.result["missing_components"],
@@ -153,9 +153,8 @@ def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by
     result.setdefault("reused", []).append({**offer, "by": by, "at": at.isoformat()})
     result["reusable"] = [o for o in result["reusable"] if o["component"] != component]
     result["missing_components"] = [c for c in result["missing_components"] if c != component]
-    name = procedure.component(component).name
-    result["problems"] = [p for p in result["problems"]
-                          if not (p["code"] == "missing_component" and name in p["message"])]
+    settled = missing_problem(procedure.component(component)).to_json()
+    result["problems"] = [p for p in result["problems"] if p != settled]
     _settle(result)
     archive.catalogue.record(dossier, "reuse", by, offer, result)
     return result
@@ -175,7 +174,8 @@ def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> dict
     if not result["documents"]:
         raise _refuse("nothing_to_approve", "Hồ sơ không có tài liệu nào để duyệt.",
                       "the dossier has no document", dossier)
-    unsealed = {d["object"].split("/", 3)[3]: d for d in result["documents"] if not d.get("sealed_by")}
+    unsealed = {archive.store.key(d["object"]): d for d in result["documents"]
+                if not d.get("sealed_by")}
     if unsealed:
         with open_signer(settings, "agency") as agency:
             pdfs = {key: seal_pdf(archive.store.get(key), agency, settings, row.agency)
