@@ -3,7 +3,6 @@ B-T, B-LT and B-LTA signatures checked by ``verify_pdf`` and by poppler's ``pdfs
 signer is caught; tampering (a flipped byte, an update after signing, a cut-off file) is caught."""
 
 import io
-import subprocess
 
 import pikepdf
 import pytest
@@ -14,6 +13,7 @@ from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign import signers
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
+from helpers import blank_pdf, poppler
 from pipeline.errors import SohoaError
 from pipeline.signing.signer import SCAN_ROLE, Profile, sign_pdf
 from pipeline.signing.verify import verify_pdf
@@ -26,30 +26,16 @@ def _signer(arch, label: str) -> signers.SimpleSigner:
                                 SimpleCertificateStore.from_certs(chain))
 
 
-def _blank() -> bytes:
-    out = io.BytesIO()
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    pdf.save(out)
-    return out.getvalue()
-
-
 def _profile(pki, level: str) -> Profile:
     arch, _ = pki
     tsa = arch.service_registry.get_tsa_info(ServiceLabel("tsa")).url
     return Profile(level, tsa, (arch.get_cert(CertLabel("root")),))
 
 
-def _pdfsig(data: bytes, tmp_path) -> str:
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(data)
-    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-
-
 @pytest.fixture(scope="module")
 def signed(pki):
     arch, _ = pki
-    return {level: sign_pdf(_blank(), _signer(arch, "signer"), SCAN_ROLE, "Thanh Hóa",
+    return {level: sign_pdf(blank_pdf(), _signer(arch, "signer"), SCAN_ROLE, "Thanh Hóa",
                             _profile(pki, level)) for level in ("B-B", "B-T", "B-LT", "B-LTA")}
 
 
@@ -65,7 +51,7 @@ def test_each_level_is_valid_trusted_and_accepted_by_pdfsig(pki, signed, tmp_pat
     assert kinds == (["signature", "document_timestamp"] if level == "B-LTA" else ["signature"])
     with pikepdf.open(io.BytesIO(signed[level])) as pdf:
         assert ("/DSS" in pdf.Root) == (level in ("B-LT", "B-LTA"))
-    sig = _pdfsig(signed[level], tmp_path)
+    sig = poppler("pdfsig", signed[level], tmp_path)
     first = sig.split("Signature #2")[0]
     assert "Signature is Valid" in first  # poppler checks the signature itself
     assert ("Total document signed" in first) == (level in ("B-B", "B-T"))  # DSS, doc timestamp
@@ -80,7 +66,7 @@ def test_untrusted_without_the_root(signed):
 def test_revoked_signer_is_invalid_when_checked_online(pki):
     arch, _ = pki
     root = arch.get_cert(CertLabel("root"))
-    data = sign_pdf(_blank(), _signer(arch, "revoked"), SCAN_ROLE, "Thanh Hóa",
+    data = sign_pdf(blank_pdf(), _signer(arch, "revoked"), SCAN_ROLE, "Thanh Hóa",
                     _profile(pki, "B-T"))
     offline = verify_pdf(data, [root])
     assert offline.signatures[0].revoked is None  # not checked: no embedded data, no network
@@ -112,7 +98,7 @@ def test_tampering_is_caught(pki, signed, tmp_path):
     writer.write(out)
     changed = verify_pdf(out.getvalue(), roots).signatures[0]
     assert not changed.valid and changed.changes_after == "other"
-    assert "Total document signed" not in _pdfsig(out.getvalue(), tmp_path)
+    assert "Total document signed" not in poppler("pdfsig", out.getvalue(), tmp_path)
 
     cut = original[: len(original) - 200]
     assert not verify_pdf(cut, roots).valid
@@ -140,7 +126,7 @@ def test_verify_command_in_both_languages_and_online(pki, signed, tmp_path, monk
     assert "Kết luận: hợp lệ" in vietnamese.stdout and "Dấu thời gian (TSA): 20" in vietnamese.stdout
 
     revoked = tmp_path / "revoked.pdf"
-    revoked.write_bytes(sign_pdf(_blank(), _signer(arch, "revoked"), SCAN_ROLE, "Thanh Hóa",
+    revoked.write_bytes(sign_pdf(blank_pdf(), _signer(arch, "revoked"), SCAN_ROLE, "Thanh Hóa",
                                  _profile(pki, "B-T")))
     online = runner.invoke(app, ["verify", str(revoked), "--online", "--json"])
     assert online.exit_code == 1 and json.loads(online.stdout)["signatures"][0]["revoked"] is True

@@ -1,7 +1,6 @@
 """Searchable PDF/A and PAdES signature, checked by poppler (pdftotext, pdfimages, pdfsig)."""
 
 import io
-import subprocess
 from datetime import datetime, timedelta, timezone
 
 import pikepdf
@@ -12,6 +11,8 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
 from PIL import Image
+
+from helpers import poppler
 
 from pipeline.errors import SohoaError
 from pipeline.intake import read_local
@@ -50,15 +51,8 @@ def signer(tmp_path_factory):
     return load_pkcs12(*ensure_dev_signer(tmp_path_factory.mktemp("keys")))
 
 
-def _poppler(tool, data, tmp_path, *args) -> str:
-    path = tmp_path / "doc.pdf"
-    path.write_bytes(data)
-    return subprocess.run([tool, *args, str(path)] + (["-"] if tool == "pdftotext" else []),
-                          capture_output=True, text=True).stdout
-
-
 def test_text_layer_gives_vietnamese_text(document, tmp_path):
-    text = _poppler("pdftotext", document, tmp_path)
+    text = poppler("pdftotext", document, tmp_path)
     assert "TỜ KHAI YÊU CẦU CẤP PHIẾU LÝ LỊCH TƯ PHÁP" in text
     assert "Nơi cư trú: Số 12 đường Lê Lợi" in text
 
@@ -71,7 +65,7 @@ def _pdf_box(bbox: str, word: str) -> tuple[float, ...]:
 
 @pytest.mark.parametrize("number", [1, 2])  # upright, and a card scanned sideways
 def test_text_layer_sits_over_the_word(document, pages, tmp_path, number):
-    bbox = _poppler("pdftotext", document, tmp_path, "-bbox", "-f", str(number), "-l", str(number))
+    bbox = poppler("pdftotext", document, tmp_path, "-bbox", "-f", str(number), "-l", str(number))
     found = _pdf_box(bbox, "038090012345")
     box = next(w for w in pages[number - 1].ocr.words if w.text == "038090012345").box
     x0, y0, x1, y1 = (v * 72 / 300 for v in box)
@@ -82,7 +76,7 @@ def test_text_layer_sits_over_the_word(document, pages, tmp_path, number):
 
 
 def test_colour_image_kept_at_scan_resolution(document, tmp_path):
-    listing = _poppler("pdfimages", document, tmp_path, "-list").splitlines()[2:]
+    listing = poppler("pdfimages", document, tmp_path, "-list").splitlines()[2:]
     first = listing[0].split()
     assert first[5] == "rgb" and first[8] == "jpeg" and first[12] == "300" and first[13] == "300"
     assert len(listing) == 2
@@ -101,7 +95,7 @@ def test_signature_is_intact_and_covers_the_file(document, signer, tmp_path):
     report = verify_pdf(signed, [])
     assert report.valid and report.signatures[0].covers_whole_document
     assert not report.signatures[0].trusted  # the development key is trusted by no one
-    out = _poppler("pdfsig", signed, tmp_path)
+    out = poppler("pdfsig", signed, tmp_path)
     assert "Signature is Valid" in out and "Total document signed" in out
     assert "ETSI.CAdES.detached" in out
 
@@ -111,7 +105,7 @@ def test_tampering_is_detected(document, signer, tmp_path):
     flipped = bytearray(signed)
     flipped[len(signed) // 3] ^= 0x01
     assert not verify_pdf(bytes(flipped), []).valid
-    assert "Signature is Valid" not in _poppler("pdfsig", bytes(flipped), tmp_path)
+    assert "Signature is Valid" not in poppler("pdfsig", bytes(flipped), tmp_path)
 
     report = verify_pdf(_incremental_page_change(signed), [])
     assert not report.valid and not report.signatures[0].covers_whole_document
@@ -194,7 +188,7 @@ def test_agency_signature_top_right_over_its_seal(document, signer, tmp_path):
         assert scan_box[0] < width / 2 < agency_box[0]  # top-left, top-right
         appearance = widgets["ChuKyCoQuan"].AP.N
         assert any(x.get("/Subtype") == "/Image" for x in _xobjects(appearance))
-    text = _poppler("pdftotext", sealed, tmp_path)
+    text = poppler("pdftotext", sealed, tmp_path)
     assert "UBND tỉnh Thanh Hóa" in text
 
 

@@ -16,6 +16,7 @@ from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from pyhanko.pdf_utils.reader import PdfFileReader
 
+from helpers import blank_pdf, poppler
 from pipeline.errors import SohoaError
 from pipeline.settings import Settings
 from pipeline.signing.backends import load_pkcs12, open_signer
@@ -78,32 +79,16 @@ def _settings(tmp_path, **overrides) -> Settings:
     return Settings(**(values | overrides))
 
 
-def _pdfsig(pdf: bytes, tmp_path) -> str:
-    path = tmp_path / "signed.pdf"
-    path.write_bytes(pdf)
-    return subprocess.run(["pdfsig", str(path)], capture_output=True, text=True).stdout
-
-
-def _blank_pdf() -> bytes:
-    import pikepdf
-
-    out = io.BytesIO()
-    pdf = pikepdf.new()
-    pdf.add_blank_page(page_size=(595, 842))
-    pdf.save(out)
-    return out.getvalue()
-
-
 @pytest.mark.parametrize("key, pss, algorithm", [
     ("rsa", False, "sha256_rsa"), ("rsa", True, "rsassa_pss"), ("ec", False, "sha256_ecdsa")])
 def test_token_signs_and_both_verifiers_accept(token, tmp_path, key, pss, algorithm):
     with open_signer(_settings(tmp_path, signer_pkcs11_key=key, signer_pss=pss)) as signer:
-        signed = sign_pdf(_blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
+        signed = sign_pdf(blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
     report = verify_pdf(signed, [])
     assert report.valid and report.signatures[0].signer == f"Cán bộ số hóa {key}"
     embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
     assert embedded.signer_info["signature_algorithm"]["algorithm"].native == algorithm
-    sig = _pdfsig(signed, tmp_path)
+    sig = poppler("pdfsig", signed, tmp_path)
     assert "Signature is Valid" in sig and "Total document signed" in sig
 
 
@@ -130,8 +115,8 @@ def remote_factory(settings: Settings):
 def test_remote_signing_hook(tmp_path):
     settings = Settings(home=tmp_path, signer_remote="test_signing_backends:remote_factory")
     with open_signer(settings) as signer:
-        signed = sign_pdf(_blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
-    assert verify_pdf(signed, []).valid and "Signature is Valid" in _pdfsig(signed, tmp_path)
+        signed = sign_pdf(blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
+    assert verify_pdf(signed, []).valid and "Signature is Valid" in poppler("pdfsig", signed, tmp_path)
     broken = Settings(home=tmp_path, signer_remote="no_such_module:factory")
     with pytest.raises(SohoaError) as info:
         with open_signer(broken):
@@ -142,7 +127,7 @@ def test_remote_signing_hook(tmp_path):
 def test_pkcs12_with_pss(tmp_path):
     settings = Settings(home=tmp_path, signer_pss=True)
     with open_signer(settings) as signer:
-        signed = sign_pdf(_blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
+        signed = sign_pdf(blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
     embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
     assert embedded.signer_info["signature_algorithm"]["algorithm"].native == "rsassa_pss"
-    assert verify_pdf(signed, []).valid and "Signature is Valid" in _pdfsig(signed, tmp_path)
+    assert verify_pdf(signed, []).valid and "Signature is Valid" in poppler("pdfsig", signed, tmp_path)
