@@ -22,12 +22,13 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(VENV)/bin/pytest
 
-# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search.
+# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search, audit.
 bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.ocr_accuracy
 	$(VENV)/bin/python -m bench.ocr_throughput
 	$(VENV)/bin/python -m bench.extraction
 	$(VENV)/bin/python -m bench.search
+	$(VENV)/bin/python -m bench.audit
 
 $(BENCH_STAMP): $(STAMP)
 	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"

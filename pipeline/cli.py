@@ -395,6 +395,8 @@ def search(
 def audit(
     dossier: Annotated[str | None, typer.Option("--dossier", help="Mã hồ sơ")] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (ngày tiếp nhận)")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1,
+                                         help="Processes verifying signatures")] = os.cpu_count() or 1,
     as_json: AsJson = False,
 ) -> None:
     """Re-read archived objects: sha256 against manifest and catalogue, signatures, orphans.
@@ -408,11 +410,13 @@ def audit(
     settings = load_settings()
     _quiet_libraries(settings)
     with open_archive(settings) as archive:
-        report = run_audit(archive, load_trust_roots(settings.trust_roots), dossier, start)
+        report = run_audit(archive, load_trust_roots(settings.trust_roots), dossier, start,
+                           workers)
     if as_json:
         _emit(report)
     else:
-        err.print(f"{report['dossiers']} hồ sơ, {report['objects']} đối tượng đã kiểm tra; "
+        err.print(f"{report['dossiers']} hồ sơ, {report['objects']} đối tượng, "
+                  f"{report['documents']} tài liệu đã kiểm tra chữ ký; "
                   f"{len(report['findings'])} phát hiện.")
         for finding in report["findings"]:
             err.print(escape(f"  ! {finding['problem']} {finding['key']} ({finding['detail']})"))

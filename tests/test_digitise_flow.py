@@ -319,9 +319,10 @@ def test_audit_passes_a_sound_dossier_and_catches_what_changed_behind_its_back(
     dossier = "000.00.06.H56-231027-0300"
     code, out, _ = _digitise([scans["card"]], dossier)
     assert code == 0
-    sound = runner.invoke(app, ["audit", "--dossier", dossier, "--json"])
+    sound = runner.invoke(app, ["audit", "--dossier", dossier, "--workers", "1", "--json"])
     report = json.loads(sound.stdout)
     assert sound.exit_code == 0 and report["findings"] == [] and report["objects"] == 3
+    assert report["documents"] == 1
     later = runner.invoke(app, ["audit", "--since", "2099-01-01", "--json"])
     assert later.exit_code == 0 and json.loads(later.stdout)["dossiers"] == 0
 
@@ -333,7 +334,7 @@ def test_audit_passes_a_sound_dossier_and_catches_what_changed_behind_its_back(
     store.client.remove_object(store.bucket, out["documents"][0]["ocr_object"].split("/", 3)[3])
     prefix = pdf_key.rsplit("/", 1)[0]
     store.put(f"{prefix}/la.pdf", b"%PDF-1.7 stray", "application/pdf")
-    found = runner.invoke(app, ["audit", "--dossier", dossier, "--json"])
+    found = runner.invoke(app, ["audit", "--dossier", dossier, "--workers", "2", "--json"])
     problems = {(f["problem"], f["key"].rsplit("/", 1)[1]) for f in json.loads(found.stdout)["findings"]}
     assert found.exit_code == 1
     assert problems == {("changed", f"{dossier}.01.pdf"), ("signature_invalid", f"{dossier}.01.pdf"),
