@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     s3_secure: bool = False
     s3_region: str | None = None
     bucket: str = "sohoa-archive"
+    s3_encryption: Literal["none", "SSE-S3", "SSE-KMS"] = "none"
+    """Server-side encryption of every object written: ``SSE-S3`` (keys kept by the server) or
+    ``SSE-KMS`` (the server's KMS, key ``s3_kms_key``; the SDK requires TLS for it)."""
+    s3_kms_key: str | None = None
     local_s3_port: int = 18333
     """First of the loopback ports the local SeaweedFS uses (S3; master, volume, filer, admin follow)."""
 

@@ -18,7 +18,7 @@ from pipeline.model import ReceivedFile, SignedDocument
 from pipeline.settings import Settings
 from storage import keys
 from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
-from storage.objects import ObjectStore, sha256_hex
+from storage.objects import ObjectStore, server_side_encryption, sha256_hex
 from storage.seaweedfs import S3Endpoint, local_seaweedfs
 
 
@@ -41,7 +41,8 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
             endpoint = stack.enter_context(
                 local_seaweedfs(settings.home_dir / "s3", settings.local_s3_port))
         store = ObjectStore(endpoint, settings.bucket, settings.s3_region,
-                            settings.retention_years, settings.retention_mode)
+                            settings.retention_years, settings.retention_mode,
+                            server_side_encryption(settings.s3_encryption, settings.s3_kms_key))
         store.ensure_bucket()
         catalogue = Catalogue(settings.catalogue_url)
         stack.callback(catalogue.dispose)

@@ -12,6 +12,7 @@ from minio import Minio
 from minio.commonconfig import GOVERNANCE
 from minio.error import S3Error
 from minio.retention import Retention
+from minio.sse import Sse, SseKMS, SseS3
 
 from pipeline.errors import StorageError
 from storage.keys import object_class
@@ -32,12 +33,32 @@ def sha256_hex(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+def server_side_encryption(kind: str, kms_key: str | None = None) -> Sse | None:
+    """The SDK's encryption for the ``s3_encryption`` setting: none, SSE-S3 or SSE-KMS."""
+    if kind == "SSE-S3":
+        return SseS3()
+    if kind == "SSE-KMS":
+        if not kms_key:
+            raise StorageError("kms_key_missing",
+                               "Đã chọn mã hóa SSE-KMS nhưng chưa đặt SOHOA_S3_KMS_KEY.",
+                               "SSE-KMS is set but SOHOA_S3_KMS_KEY is not")
+        return SseKMS(kms_key, {})
+    return None
+
+
 class ObjectStore:
     """One bucket, versioned and object-locked, holding every archived object."""
 
     def __init__(self, endpoint: S3Endpoint, bucket: str, region: str | None = None,
-                 retention_years: dict[str, int] | None = None, retention_mode: str = GOVERNANCE):
+                 retention_years: dict[str, int] | None = None, retention_mode: str = GOVERNANCE,
+                 sse: Sse | None = None):
+        if sse is not None and sse.tls_required() and not endpoint.secure:
+            raise StorageError("encryption_needs_tls",
+                               "Mã hóa SSE-KMS cần kết nối HTTPS tới kho lưu trữ "
+                               "(SOHOA_S3_SECURE=true).",
+                               "SSE-KMS needs an HTTPS connection to S3 (SOHOA_S3_SECURE=true)")
         self.bucket = bucket
+        self.sse = sse
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
                             secure=endpoint.secure, region=region)
         self.retention_years = retention_years or {}
@@ -71,7 +92,7 @@ class ObjectStore:
             microsecond=0) + timedelta(days=round(365.25 * years))) if years else None
         result = self.client.put_object(self.bucket, key, io.BytesIO(data), len(data),
                                         content_type=content_type, metadata=meta,
-                                        retention=retention)
+                                        retention=retention, sse=self.sse)
         return StoredObject(key, digest, len(data), result.version_id)
 
     def presigned_url(self, key: str, lifetime: timedelta) -> str:

@@ -69,3 +69,40 @@ def test_hold_command_puts_every_object_of_a_dossier_on_hold_and_lifts_it(archiv
     assert lifted.exit_code == 0
     assert not archive.store.client.is_object_legal_hold_enabled(archive.store.bucket, key)
     assert [e.kind for e in archive.catalogue.events(dossier)] == ["hold", "release"]
+
+
+def test_server_side_encryption_is_asked_for_every_object(archive):
+    import urllib.request
+    from datetime import timedelta
+
+    from pipeline.settings import load_settings
+    from storage.archive import open_archive
+
+    settings = load_settings().model_copy(update={"bucket": "sohoa-encrypted-test",
+                                                  "s3_encryption": "SSE-S3"})
+    with open_archive(settings) as opened:
+        store = opened.store
+        key = "000.00.06.H56/2023/10/X/X.01.pdf"
+        store.put(key, b"%PDF-1 encrypted", "application/pdf")
+        stat = store.client.stat_object(store.bucket, key)
+        assert stat.metadata.get("x-amz-server-side-encryption") == "AES256"
+        assert store.get(key) == b"%PDF-1 encrypted"
+        with urllib.request.urlopen(store.presigned_url(key, timedelta(minutes=1))) as response:
+            assert response.read() == b"%PDF-1 encrypted"
+    plain = archive.store
+    plain.put(key, b"%PDF-1 plain", "application/pdf")
+    assert "x-amz-server-side-encryption" not in plain.client.stat_object(plain.bucket, key).metadata
+
+
+def test_kms_encryption_needs_its_key_and_tls():
+    from pipeline.errors import StorageError
+    from storage.objects import ObjectStore, server_side_encryption
+    from storage.seaweedfs import S3Endpoint
+
+    with pytest.raises(StorageError) as missing:
+        server_side_encryption("SSE-KMS")
+    assert missing.value.code == "kms_key_missing"
+    with pytest.raises(StorageError) as plain:
+        ObjectStore(S3Endpoint("127.0.0.1:9", "a", "b", False), "bucket",
+                    sse=server_side_encryption("SSE-KMS", "sohoa-key"))
+    assert plain.value.code == "encryption_needs_tls"
