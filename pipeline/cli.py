@@ -177,6 +177,40 @@ def _read_files(files: list[Path], settings: Settings) -> list[list[ProcessedPag
 
 
 @app.command()
+def result(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Kết quả đã ban hành")],
+    dossier: Annotated[str, typer.Option("--dossier", help="Mã hồ sơ đã số hóa")],
+    as_json: AsJson = False,
+) -> None:
+    """Digitise a result issued for a dossier and sign it as the agency: <code>-KQ<n>."""
+    settings = _ask_pin(load_settings())
+    _quiet_libraries(settings)
+    from pipeline.flows.result import UnknownDossier, digitise_result
+    from pipeline.identifiers import parse_dossier_code
+
+    try:
+        parse_dossier_code(dossier)
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID) from None
+    try:
+        entry = digitise_result(file=str(file), dossier=dossier)
+    except InputFileError as exc:
+        raise _fail(exc, EXIT_REFUSED_INPUT) from None
+    except UnknownDossier as exc:
+        raise _fail(exc, EXIT_INVALID) from None
+    except SohoaError as exc:
+        raise _fail(exc, 1) from None
+    if as_json:
+        _emit(entry)
+    else:
+        fields = ", ".join(f"{k}={v['value']}" for k, v in entry["fields"].items())
+        err.print(escape(f"{entry['code']}: ký bởi {entry['signer']}; {fields}"))
+        for problem in entry["problems"]:
+            err.print(escape(f"  ! {problem['message']}"))
+    raise typer.Exit(0)
+
+
+@app.command()
 def ocr(
     files: Files,
     as_json: AsJson = False,
@@ -376,7 +410,8 @@ def search(
     settings = load_settings()
     _quiet_libraries(settings)
     with open_archive(settings) as archive:
-        hits = [{"dossier": row.code, "document": doc.order, "component": doc.component,
+        hits = [{"dossier": row.code, "document": doc.order, "kind": doc.kind,
+                 "component": doc.component,
                  "digitisation_code": doc.digitisation_code, "procedure": row.procedure,
                  "received_on": row.received_on.isoformat(), "status": row.status,
                  "object": archive.store.url(doc.object_key), "fields": doc.fields}
@@ -387,7 +422,9 @@ def search(
         _emit(hits)
     else:
         for hit in hits:
-            err.print(escape(f"{hit['dossier']}.{hit['document']:02d} {hit['component'] or '?'} "
+            name = f"{hit['dossier']}-KQ{hit['document']}" if hit["kind"] == "result" \
+                else f"{hit['dossier']}.{hit['document']:02d} {hit['component'] or '?'}"
+            err.print(escape(f"{name} "
                              f"{hit['digitisation_code'] or ''} {hit['object']}"))
 
 

@@ -9,6 +9,7 @@ from datetime import datetime
 
 from pyhanko.sign import signers
 
+from pipeline.fields import official
 from pipeline.fields.extract import extract_fields
 from pipeline.model import FieldValue, Problem, ProcessedPage, SignedDocument
 from pipeline.pdf.pdfa import DocumentInfo
@@ -67,6 +68,25 @@ def make_document(order: int, segment: Segment, procedure: str, dossier: str,
     problems = [replace(p, document=order) for p in problems]
     doc = SignedDocument(order, pages[0].ref.file, component.code if component else None, pages,
                          signed, hashlib.sha256(signed).hexdigest(), signer_name(signer), fields)
+    return doc, problems
+
+
+def make_result(number: int, pages: list[ProcessedPage], procedure: str, dossier: str,
+                agency: signers.Signer, settings: Settings, location: str, now: datetime
+                ) -> tuple[SignedDocument, list[Problem]]:
+    """A result the agency issued, ``<dossier>-KQ<number>``: the PDF/A, the agency's signature
+    with its seal (top-right), and the official document's fields."""
+    info = DocumentInfo(title=f"{dossier}-KQ{number} Kết quả giải quyết thủ tục hành chính",
+                        subject=f"Hồ sơ {dossier}, thủ tục {procedure}",
+                        keywords=f"{dossier}; {procedure}; KQ{number}")
+    signed = seal_pdf(build_document(pages, info, now), agency, settings, location)
+    fields, found = extract_fields([p.ocr for p in pages], official.FIELDS)
+    file, first = pages[0].ref.file, pages[0].ref.number
+    problems = [replace(p, file=file, page=first) for p in found]
+    for page in pages:
+        problems.extend(page_problems(page))
+    doc = SignedDocument(number, file, None, pages, signed, hashlib.sha256(signed).hexdigest(),
+                         signer_name(agency), fields, sealed_by=signer_name(agency))
     return doc, problems
 
 

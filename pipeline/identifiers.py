@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from pipeline.errors import InvalidIdentifier
+from pipeline.text import fold
 
 AGENCY_RE = re.compile(r"^(?=.{1,35}$)[0-9A-Z]+(?:\.[0-9A-Z]+)*$")
 LEVEL1_RE = re.compile(r"^[A-Y][0-9]{2}$")
@@ -120,6 +121,13 @@ def parse_owner_id(text: str) -> str:
 def digitisation_prefix(owner_id: str, procedure: str, component: str) -> str:
     """``<owner ID>.<procedure>.<component>.``: a component's digitisation code before its NN."""
     return f"{parse_owner_id(owner_id)}.{parse_procedure_code(procedure)}.{component}."
+
+
+def result_digitisation_prefix(owner_id: str, result_code: str, document_number: str) -> str:
+    """``<owner ID>.<result code>.<number>.``: a result's digitisation code before its NN. The
+    number as issued ("445/QĐ-UBND") is folded to ASCII, its slashes and spaces made dashes."""
+    number = re.sub(r"[^0-9A-Za-z-]+", "-", fold(document_number)).strip("-").upper()
+    return f"{parse_owner_id(owner_id)}.{result_code}.{number}."
 
 
 def digitisation_code(prefix: str, number: int) -> str:

@@ -13,8 +13,9 @@ from datetime import datetime
 
 from pipeline.completeness import Verdict
 from pipeline.documents import ocr_json
-from pipeline.identifiers import DossierCode, digitisation_code, digitisation_prefix
-from pipeline.model import ReceivedFile, SignedDocument
+from pipeline.identifiers import (DossierCode, digitisation_code, digitisation_prefix,
+                                  parse_dossier_code)
+from pipeline.model import Problem, ReceivedFile, SignedDocument
 from pipeline.settings import Settings
 from storage import keys
 from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
@@ -77,6 +78,23 @@ def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner
     return out
 
 
+def result_row(entry: dict, text: str, store: ObjectStore, dossier: str) -> DocumentRow:
+    """The catalogue row of a result, from its entry in the dossier's ``results``."""
+    code = entry.get("digitisation_code")
+    return DocumentRow(order=entry["number"], kind="result", component=None, pages=entry["pages"],
+                       object_key=store.key(entry["object"]), sha256=entry["sha256"],
+                       ocr_key=store.key(entry["ocr_object"]), fields=entry["fields"], text=text,
+                       digitisation_code=code,
+                       search_text=search_text(text, [str(v["value"]) for v in
+                                                      entry["fields"].values()], dossier, code))
+
+
+def _result_keys(store: ObjectStore, entries: list[dict]) -> set[str]:
+    """The keys of results' objects: signed PDF, OCR JSON, original."""
+    return {store.key(url) for e in entries
+            for url in (e["object"], e["ocr_object"], e["original"]["object"])}
+
+
 def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                     received: list[ReceivedFile], documents: list[SignedDocument],
                     verdict: Verdict, now: datetime, owner_id: str | None = None,
@@ -88,6 +106,14 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                 "file": r.name} for r in received]
     doc_json, rows = [], []
     numbered = digitisation_codes(archive.catalogue, str(code), procedure, owner_id, documents)
+    previous = archive.catalogue.find(str(code))
+    results = previous.result.get("results", []) if previous else []
+    result_texts = {d.order: d.text for d in previous.documents if d.kind == "result"} \
+        if previous else {}
+    if results:  # results issued for the dossier stay with it when its papers are digitised again
+        carried = _result_keys(store, results)
+        objects += [o for o in json.loads(store.get(previous.manifest_key))["objects"]
+                    if o["key"] in carried and o["key"] not in {r.object_key for r in received}]
     archive.catalogue.begin_upload(str(code), now)
     for doc in documents:
         digitised_as = numbered.get(doc.order)
@@ -124,6 +150,7 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         "originals": [{"file": r.name, "sha256": r.sha256, "object": store.url(r.object_key)}
                       for r in received],
         "manifest": store.url(keys.manifest_key(code)),
+        "results": results,
     }
     manifest = {"dossier": str(code), "procedure": procedure, "created_at": now.isoformat(),
                 "objects": objects, "result": result}  # enough to rebuild the catalogue rows
@@ -135,7 +162,8 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         status=verdict.status,
         originals_digest=originals_digest([r.sha256 for r in received]),
         manifest_key=stored_manifest.key, result=result, updated_at=now,
-        documents=rows,
+        documents=rows + [result_row(e, result_texts[e["number"]], store, str(code))
+                          for e in results],
         originals=[OriginalRow(sha256=r.sha256, filename=r.name, object_key=r.object_key,
                                size=r.size) for r in received],
     ))
@@ -160,3 +188,42 @@ def replace_documents(archive: Archive, dossier: DossierRow, pdfs: dict[str, byt
     store.put(dossier.manifest_key, json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
               "application/json", {"dossier": dossier.code, "procedure": dossier.procedure})
     return digests
+
+
+def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile,
+                   document: SignedDocument, problems: list[Problem],
+                   digitised_as: str | None, incoming: list[dict], now: datetime) -> dict:
+    """Upload a result's signed PDF (``<code>-KQ<n>``) and OCR JSON, then a new manifest naming
+    them, then add it to the catalogue; return its entry in the dossier's ``results``."""
+    store, code = archive.store, parse_dossier_code(dossier.code)
+    meta = {"dossier": dossier.code, "procedure": dossier.procedure,
+            **({"digitisation-code": digitised_as} if digitised_as else {})}
+    archive.catalogue.begin_upload(dossier.code, now)
+    pdf = store.put(keys.result_key(code, document.order), document.pdf, "application/pdf", meta)
+    ocr = store.put(keys.result_ocr_key(code, document.order), ocr_json(dossier.code, document),
+                    "application/json", meta)
+    entry = {
+        "number": document.order, "code": f"{code}-KQ{document.order}", "file": document.file,
+        "pages": len(document.pages), "object": store.url(pdf.key), "sha256": pdf.sha256,
+        "ocr_object": store.url(ocr.key), "signer": document.signer,
+        "fields": {k: v.to_json() for k, v in document.fields.items()},
+        "digitisation_code": digitised_as, "problems": [p.to_json() for p in problems],
+        "original": {"file": received.name, "sha256": received.sha256,
+                     "object": store.url(received.object_key)},
+        "incoming_signatures": incoming, "issued_at": now.isoformat(),
+    }
+    result = {**dossier.result, "results": [*dossier.result.get("results", []), entry]}
+    manifest = json.loads(store.get(dossier.manifest_key))
+    listed = {o["key"] for o in manifest["objects"]}
+    manifest["objects"] += [o for o in (
+        {"key": received.object_key, "sha256": received.sha256, "size": received.size,
+         "role": "original", "file": received.name},
+        {"key": pdf.key, "sha256": pdf.sha256, "size": pdf.size, "role": "result"},
+        {"key": ocr.key, "sha256": ocr.sha256, "size": ocr.size, "role": "ocr"},
+    ) if o["key"] not in listed]
+    manifest["created_at"], manifest["result"] = now.isoformat(), result
+    store.put(dossier.manifest_key, json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
+              "application/json", {"dossier": dossier.code, "procedure": dossier.procedure})
+    text = "\n\n".join(p.ocr.text for p in document.pages)
+    archive.catalogue.add_result(dossier.code, result_row(entry, text, store, dossier.code), result)
+    return entry

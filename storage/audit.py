@@ -69,7 +69,7 @@ def _read_dossier(archive: Archive, row: DossierRow) -> _Checked:
         elif entry["key"] in catalogued and catalogued[entry["key"]] != digest:
             found.append(Finding(row.code, entry["key"], "catalogue_mismatch",
                                  "the catalogue records another sha256"))
-        if entry["role"] == "document":
+        if entry["role"] in ("document", "result"):
             documents.append((entry["key"], data))
     named = {e["key"] for e in manifest["objects"]} | {row.manifest_key}
     prefix = keys.dossier_prefix(parse_dossier_code(row.code))

@@ -57,7 +57,8 @@ class DossierRow(Base):
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
     documents: Mapped[list[DocumentRow]] = relationship(
-        back_populates="dossier", cascade="all, delete-orphan", order_by="DocumentRow.order")
+        back_populates="dossier", cascade="all, delete-orphan",
+        order_by="[DocumentRow.kind, DocumentRow.order]")  # components first, then results
     originals: Mapped[list[OriginalRow]] = relationship(cascade="all, delete-orphan")
 
 
@@ -67,6 +68,9 @@ class DocumentRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_code: Mapped[str] = mapped_column(ForeignKey("dossiers.code"), index=True)
     order: Mapped[int] = mapped_column(Integer)
+    """The document order NN; for a result, its n in ``<dossier code>-KQ<n>``."""
+    kind: Mapped[str] = mapped_column(String(10), default="component", server_default="component")
+    """``component`` (a paper of the dossier) or ``result`` (issued by the agency)."""
     component: Mapped[str | None] = mapped_column(String(50))
     pages: Mapped[int] = mapped_column(Integer)
     object_key: Mapped[str] = mapped_column(String(300))
@@ -157,6 +161,17 @@ class Catalogue:
             if pending is not None:
                 session.delete(pending)
 
+    def add_result(self, dossier: str, document: DocumentRow, result: dict[str, Any]) -> None:
+        """Add a result document to a dossier with its updated result, and end its pending
+        upload, in one transaction."""
+        with self.session() as session, session.begin():
+            row = session.get(DossierRow, dossier)
+            row.documents.append(document)
+            row.result, row.updated_at = result, _now()
+            pending = session.get(PendingRow, dossier)
+            if pending is not None:
+                session.delete(pending)
+
     def count_digitisation_codes(self, prefix: str, other_than: str) -> int:
         """How many documents of dossiers other than ``other_than`` have codes starting ``prefix``."""
         with self.session() as session:
@@ -179,6 +194,8 @@ class Catalogue:
                 row = session.get(DossierRow, dossier)
                 row.result, row.status, row.updated_at = result, result["status"], _now()
                 for document in row.documents:
+                    if document.kind == "result":
+                        continue
                     match = next(d for d in result["documents"] if d["order"] == document.order)
                     document.fields, document.sha256 = match["fields"], match["sha256"]
                     document.search_text = search_text(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from pipeline.identifiers import DossierCode
 
 
@@ -23,16 +25,28 @@ def ocr_key(code: DossierCode, order: int) -> str:
     return f"{dossier_prefix(code)}{code}.{order:02d}.ocr.json"
 
 
+def result_key(code: DossierCode, number: int) -> str:
+    """A result the agency issued: ``<dossier code>-KQ<n>`` (Circular 01/2023)."""
+    return f"{dossier_prefix(code)}{code}-KQ{number}.pdf"
+
+
+def result_ocr_key(code: DossierCode, number: int) -> str:
+    return f"{dossier_prefix(code)}{code}-KQ{number}.ocr.json"
+
+
 def manifest_key(code: DossierCode) -> str:
     return f"{dossier_prefix(code)}manifest.json"
 
 
 def object_class(key: str) -> str:
-    """The class an archived object's retention is set by: original, document, ocr, manifest."""
+    """The class an archived object's retention is set by: original, document, result, ocr,
+    manifest."""
     if "/originals/" in key:
         return "original"
     if key.endswith(".ocr.json"):
         return "ocr"
     if key.endswith("manifest.json"):
         return "manifest"
+    if re.search(r"-KQ\d+\.pdf$", key):
+        return "result"
     return "document"

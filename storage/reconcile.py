@@ -12,7 +12,7 @@ from datetime import datetime
 
 from pipeline.identifiers import parse_dossier_code
 from storage import keys
-from storage.archive import Archive, originals_digest
+from storage.archive import Archive, originals_digest, result_row
 from storage.catalogue import DocumentRow, DossierRow, OriginalRow, search_text
 
 
@@ -31,6 +31,10 @@ def _rebuild(archive: Archive, manifest: dict) -> DossierRow:
             ocr_key=store.key(doc["ocr_object"]), fields=doc["fields"], text=text,
             digitisation_code=doc.get("digitisation_code"),
             search_text=search_text(text, values, str(code), doc.get("digitisation_code"))))
+    for entry in result.get("results", []):
+        ocr = json.loads(store.get(store.key(entry["ocr_object"])))
+        documents.append(result_row(entry, "\n\n".join(page["text"] for page in ocr["pages"]),
+                                    store, str(code)))
     return DossierRow(
         code=str(code), agency=code.agency, procedure=result["procedure"],
         received_on=code.received, status=result["status"],

@@ -78,6 +78,11 @@ def _signer(lines: list[Line]) -> Found | None:
     return None
 
 
+FIELDS = {"issuing_body": "text", "doc_type": "doc_type", "doc_number": "doc_number",
+          "place": "text", "issue_date": "date", "subject": "text", "signer_name": "name"}
+"""An official document's fields (Decree 30/2020) and their validators: what a result holds."""
+
+
 def read(lines: list[Line], field: str) -> Found | None:
     """The raw text of ``field`` (an official-document field) on the document's pages."""
     if field == "issuing_body":

@@ -72,6 +72,8 @@ class Procedure(BaseModel):
     level: str
     source: str
     components: list[Component] = Field(min_length=1)
+    result_code: str = Field(default="KQ", pattern=r"^[A-Z0-9_]{1,40}$")
+    """The code of the result paper the procedure issues, in results' digitisation codes."""
 
     @field_validator("code")
     @classmethod

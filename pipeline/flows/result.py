@@ -1,0 +1,95 @@
+"""``digitise_result``: a result the agency issued for a dossier → pages → OCR → PDF/A signed by
+the agency (seal, top-right) → archived beside the dossier as ``<dossier code>-KQ<n>``.
+
+An incoming PDF's own signatures are verified and recorded; the original is kept unchanged.
+The same file sent again returns the result already archived.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from datetime import datetime, timezone
+from pathlib import Path
+
+from prefect import flow
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from pipeline.documents import make_result
+from pipeline.errors import SohoaError
+from pipeline.flows.digitise import process_page
+from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
+from pipeline.intake import read_local, receive_file
+from pipeline.model import ReceivedFile
+from pipeline.pages import plan_pages
+from pipeline.procedures.catalogue import find_procedure
+from pipeline.settings import Settings, load_settings
+from pipeline.signing.backends import open_signer
+from pipeline.signing.verify import load_trust_roots, verify_pdf
+from storage.archive import Archive, archive_result, open_archive
+from storage.catalogue import DossierRow
+
+
+class UnknownDossier(SohoaError):
+    def __init__(self, code: str):
+        super().__init__("dossier_unknown", f"Không có hồ sơ {code} trong kho lưu trữ.",
+                         f"no dossier {code} in the archive", subject=code)
+
+
+def incoming_signatures(received: ReceivedFile, settings: Settings) -> list[dict]:
+    """The signatures a PDF arrived with (an agency's, say): signer, time, whether they hold."""
+    if received.kind != "pdf":
+        return []
+    report = verify_pdf(received.path.read_bytes(), load_trust_roots(settings.trust_roots))
+    return [{"signer": s.signer, "signed_at": s.signed_at, "valid": s.valid, "trusted": s.trusted}
+            for s in report.signatures]
+
+
+def _digitisation_code(archive: Archive, row: DossierRow, settings: Settings,
+                       number: str | None) -> str | None:
+    """``<owner ID>.<result code>.<number>.<NN>``, when the owner and the number are known."""
+    owner = row.result.get("owner_id")
+    if not owner or not number:
+        return None
+    result_code = find_procedure(row.procedure, settings.procedures_dir).result_code
+    prefix = result_digitisation_prefix(owner, result_code, number)
+    return digitisation_code(prefix, archive.catalogue.count_digitisation_codes(prefix, "") + 1)
+
+
+def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: Archive,
+                     workdir: Path) -> dict:
+    code = parse_dossier_code(row.code)
+    local = read_local(file)
+    results = row.result.get("results", [])
+    done = next((e for e in results if e["original"]["sha256"] == local.sha256), None)
+    if done:
+        return done
+    plan_pages(local, max_pages=settings.max_pages_per_file, max_pixels=settings.max_page_pixels,
+               default_dpi=settings.default_dpi)  # refuse what cannot be read before storing it
+    received = receive_file(file, code, archive.store, workdir)
+    refs = plan_pages(received, max_pages=settings.max_pages_per_file,
+                      max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
+    pages = [f.result() for f in [process_page.submit(received, ref, settings) for ref in refs]]
+    now = datetime.now(timezone.utc)
+    with open_signer(settings, "agency") as agency:
+        document, problems = make_result(len(results) + 1, pages, row.procedure, row.code, agency,
+                                         settings, code.agency, now)
+    number = document.fields.get("doc_number")
+    digitised_as = _digitisation_code(archive, row, settings, number.value if number else None)
+    return archive_result(archive, row, received, document, problems, digitised_as,
+                          incoming_signatures(received, settings), now)
+
+
+@flow(name="digitise_result", persist_result=False,
+      task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))
+def digitise_result(file: Path, dossier: str) -> dict:
+    """Digitise and sign as the agency a result issued for ``dossier``; return its entry in the
+    dossier's ``results`` (``sohoa result --json``)."""
+    settings = load_settings()
+    parse_dossier_code(dossier)
+    with open_archive(settings) as archive, \
+            tempfile.TemporaryDirectory(prefix="sohoa-result-") as workdir:
+        row = archive.catalogue.find(dossier)
+        if row is None:
+            raise UnknownDossier(dossier)
+        return _digitise_result(Path(file), row, settings, archive, Path(workdir))
