@@ -578,6 +578,82 @@ def export(
         sys.stdout.write(f"{path}\n")
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8080,
+) -> None:
+    """Run the ingest API (and its background worker) until interrupted."""
+    import uvicorn
+
+    from pipeline.api.app import create_app
+
+    settings = load_settings()
+    _quiet_libraries(settings)
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+
+
+client_app = typer.Typer(no_args_is_help=True, help="API clients (bearer tokens, agency scopes).")
+app.add_typer(client_app, name="client")
+
+
+def _ingest():
+    from storage.catalogue import Catalogue
+    from storage.ingest import Ingest
+
+    return Ingest(Catalogue(load_settings().catalogue_url))
+
+
+@client_app.command("add")
+def client_add(
+    name: Annotated[str, typer.Argument(help="Tên ứng dụng (e.g. motcua-thanhhoa)")],
+    agency: Annotated[list[str], typer.Option("--agency", help="Mã cơ quan, repeatable")],
+    as_json: AsJson = False,
+) -> None:
+    """Create a client scoped to agencies; print its token and webhook secret once."""
+    from pipeline.identifiers import parse_agency_code
+
+    try:
+        agencies = [parse_agency_code(a) for a in agency]
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_INVALID) from None
+    try:
+        token, secret = _ingest().add_client(name, agencies)
+    except ValueError:
+        err.print(escape(f"Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."))
+        raise typer.Exit(EXIT_INVALID) from None
+    out = {"name": name, "agencies": sorted(set(agencies)), "token": token,
+           "webhook_secret": secret}
+    if as_json:
+        _emit(out)
+    else:
+        sys.stdout.write(f"token: {token}\nwebhook_secret: {secret}\n")
+        err.print("Chỉ hiện một lần: hãy lưu lại ngay.")
+
+
+@client_app.command("list")
+def client_list(as_json: AsJson = False) -> None:
+    """Clients, their agencies and whether revoked (never their tokens)."""
+    rows = [{"name": c.name, "agencies": c.agencies, "created_at": c.created_at.isoformat(),
+             "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None}
+            for c in _ingest().clients()]
+    if as_json:
+        _emit(rows)
+    else:
+        for row in rows:
+            sys.stdout.write(f"{row['name']}\t{','.join(row['agencies'])}\t"
+                             f"{'revoked ' + row['revoked_at'] if row['revoked_at'] else 'active'}\n")
+
+
+@client_app.command("revoke")
+def client_revoke(name: Annotated[str, typer.Argument()], as_json: AsJson = False) -> None:
+    """Revoke a client's token at once; exit 1 when there is no such active client."""
+    revoked = _ingest().revoke(name)
+    if as_json:
+        _emit({"name": name, "revoked": revoked})
+    raise typer.Exit(0 if revoked else 1)
+
+
 review_app = typer.Typer(no_args_is_help=True, help="Duyệt hồ sơ cần kiểm tra (review).")
 app.add_typer(review_app, name="review")
 By = Annotated[str, typer.Option("--by", help="Người thực hiện (ghi vào lịch sử)")]

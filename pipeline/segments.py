@@ -26,8 +26,9 @@ class Segment:
 
     pages: list[ProcessedPage] = field(default_factory=list)
     component: Component | None = None
-    by: str = "none"  # "separator" | "title" | "keywords" | "none"
+    by: str = "none"  # "separator" | "named" | "title" | "keywords" | "none"
     separator: Separator | None = None
+    named: str | None = None  # the component its file was sent as (the ingest API's field)
 
 
 def _by_keywords(segment: Segment, components: list[Component]) -> Component | None:
@@ -38,21 +39,21 @@ def _by_keywords(segment: Segment, components: list[Component]) -> Component | N
 
 
 def _classify(segment: Segment, components: list[Component]) -> None:
-    named = segment.separator.component if segment.separator else None
+    named = segment.separator.component if segment.separator else segment.named
     if named:
         segment.component = next((c for c in components if c.code == named), None)
-        segment.by = "separator"
+        segment.by = "separator" if segment.separator else "named"
     if segment.component is None and (found := best_title(components, segment.pages[0].ocr.text)):
         segment.component, segment.by = found, "title"
     if segment.component is None and (found := _by_keywords(segment, components)):
         segment.component, segment.by = found, "keywords"
 
 
-def _split_file(pages: list[ProcessedPage], components: list[Component]
+def _split_file(pages: list[ProcessedPage], components: list[Component], component: str | None
                 ) -> tuple[list[Segment], list[Problem]]:
-    segments: list[Segment] = []
+    segments: list[Segment] = [Segment(named=component)] if component else []
     notices: list[Problem] = []
-    named: str | None = None  # the component the last sheet named
+    named: str | None = component  # the component the last sheet (or the sender) named
     for page in pages:
         if page.separator:
             segments.append(Segment(separator=page.separator))
@@ -69,13 +70,16 @@ def _split_file(pages: list[ProcessedPage], components: list[Component]
     return [s for s in segments if s.pages], notices
 
 
-def split(files: list[list[ProcessedPage]], components: list[Component]
-          ) -> tuple[list[Segment], list[Problem]]:
-    """Every file's pages (in order) → documents, classified; and notices for what was left out."""
+def split(files: list[list[ProcessedPage]], components: list[Component],
+          named: list[str | None] | None = None) -> tuple[list[Segment], list[Problem]]:
+    """Every file's pages (in order) → documents, classified; and notices for what was left out.
+
+    ``named`` gives, file by file, the component a sender said it is: its pages are that
+    component up to any separator sheet in it."""
     segments: list[Segment] = []
     problems: list[Problem] = []
-    for pages in files:
-        found, notices = _split_file(pages, components)
+    for index, pages in enumerate(files):
+        found, notices = _split_file(pages, components, named[index] if named else None)
         problems += notices
         if pages and not found and not any(p.separator for p in pages):
             problems.append(Problem("blank_file", "Tệp chỉ có trang trắng: kiểm tra đã quét đúng "

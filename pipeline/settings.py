@@ -102,6 +102,20 @@ class Settings(BaseSettings):
     min_scan_dpi: int = 200
     """Pages scanned below this go to review (Decree 30/2020: at least 200 dpi)."""
 
+    # Ingest API (sohoa serve)
+    max_upload_bytes: int = 100 * 1024 * 1024
+    """Largest file the API accepts (413 above it)."""
+    max_files_per_request: int = 50
+    settle_seconds: float = 2.0
+    """A dossier is processed once no file has arrived for it for this long."""
+    webhook_attempts: int = 10
+    """Deliveries of one webhook before it is given up (each logged)."""
+    webhook_backoff_seconds: float = 10.0
+    """Wait before the first retry; doubled after each failure, at most an hour."""
+    webhook_timeout_seconds: float = 10.0
+    ocr_requires_token: bool = False
+    """Whether ``POST /ocr`` (the drop-in OCR service) needs a client's bearer token."""
+
     @cached_property
     def home_dir(self) -> Path:
         path = self.home.expanduser().resolve()

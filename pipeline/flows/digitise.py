@@ -87,8 +87,11 @@ def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
 
 
 def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_id: str | None,
-              settings: Settings, archive: Archive, workdir: Path) -> dict:
-    received = _unique([receive(path, code, archive, workdir) for path in files])
+              settings: Settings, archive: Archive, workdir: Path,
+              components: list[str | None] | None = None) -> dict:
+    received = [receive(path, code, archive, workdir) for path in files]
+    named = {r.sha256: c for r, c in zip(received, components or []) if c}
+    received = _unique(received)
     stored = archive.catalogue.find(str(code))
     if stored and stored.procedure == procedure.code \
             and stored.originals_digest == originals_digest([r.sha256 for r in received]) \
@@ -105,7 +108,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         progress.advance("ocr")
 
     segments, notices = split([[pages[r] for r in refs] for _, refs in planned],
-                              procedure.components)
+                              procedure.components, [named.get(item.sha256) for item, _ in planned])
     problems += notices + _foreign_sheets(segments, code)
     now = datetime.now(timezone.utc)
     documents = []
@@ -140,11 +143,13 @@ def _foreign_sheets(segments: list[Segment], code: DossierCode) -> list[Problem]
 @flow(name="digitise_dossier", persist_result=False,
       task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))  # OCR is CPU-bound
 def digitise_dossier(files: list[Path], dossier: str, procedure: str,
-                     owner_id: str | None = None) -> dict:
+                     owner_id: str | None = None, components: list[str | None] | None = None
+                     ) -> dict:
     """Digitise one dossier's scans; return the result document of ``sohoa digitise --json``.
 
     ``owner_id`` (CCCD, CMND or tax code) is the one-stop system's; without it, the owner's ID
-    is the one read from the owner's papers.
+    is the one read from the owner's papers. ``components`` names, file by file, the component
+    a sender said each file is (``None``: found from its pages).
     """
     settings = load_settings()
     code = parse_dossier_code(dossier)
@@ -153,4 +158,4 @@ def digitise_dossier(files: list[Path], dossier: str, procedure: str,
     with open_archive(settings) as archive, \
             tempfile.TemporaryDirectory(prefix="sohoa-run-") as workdir:
         return _digitise([Path(f) for f in files], code, proc, owner, settings, archive,
-                         Path(workdir))
+                         Path(workdir), components)

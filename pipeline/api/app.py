@@ -1,0 +1,334 @@
+"""The ingest API's routes. Requests only validate, store durably and answer; the flows run in
+the background worker (``pipeline.api.worker``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, asynccontextmanager
+from pathlib import Path
+from typing import Annotated, Any
+
+from fastapi import FastAPI, File, Form, Header, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+from pydantic import AnyHttpUrl, BaseModel, Field
+
+from pipeline.api import ocr_service, problems, spool
+from pipeline.api.auth import Client
+from pipeline.api.problems import ApiProblem, not_found
+from pipeline.api.worker import Processor, Sender, set_status
+from pipeline.errors import InputFileError
+from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
+                                  parse_procedure_code)
+from pipeline.procedures.catalogue import find_procedure
+from pipeline.settings import Settings
+from storage.archive import Archive, open_archive
+from storage.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
+
+VERSION = "1"
+LIMIT_CODES = {"image_too_large": "max_page_pixels", "too_many_pages": "max_pages_per_file"}
+
+
+class DossierIn(BaseModel):
+    code: str = Field(description="Mã hồ sơ: <agency>-<YYMMDD>-<NNNN>",
+                      examples=["000.00.06.H56-231027-0361"])
+    procedure: str = Field(description="Mã thủ tục", examples=["2.000488"])
+    agency: str = Field(description="Mã định danh cơ quan (the dossier code's own)",
+                        examples=["000.00.06.H56"])
+    owner_id: str | None = Field(None, description="CCCD, CMND or tax code of the owner")
+    components: list[str] = Field(default=[], description="Expected component codes")
+    callback_url: AnyHttpUrl | None = None
+
+
+class ApiState:
+    """What the routes share: settings, archive, ingest records, the background threads."""
+
+    def __init__(self, settings: Settings, archive: Archive):
+        self.settings, self.archive = settings, archive
+        self.ingest = Ingest(archive.catalogue)
+        self.processor = Processor(settings, archive, self.ingest)
+        self.sender = Sender(settings, self.ingest)
+
+
+def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
+    """The API; with no ``archive`` given, the configured one is opened for its lifetime."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> Iterator[None]:
+        with ExitStack() as stack:
+            opened = archive or stack.enter_context(open_archive(settings))
+            state = ApiState(settings, opened)
+            app.state.api = state
+            state.processor.start()
+            state.sender.start()
+            try:
+                yield
+            finally:
+                state.processor.stopping.set()
+                state.sender.stopping.set()
+                state.processor.join()
+                state.sender.join()
+
+    app = FastAPI(title="sohoa ingest API", version=VERSION, lifespan=lifespan,
+                  description="Dossiers from the one-stop system, their files and results; "
+                              "drop-in OCR service. Errors are application/problem+json.")
+    problems.install(app)
+    _routes(app)
+    ocr_service.install(app)
+    return app
+
+
+def _state(request: Request) -> ApiState:
+    return request.app.state.api
+
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+def _scoped(state: ApiState, client: ClientRow, code: str) -> SubmissionRow:
+    """The dossier, if it exists and belongs to one of the client's agencies; else 404 (a
+    malformed code: 422)."""
+    parse_dossier_code(code)
+    row = state.ingest.submission(code)
+    if row is None or row.agency not in client.agencies:
+        raise not_found(f"hồ sơ {code}")
+    return row
+
+
+def _idempotent(state: ApiState, client: ClientRow, key: str | None, fingerprint: str,
+                work: Callable[[], tuple[int, dict]]) -> JSONResponse:
+    """Do ``work`` once per ``Idempotency-Key``: the same key again returns the first answer;
+    the same key with another request is refused."""
+    if key:
+        seen = state.ingest.remembered(client.name, key)
+        if seen is not None:
+            if seen.fingerprint != fingerprint:
+                raise ApiProblem(422, "idempotency_key_reused",
+                                 "Idempotency-Key này đã dùng cho một yêu cầu khác.",
+                                 "this Idempotency-Key was used for another request")
+            return JSONResponse(seen.body, seen.status_code, headers={"Idempotent-Replayed": "true"})
+    status, body = work()
+    if key:
+        kept = state.ingest.remember(IdempotencyRow(client=client.name, key=key,
+                                                    fingerprint=fingerprint, status_code=status,
+                                                    body=body))
+        status, body = kept.status_code, kept.body
+    return JSONResponse(body, status)
+
+
+def _content(upload: UploadFile) -> tuple[str | None, str]:
+    """A file's name and sha256, to tell one request from another (read, then rewound)."""
+    digest = hashlib.file_digest(upload.file, "sha256").hexdigest()
+    upload.file.seek(0)
+    return upload.filename, digest
+
+
+def _digest(*parts: Any) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def dossier_view(state: ApiState, row: SubmissionRow) -> dict:
+    """``GET /v1/dossiers/{code}``: the sender's declaration, what was received, and what the
+    archive holds (documents, fields, problems, signatures, results)."""
+    archived = state.archive.catalogue.find(row.code)
+    result = archived.result if archived else {}
+    documents = [{"order": d["order"], "component": d["component"], "pages": d["pages"],
+                  "sha256": d["sha256"], "digitisation_code": d.get("digitisation_code"),
+                  "fields": d["fields"], "url": f"/v1/dossiers/{row.code}/documents/{d['order']}"}
+                 for d in result.get("documents", [])]
+    fields: dict[str, Any] = {}
+    for document in result.get("documents", []):
+        for name, value in document["fields"].items():
+            fields.setdefault(name, value)
+    signatures = [{"document": d["order"], "signer": d["signer"], "sealed_by": d.get("sealed_by")}
+                  for d in result.get("documents", [])]
+    signatures += [{"result": r["number"], "signer": r["signer"], "sealed_by": r["signer"]}
+                   for r in result.get("results", [])]
+    return {
+        "code": row.code, "status": row.status, "procedure": row.procedure, "agency": row.agency,
+        "owner_id": row.owner_id, "components": row.components, "callback_url": row.callback_url,
+        "error": row.error,
+        "received": [{"file": u.filename, "sha256": u.sha256, "size": u.size, "kind": u.kind,
+                      "component": u.component, "received_at": u.received_at.isoformat(),
+                      "processed": u.processed_at is not None}
+                     for u in state.ingest.uploads(row.code)],
+        "missing_components": result.get("missing_components", []),
+        "problems": result.get("problems", []),
+        "documents": documents, "fields": fields, "signatures": signatures,
+        "results": [{"number": r["number"], "code": r["code"], "fields": r["fields"],
+                     "digitisation_code": r.get("digitisation_code"), "sha256": r["sha256"],
+                     "url": f"/v1/dossiers/{row.code}/results/{r['number']}"}
+                    for r in result.get("results", [])],
+        "updated_at": row.updated_at.isoformat(),
+    }
+
+
+def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> SubmissionRow:
+    code = parse_dossier_code(body.code)
+    agency = parse_agency_code(body.agency)
+    if agency != code.agency:
+        raise ApiProblem(422, "agency_mismatch",
+                         f"Mã cơ quan {agency} khác mã cơ quan trong mã hồ sơ ({code.agency}).",
+                         f"agency {agency} differs from the dossier code's ({code.agency})")
+    if agency not in client.agencies:
+        raise not_found(f"cơ quan {agency}")
+    procedure = find_procedure(parse_procedure_code(body.procedure), settings.procedures_dir)
+    unknown = [c for c in body.components if procedure.component(c) is None]
+    if unknown:
+        raise ApiProblem(422, "unknown_component",
+                         f"Thủ tục {procedure.code} không có thành phần {', '.join(unknown)}.",
+                         f"procedure {procedure.code} has no component {', '.join(unknown)}")
+    return SubmissionRow(code=str(code), agency=agency, procedure=procedure.code,
+                         owner_id=parse_owner_id(body.owner_id) if body.owner_id else None,
+                         components=body.components,
+                         callback_url=str(body.callback_url) if body.callback_url else None,
+                         client=client.name, status="registered")
+
+
+def _too_large(settings: Settings) -> ApiProblem:
+    return ApiProblem(413, "file_too_large",
+                      f"Tệp lớn hơn giới hạn {settings.max_upload_bytes} byte.",
+                      f"file larger than the limit of {settings.max_upload_bytes} bytes",
+                      limit="max_upload_bytes", value=settings.max_upload_bytes)
+
+
+def _refused(exc: InputFileError, settings: Settings) -> ApiProblem:
+    limit = LIMIT_CODES.get(exc.code)
+    extra = {"limit": limit, "value": getattr(settings, limit)} if limit else {}
+    return ApiProblem(422, exc.code, exc.message("vi"), exc.message("en"), file=exc.subject,
+                      **extra)
+
+
+def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kind: str,
+             component: str | None) -> list[dict]:
+    """Spool, check and record every file, or none: a refused file refuses the request."""
+    settings, folder = state.settings, state.settings.home_dir / "inbox" / row.code
+    written: list[tuple[spool.Spooled, str, Path]] = []
+    try:
+        for upload in uploads:
+            name = spool.safe_name(upload.filename)
+            try:
+                temporary, sha, size = spool.write_durably(upload.file, folder,
+                                                           settings.max_upload_bytes)
+            except spool.TooLarge:
+                raise _too_large(settings) from None
+            written.append((spool.Spooled(name, temporary, sha, size), "", temporary))
+            try:
+                kind_of = spool.check(temporary, name, settings)
+            except InputFileError as exc:
+                raise _refused(exc, settings) from None
+            written[-1] = (written[-1][0], kind_of, temporary)
+    except BaseException:
+        for _, _, temporary in written:
+            temporary.unlink(missing_ok=True)
+        raise
+    received = []
+    for item, kind_of, temporary in written:
+        final = spool.keep(temporary, folder, item.sha256, kind_of)
+        upload, new = state.ingest.add_upload(UploadRow(
+            dossier_code=row.code, kind=kind, sha256=item.sha256, filename=item.name,
+            component=component, size=item.size, path=str(final)))
+        received.append({"file": item.name, "sha256": item.sha256, "size": item.size,
+                         "component": upload.component, "duplicate": not new})
+    if kind == "component" and any(not r["duplicate"] for r in received) \
+            and row.status not in ("received", "processing"):
+        set_status(state.ingest, row.code, "received")
+    return received
+
+
+def _routes(app: FastAPI) -> None:
+    @app.post("/v1/dossiers", status_code=201, tags=["dossiers"],
+              summary="Create or update a dossier")
+    def create_dossier(request: Request, body: DossierIn, client: Client,
+                       idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        state = _state(request)
+
+        def work() -> tuple[int, dict]:
+            row = _validate(body, client, state.settings)
+            saved, created = state.ingest.save_submission(row)
+            return (201 if created else 200), dossier_view(state, saved)
+
+        return _idempotent(state, client, idempotency_key, _digest("dossier", body.model_dump(
+            mode="json")), work)
+
+    @app.get("/v1/dossiers/{code}", tags=["dossiers"], summary="A dossier and its records")
+    def get_dossier(request: Request, code: str, client: Client) -> dict:
+        state = _state(request)
+        return dossier_view(state, _scoped(state, client, code))
+
+    @app.post("/v1/dossiers/{code}/files", status_code=202, tags=["dossiers"],
+              summary="Upload scans (PDF, TIFF, JPEG, PNG); processed in the background")
+    def upload_files(request: Request, code: str, client: Client,
+                           files: Annotated[list[UploadFile], File(description="Scans")],
+                           component: Annotated[str | None, Form()] = None,
+                           idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        state = _state(request)
+        row = _scoped(state, client, code)
+        if len(files) > state.settings.max_files_per_request:
+            raise ApiProblem(413, "too_many_files",
+                             f"Quá {state.settings.max_files_per_request} tệp trong một yêu cầu.",
+                             f"more than {state.settings.max_files_per_request} files in one "
+                             "request", limit="max_files_per_request",
+                             value=state.settings.max_files_per_request)
+        if component is not None and \
+                find_procedure(row.procedure, state.settings.procedures_dir).component(
+                    component) is None:
+            raise ApiProblem(422, "unknown_component",
+                             f"Thủ tục {row.procedure} không có thành phần {component}.",
+                             f"procedure {row.procedure} has no component {component}")
+        fingerprint = _digest("files", code, component, [_content(f) for f in files])
+
+        def work() -> tuple[int, dict]:
+            received = _receive(state, row, files, "component", component)
+            return 202, {"dossier": code, "received": received,
+                         "status": state.ingest.submission(code).status}
+
+        return _idempotent(state, client, idempotency_key, fingerprint, work)
+
+    @app.post("/v1/dossiers/{code}/results", status_code=202, tags=["results"],
+              summary="An issued result to digitise and sign as the agency (<code>-KQ<n>)")
+    def upload_result(request: Request, code: str, client: Client,
+                            file: Annotated[UploadFile, File(description="The result")],
+                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
+        state = _state(request)
+        row = _scoped(state, client, code)
+
+        def work() -> tuple[int, dict]:
+            received = _receive(state, row, [file], "result", None)
+            return 202, {"dossier": code, "received": received,
+                         "status": state.ingest.submission(code).status}
+
+        return _idempotent(state, client, idempotency_key,
+                           _digest("result", code, _content(file)), work)
+
+    @app.get("/v1/dossiers/{code}/documents/{order}", tags=["dossiers"],
+             response_class=Response, summary="A signed PDF of the dossier")
+    def get_document(request: Request, code: str, order: int, client: Client) -> Response:
+        return _pdf(request, code, order, "component", client)
+
+    @app.get("/v1/dossiers/{code}/results/{number}", tags=["results"],
+             response_class=Response, summary="A signed result, <code>-KQ<number>")
+    def get_result(request: Request, code: str, number: int, client: Client) -> Response:
+        return _pdf(request, code, number, "result", client)
+
+    @app.get("/v1/dossiers/{code}/webhooks", tags=["dossiers"],
+             summary="The webhook delivery log of a dossier")
+    def get_deliveries(request: Request, code: str, client: Client) -> list[dict]:
+        state = _state(request)
+        row = _scoped(state, client, code)
+        return [d.to_json() for d in state.ingest.deliveries(row.code)]
+
+
+def _pdf(request: Request, code: str, number: int, kind: str, client: ClientRow) -> Response:
+    state = _state(request)
+    row = _scoped(state, client, code)
+    archived = state.archive.catalogue.find(row.code)
+    document = next((d for d in (archived.documents if archived else [])
+                     if d.kind == kind and d.order == number), None)
+    if document is None:
+        raise not_found(f"tài liệu {number} của hồ sơ {code}")
+    name = f"{code}-KQ{number}.pdf" if kind == "result" else f"{code}.{number:02d}.pdf"
+    return Response(state.archive.store.get(document.object_key), media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"',
+                             "X-Sohoa-Sha256": document.sha256})

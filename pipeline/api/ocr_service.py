@@ -1,0 +1,79 @@
+"""``POST /ocr?textCode=CODE``: the OCR service an existing one-stop system already calls
+(DOMAIN.md). Multipart field ``file``; answers ``{"errorCode": 0, "errorMessage": "",
+"results": [{…fields…}]}``, the template code choosing the fields. Every failure is a
+non-zero ``errorCode`` with a Vietnamese message, never a bare 500."""
+
+from __future__ import annotations
+
+import logging
+import os
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import FastAPI, File, Query, Request, UploadFile
+from fastapi.responses import JSONResponse
+
+from pipeline.api import spool
+from pipeline.api.auth import Credentials
+from pipeline.errors import InputFileError
+from pipeline.fields.extract import extract_fields
+from pipeline.fields.templates import templates
+from pipeline.intake import read_local
+from pipeline.pages import plan_pages
+from pipeline.reading import read_page
+
+log = logging.getLogger("sohoa.ocr")
+OK, BAD_FILE, UNKNOWN_TEMPLATE, UNAUTHORIZED, TOO_LARGE, INTERNAL = 0, 1, 2, 3, 4, 9
+
+
+def _answer(code: int, message: str = "", results: list | None = None, status: int = 200
+            ) -> JSONResponse:
+    return JSONResponse({"errorCode": code, "errorMessage": message, "results": results or []},
+                        status)
+
+
+def recognise(path: Path, name: str, fields: dict[str, str], settings) -> dict:
+    """Every page read (side by side), then the template's fields over all of them."""
+    local = replace(read_local(path), name=name)
+    refs = plan_pages(local, max_pages=settings.max_pages_per_file,
+                      max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
+    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        pages = list(pool.map(lambda ref: read_page(local, ref, settings.ocr_language,
+                                                    settings.min_scan_dpi), refs))
+    ocr = [p.ocr for p in pages if p.ocr is not None]
+    values, _ = extract_fields(ocr, fields)
+    return {**{k: v.value for k, v in values.items()},
+            "confidence": {k: round(v.confidence, 3) for k, v in values.items()},
+            "text": "\n\n".join(o.text for o in ocr), "pages": len(pages)}
+
+
+def install(app: FastAPI) -> None:
+    @app.post("/ocr", tags=["ocr"], summary="Drop-in OCR service for one-stop systems")
+    def ocr(request: Request, file: Annotated[UploadFile, File()],
+            credentials: Credentials,
+            text_code: Annotated[str, Query(alias="textCode", max_length=50)] = "VBHC"
+            ) -> JSONResponse:
+        state = request.app.state.api
+        settings = state.settings
+        if credentials is not None or settings.ocr_requires_token:
+            if credentials is None or state.ingest.client_by_token(credentials.credentials) is None:
+                return _answer(UNAUTHORIZED, "Thiếu hoặc sai mã truy cập (Bearer token).",
+                               status=401)
+        fields = templates(settings.procedures_dir).get(text_code.upper())
+        if fields is None:
+            return _answer(UNKNOWN_TEMPLATE, f"Không có mẫu trích xuất (textCode) {text_code}.")
+        with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
+            try:
+                path, _, _ = spool.write_durably(file.file, Path(tmp), settings.max_upload_bytes)
+                result = recognise(path, spool.safe_name(file.filename), fields, settings)
+            except spool.TooLarge:
+                return _answer(TOO_LARGE, f"Tệp lớn hơn giới hạn {settings.max_upload_bytes} byte.")
+            except InputFileError as exc:
+                return _answer(BAD_FILE, exc.message("vi"))
+            except Exception:
+                log.exception("OCR failed")
+                return _answer(INTERNAL, "Lỗi hệ thống khi nhận dạng; hãy gửi lại sau.")
+        return _answer(OK, results=[{**result, "textCode": text_code.upper()}])

@@ -1,0 +1,258 @@
+"""The ingest API's records, in the catalogue's database: API clients, the one-stop system's
+dossiers (submissions) and the files received for them, idempotency keys, webhook deliveries.
+
+A file is recorded here only after it is on disk for good (the API's spool), so an accepted
+upload survives a crash; the worker marks it processed once its dossier is archived.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.catalogue import Base, Catalogue, UtcDateTime
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def token_digest(token: str) -> str:
+    """Tokens are 256 random bits: their SHA-256 is what is kept, and looked up."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ClientRow(Base):
+    __tablename__ = "clients"
+
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    agencies: Mapped[list[str]] = mapped_column(JSON)
+    webhook_secret: Mapped[str] = mapped_column(String(100))
+    """Key of the HMAC-SHA256 that signs the webhooks sent to this client."""
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class SubmissionRow(Base):
+    """A dossier as the one-stop system declared it, and where its processing stands."""
+
+    __tablename__ = "submissions"
+
+    code: Mapped[str] = mapped_column(String(50), primary_key=True)
+    agency: Mapped[str] = mapped_column(String(35), index=True)
+    procedure: Mapped[str] = mapped_column(String(16))
+    owner_id: Mapped[str | None] = mapped_column(String(13), nullable=True)
+    components: Mapped[list[str]] = mapped_column(JSON)
+    callback_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
+    client: Mapped[str] = mapped_column(String(100))
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    """``registered`` (no file yet), ``received`` (files waiting), ``processing``, then the
+    archive's ``digitised`` / ``needs_review`` / ``rejected``, or ``failed``."""
+    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class UploadRow(Base):
+    __tablename__ = "uploads"
+    __table_args__ = (UniqueConstraint("dossier_code", "kind", "sha256", name="uq_uploads_file"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(50), index=True)
+    kind: Mapped[str] = mapped_column(String(10))  # "component" | "result"
+    sha256: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    component: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    size: Mapped[int] = mapped_column(BigInteger)
+    path: Mapped[str] = mapped_column(String(1000))
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+
+
+class IdempotencyRow(Base):
+    __tablename__ = "idempotency"
+
+    client: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+
+class DeliveryRow(Base):
+    """One webhook: what was sent where, how often, and how it ended (the delivery log)."""
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dossier_code: Mapped[str] = mapped_column(String(50), index=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    """When to try again; ``None`` once delivered or given up."""
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "dossier": self.dossier_code, "url": self.url,
+                "event": self.payload.get("event"), "status": self.payload.get("status"),
+                "attempts": self.attempts, "delivered_at": _iso(self.delivered_at),
+                "next_attempt_at": _iso(self.next_attempt_at), "last_status": self.last_status,
+                "last_error": self.last_error, "created_at": _iso(self.created_at)}
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class Ingest:
+    """The ingest records of one catalogue database."""
+
+    def __init__(self, catalogue: Catalogue):
+        self.catalogue = catalogue
+
+    # Clients
+    def add_client(self, name: str, agencies: list[str]) -> tuple[str, str]:
+        """Create a client; return its bearer token and webhook secret (shown once)."""
+        token, secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        with self.catalogue.session() as session, session.begin():
+            old = session.get(ClientRow, name)
+            if old is not None and old.revoked_at is None:
+                raise ValueError(name)
+            if old is not None:
+                session.delete(old)
+                session.flush()
+            session.add(ClientRow(name=name, token_sha256=token_digest(token),
+                                  agencies=sorted(set(agencies)), webhook_secret=secret))
+        return token, secret
+
+    def clients(self) -> list[ClientRow]:
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(ClientRow).order_by(ClientRow.name)))
+
+    def revoke(self, name: str) -> bool:
+        with self.catalogue.session() as session, session.begin():
+            row = session.get(ClientRow, name)
+            if row is None or row.revoked_at is not None:
+                return False
+            row.revoked_at = _now()
+            return True
+
+    def client_by_token(self, token: str) -> ClientRow | None:
+        with self.catalogue.session() as session:
+            row = session.scalar(select(ClientRow).where(
+                ClientRow.token_sha256 == token_digest(token)))
+            return row if row is not None and row.revoked_at is None else None
+
+    def client(self, name: str) -> ClientRow | None:
+        with self.catalogue.session() as session:
+            return session.get(ClientRow, name)
+
+    # Submissions and uploads
+    def submission(self, code: str) -> SubmissionRow | None:
+        with self.catalogue.session() as session:
+            return session.get(SubmissionRow, code)
+
+    def save_submission(self, row: SubmissionRow) -> tuple[SubmissionRow, bool]:
+        """Create the dossier or update what the one-stop system may change; whether created."""
+        with self.catalogue.session() as session, session.begin():
+            old = session.get(SubmissionRow, row.code)
+            if old is None:
+                session.add(row)
+                return row, True
+            old.procedure, old.owner_id, old.components = row.procedure, row.owner_id, row.components
+            old.callback_url, old.client, old.updated_at = row.callback_url, row.client, _now()
+            return old, False
+
+    def add_upload(self, upload: UploadRow) -> tuple[UploadRow, bool]:
+        """Record a file already on disk; the same bytes for the same dossier are one upload."""
+        try:
+            with self.catalogue.session() as session, session.begin():
+                session.add(upload)
+            return upload, True
+        except IntegrityError:
+            with self.catalogue.session() as session:
+                return session.scalar(select(UploadRow).where(
+                    UploadRow.dossier_code == upload.dossier_code, UploadRow.kind == upload.kind,
+                    UploadRow.sha256 == upload.sha256)), False
+
+    def uploads(self, code: str, kind: str | None = None) -> list[UploadRow]:
+        with self.catalogue.session() as session:
+            query = select(UploadRow).where(UploadRow.dossier_code == code)
+            if kind:
+                query = query.where(UploadRow.kind == kind)
+            return list(session.scalars(query.order_by(UploadRow.id)))
+
+    def waiting(self) -> list[tuple[str, datetime]]:
+        """Dossiers with unprocessed uploads, and when their newest upload arrived."""
+        with self.catalogue.session() as session:
+            rows = session.execute(select(UploadRow.dossier_code, UploadRow.received_at)
+                                   .where(UploadRow.processed_at.is_(None)))
+            latest: dict[str, datetime] = {}
+            for code, at in rows:
+                latest[code] = max(at, latest.get(code, at))
+            return sorted(latest.items(), key=lambda item: item[1])
+
+    def mark_processed(self, ids: list[int]) -> None:
+        with self.catalogue.session() as session, session.begin():
+            for row in session.scalars(select(UploadRow).where(UploadRow.id.in_(ids))):
+                row.processed_at = _now()
+
+    def set_status(self, code: str, status: str, error: dict | None = None) -> str | None:
+        """Set a submission's status; return the previous one."""
+        with self.catalogue.session() as session, session.begin():
+            row = session.get(SubmissionRow, code)
+            previous = row.status
+            row.status, row.error, row.updated_at = status, error, _now()
+            return previous
+
+    # Idempotency
+    def remembered(self, client: str, key: str) -> IdempotencyRow | None:
+        with self.catalogue.session() as session:
+            return session.get(IdempotencyRow, (client, key))
+
+    def remember(self, row: IdempotencyRow) -> IdempotencyRow:
+        """Keep a response for its key; if another request got there first, return its row."""
+        try:
+            with self.catalogue.session() as session, session.begin():
+                session.add(row)
+            return row
+        except IntegrityError:
+            return self.remembered(row.client, row.key)
+
+    # Webhook deliveries
+    def queue_delivery(self, code: str, url: str, payload: dict) -> None:
+        with self.catalogue.session() as session, session.begin():
+            session.add(DeliveryRow(dossier_code=code, url=url, payload=payload, attempts=0,
+                                    next_attempt_at=_now()))
+
+    def due_deliveries(self, now: datetime) -> list[DeliveryRow]:
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(DeliveryRow).where(
+                DeliveryRow.next_attempt_at <= now).order_by(DeliveryRow.id)))
+
+    def delivery_done(self, delivery_id: int, status: int | None, error: str | None,
+                      next_attempt_at: datetime | None) -> None:
+        with self.catalogue.session() as session, session.begin():
+            row = session.get(DeliveryRow, delivery_id)
+            row.attempts += 1
+            row.last_status, row.last_error = status, (error or None) and error[:500]
+            row.next_attempt_at = next_attempt_at
+            if error is None:
+                row.delivered_at = _now()
+
+    def deliveries(self, code: str) -> list[DeliveryRow]:
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(DeliveryRow).where(
+                DeliveryRow.dossier_code == code).order_by(DeliveryRow.id)))

@@ -1,0 +1,306 @@
+"""The ingest API, running (uvicorn on loopback) against the real archive, with its worker
+running the flows, and a webhook receiver that fails before it succeeds."""
+
+import hashlib
+import hmac
+import io
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+
+from pipeline.cli import app as cli
+from pipeline.samples import Official, official_document, save_scan, scan_look
+
+runner = CliRunner()
+AGENCY, OTHER = "000.00.06.H56", "000.00.07.H56"
+DOSSIER = f"{AGENCY}-231028-0001"
+
+
+class Receiver(ThreadingHTTPServer):
+    """Records webhooks; answers 500 to the first ``failures`` of them."""
+
+    def __init__(self, failures: int):
+        super().__init__(("127.0.0.1", 0), _ReceiverHandler)
+        self.failures, self.calls = failures, []
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}/hook"
+
+
+class _ReceiverHandler(BaseHTTPRequestHandler):
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"]))
+        self.server.calls.append((dict(self.headers), body))
+        failing = len(self.server.calls) <= self.server.failures
+        self.send_response(500 if failing else 204)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def _serve(settings, archive):
+    import uvicorn
+
+    from pipeline.api.app import create_app
+
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, archive), host="127.0.0.1",
+                                           port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    return server, thread, f"http://127.0.0.1:{port}"
+
+
+def _stop(server, thread):
+    server.should_exit = True
+    thread.join(30)
+
+
+def _client(name, *agencies):
+    result = runner.invoke(cli, ["client", "add", name, *[a for agency in agencies
+                                                          for a in ("--agency", agency)], "--json"])
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def receiver():
+    server = Receiver(failures=1)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server
+    server.shutdown()
+
+
+@pytest.fixture(scope="module")
+def api(archive, prefect_harness):
+    from pipeline.settings import load_settings
+
+    settings = load_settings().model_copy(update={
+        "settle_seconds": 0.5, "webhook_backoff_seconds": 0.3, "max_upload_bytes": 5_000_000,
+        "max_page_pixels": 50_000_000})
+    server, thread, base = _serve(settings, archive)
+    yield base, settings
+    _stop(server, thread)
+
+
+@pytest.fixture(scope="module")
+def tokens():
+    return {"mine": _client("motcua-test", AGENCY), "other": _client("motcua-khac", OTHER)}
+
+
+def _auth(tokens, who="mine"):
+    return {"Authorization": f"Bearer {tokens[who]['token']}"}
+
+
+def _wait(check, seconds=180):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def _dossier(code=DOSSIER, **changes):
+    return {"code": code, "procedure": "2.000488", "agency": code.split("-")[0],
+            "owner_id": "038090012345", "components": ["TK_LLTP", "GIAY_TO_TUY_THAN"], **changes}
+
+
+def test_requests_need_a_valid_token_and_errors_are_problem_json(api, tokens):
+    base, _ = api
+    response = httpx.get(f"{base}/v1/dossiers/{DOSSIER}")
+    assert response.status_code == 401
+    assert response.headers["content-type"] == "application/problem+json"
+    problem = response.json()
+    assert problem["code"] == "unauthorized" and problem["message_vi"] and problem["message_en"]
+    assert httpx.get(f"{base}/v1/dossiers/{DOSSIER}",
+                     headers={"Authorization": "Bearer not-a-token"}).status_code == 401
+    listed = json.loads(runner.invoke(cli, ["client", "list", "--json"]).stdout)
+    assert {c["name"] for c in listed} >= {"motcua-test", "motcua-khac"}
+    assert all("token" not in c for c in listed)
+
+
+def test_dossiers_are_validated_created_updated_and_idempotent(api, tokens):
+    base, _ = api
+    post = lambda body, **h: httpx.post(f"{base}/v1/dossiers", json=body,
+                                        headers={**_auth(tokens), **h})
+    bad = post(_dossier("000.00.06.H56-231399-0001"))
+    assert bad.status_code == 422 and "231399" in bad.json()["message_en"]
+    assert post(_dossier(agency="000.00.09.H56")).json()["code"] == "agency_mismatch"
+    assert post(_dossier(procedure="9.999999")).json()["code"] == "unknown_procedure"
+    assert post(_dossier(components=["NOPE"])).json()["code"] == "unknown_component"
+    assert post(_dossier(owner_id="123")).status_code == 422
+
+    key = {"Idempotency-Key": "create-0001"}
+    created = post(_dossier(), **key)
+    assert created.status_code == 201 and created.json()["status"] == "registered"
+    again = post(_dossier(), **key)
+    assert again.status_code == 201 and again.json() == created.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert post(_dossier(owner_id="038090012346"), **key).json()["code"] == "idempotency_key_reused"
+    updated = post(_dossier(callback_url=None))
+    assert updated.status_code == 200 and updated.json()["code"] == DOSSIER
+
+
+def test_a_client_never_sees_another_agencys_dossier(api, tokens, scans):
+    base, _ = api
+    other = _auth(tokens, "other")
+    for method, path in (("GET", ""), ("GET", "/documents/1"), ("GET", "/webhooks"),
+                         ("GET", "/results/1")):
+        response = httpx.request(method, f"{base}/v1/dossiers/{DOSSIER}{path}", headers=other)
+        assert response.status_code == 404 and response.json()["code"] == "not_found"
+    with open(scans["card"], "rb") as card:
+        upload = httpx.post(f"{base}/v1/dossiers/{DOSSIER}/files", headers=other,
+                            files=[("files", ("cccd.jpg", card, "image/jpeg"))])
+    assert upload.status_code == 404
+    created = httpx.post(f"{base}/v1/dossiers", json=_dossier(), headers=other)
+    assert created.status_code == 404  # not its agency: as if it did not exist
+
+
+def test_bad_uploads_are_refused_naming_the_problem_and_nothing_is_kept(api, tokens, tmp_path):
+    base, settings = api
+    url, auth = f"{base}/v1/dossiers/{DOSSIER}/files", _auth(tokens)
+    huge = io.BytesIO()
+    Image.new("L", (8000, 8000)).save(huge, "PNG")  # 64 MP, over the 50 MP limit
+    cases = {
+        "empty_file": ("rong.pdf", b""),
+        "corrupt_pdf": ("hong.pdf", b"%PDF-1.7\n1 0 obj garbage"),
+        "unsupported_type": ("ghi-chu.txt", b"just some text"),
+        "image_too_large": ("to.png", huge.getvalue()),
+    }
+    for code, (name, data) in cases.items():
+        response = httpx.post(url, headers=auth, files=[("files", (name, data))])
+        assert response.status_code == 422 and response.json()["code"] == code, response.text
+    assert response.json()["limit"] == "max_page_pixels"
+    big = httpx.post(url, headers=auth, files=[("files", ("lon.jpg", b"\xff" * 5_000_001))])
+    assert big.status_code == 413 and big.json()["limit"] == "max_upload_bytes"
+    view = httpx.get(f"{base}/v1/dossiers/{DOSSIER}", headers=auth).json()
+    assert view["received"] == [] and view["status"] == "registered"
+    inbox = settings.home_dir / "inbox" / DOSSIER
+    assert not inbox.exists() or list(inbox.iterdir()) == []
+
+
+def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans, receiver,
+                                                              archive):
+    from pipeline.signing.verify import verify_pdf
+
+    base, _ = api
+    auth = _auth(tokens)
+    code = f"{AGENCY}-231028-0002"
+    assert httpx.post(f"{base}/v1/dossiers", json=_dossier(code, callback_url=receiver.url),
+                      headers=auth).status_code == 201
+    with open(scans["form"], "rb") as form, open(scans["card"], "rb") as card:
+        accepted = httpx.post(f"{base}/v1/dossiers/{code}/files",
+                              headers={**auth, "Idempotency-Key": "files-0002"},
+                              files=[("files", ("to-khai.jpg", form, "image/jpeg")),
+                                     ("files", ("cccd.jpg", card, "image/jpeg"))])
+    assert accepted.status_code == 202, accepted.text
+    sha = hashlib.sha256(scans["form"].read_bytes()).hexdigest()
+    assert [r["sha256"] for r in accepted.json()["received"]][0] == sha
+    with open(scans["form"], "rb") as form:  # the same request again: the same answer
+        replay = httpx.post(f"{base}/v1/dossiers/{code}/files",
+                            headers={**auth, "Idempotency-Key": "files-0002"},
+                            files=[("files", ("to-khai.jpg", form, "image/jpeg")),
+                                   ("files", ("cccd.jpg", scans["card"].read_bytes(),
+                                              "image/jpeg"))])
+    assert replay.json() == accepted.json()
+
+    view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+                 ["status"] == "digitised" and v)
+    assert [d["component"] for d in view["documents"]] == ["TK_LLTP", "GIAY_TO_TUY_THAN"]
+    assert view["fields"]["id_number"]["value"] == "038090012345"
+    assert all(s["sealed_by"] for s in view["signatures"]) and view["problems"] == []
+    assert len(view["received"]) == 2 and all(r["processed"] for r in view["received"])
+    pdf = httpx.get(f"{base}{view['documents'][0]['url']}", headers=auth)
+    assert pdf.headers["content-type"] == "application/pdf"
+    assert verify_pdf(pdf.content, []).valid and len(verify_pdf(pdf.content, []).signatures) == 2
+
+    log = _wait(lambda: (d := httpx.get(f"{base}/v1/dossiers/{code}/webhooks",
+                                        headers=auth).json())
+                and all(x["delivered_at"] for x in d) and len(d) == 3 and d)
+    assert [d["status"] for d in log] == ["received", "processing", "digitised"]
+    assert log[0]["attempts"] == 2 and log[0]["last_status"] == 204  # a 500, then delivered
+    secret = tokens["mine"]["webhook_secret"].encode()
+    for headers, body in receiver.calls:
+        expected = hmac.new(secret, headers["X-Sohoa-Timestamp"].encode() + b"." + body,
+                            hashlib.sha256).hexdigest()
+        assert headers["X-Sohoa-Signature"] == f"sha256={expected}"
+    assert json.loads(receiver.calls[-1][1])["status"] == "digitised"
+
+    decision = save_scan(scan_look(official_document(Official(number="445/QĐ-UBND")), seed=7),
+                         scans["form"].parent / "kq.jpg")
+    with open(decision, "rb") as handle:
+        sent = httpx.post(f"{base}/v1/dossiers/{code}/results", headers=auth,
+                          files={"file": ("kq.jpg", handle, "image/jpeg")})
+    assert sent.status_code == 202
+    view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+                 ["results"] and v)
+    assert view["results"][0]["code"] == f"{code}-KQ1"
+    assert view["results"][0]["fields"]["doc_number"]["value"] == "445/QĐ-UBND"
+    signed = httpx.get(f"{base}{view['results'][0]['url']}", headers=auth)
+    assert signed.status_code == 200 and verify_pdf(signed.content, []).valid
+
+
+def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, tokens, scans):
+    from pipeline.settings import load_settings
+
+    code = f"{AGENCY}-231028-0003"
+    waiting = load_settings().model_copy(update={"settle_seconds": 3600})
+    server, thread, base = _serve(waiting, archive)
+    auth = _auth(tokens)
+    httpx.post(f"{base}/v1/dossiers", json=_dossier(code), headers=auth).raise_for_status()
+    with open(scans["card"], "rb") as card:
+        httpx.post(f"{base}/v1/dossiers/{code}/files", headers=auth, data={"component":
+                   "GIAY_TO_TUY_THAN"}, files=[("files", ("cccd.jpg", card))]).raise_for_status()
+    _stop(server, thread)  # stopped before its worker took the file
+    assert archive.catalogue.find(code) is None
+
+    server, thread, base = _serve(waiting.model_copy(update={"settle_seconds": 0}), archive)
+    try:
+        view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+                     ["status"] == "needs_review" and v)
+    finally:
+        _stop(server, thread)
+    assert view["missing_components"] == ["TK_LLTP"]
+    assert [d["component"] for d in view["documents"]] == ["GIAY_TO_TUY_THAN"]
+
+
+def test_revoked_clients_are_refused_at_once(api, tokens):
+    base, _ = api
+    temporary = _client("tam-thoi", AGENCY)
+    headers = {"Authorization": f"Bearer {temporary['token']}"}
+    assert httpx.get(f"{base}/v1/dossiers/{DOSSIER}", headers=headers).status_code == 200
+    assert runner.invoke(cli, ["client", "revoke", "tam-thoi"]).exit_code == 0
+    assert httpx.get(f"{base}/v1/dossiers/{DOSSIER}", headers=headers).status_code == 401
+    assert runner.invoke(cli, ["client", "revoke", "tam-thoi"]).exit_code == 1
+
+
+def test_drop_in_ocr_service_answers_in_the_one_stop_systems_shape(api, tokens, scans):
+    base, _ = api
+    decision = save_scan(scan_look(official_document()), scans["form"].parent / "qd.jpg")
+    with open(decision, "rb") as handle:
+        answer = httpx.post(f"{base}/ocr", params={"textCode": "QD"},
+                            files={"file": ("qd.jpg", handle)}, timeout=60).json()
+    assert answer["errorCode"] == 0 and answer["errorMessage"] == ""
+    first = answer["results"][0]
+    assert first["doc_number"] == "12/QĐ-UBND" and first["issue_date"] == "2023-10-27"
+    assert first["signer_name"] == "Lê Văn Bình" and "ỦY BAN NHÂN DÂN" in first["issuing_body"]
+    unknown = httpx.post(f"{base}/ocr", params={"textCode": "KHONG_CO"},
+                         files={"file": ("qd.jpg", b"x")}).json()
+    assert unknown["errorCode"] == 2 and "KHONG_CO" in unknown["errorMessage"]
+    garbage = httpx.post(f"{base}/ocr", files={"file": ("x.pdf", b"%PDF-1.4 broken")}).json()
+    assert garbage["errorCode"] == 1 and garbage["errorMessage"]
+    refused = httpx.post(f"{base}/ocr", files={"file": ("x.pdf", b"x")},
+                         headers={"Authorization": "Bearer wrong"})
+    assert refused.status_code == 401 and refused.json()["errorCode"] == 3
