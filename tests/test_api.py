@@ -304,3 +304,31 @@ def test_drop_in_ocr_service_answers_in_the_one_stop_systems_shape(api, tokens, 
     refused = httpx.post(f"{base}/ocr", files={"file": ("x.pdf", b"x")},
                          headers={"Authorization": "Bearer wrong"})
     assert refused.status_code == 401 and refused.json()["errorCode"] == 3
+
+
+@pytest.fixture(scope="module")
+def api_schema(api):
+    import schemathesis
+
+    base, _ = api
+    return schemathesis.openapi.from_url(f"{base}/openapi.json")
+
+
+def test_no_generated_request_gets_a_server_error(api_schema, api, tokens):
+    """Whatever schemathesis generates from the OpenAPI document, with a valid token or none,
+    the API never answers 5xx."""
+    from hypothesis import HealthCheck, given, settings
+
+    base, _ = api
+    operations = [result.ok() for result in api_schema.get_all_operations()]
+    assert len(operations) == 8
+    for operation in operations:
+        @given(case=operation.as_strategy())
+        @settings(max_examples=15, deadline=None, derandomize=True, database=None,
+                  suppress_health_check=list(HealthCheck))
+        def no_server_error(case):
+            for headers in (_auth(tokens), {}):
+                response = case.call(base_url=base, headers=headers, timeout=60)
+                assert response.status_code < 500, (case.method, case.path, response.text[:300])
+
+        no_server_error()
