@@ -102,6 +102,13 @@ class Settings(BaseSettings):
     min_scan_dpi: int = 200
     """Pages scanned below this go to review (Decree 30/2020: at least 200 dpi)."""
 
+    # Counter scanners (sohoa scan, sohoa watch): where scanned dossiers are submitted
+    api_url: str | None = None
+    """The ingest API's base URL; unset: scans are digitised in the scanning process."""
+    api_token: SecretStr | None = None
+    counters_dir: Path | None = None
+    """Root of the counters' hot folders (``quay-NN``) and scanned batches; default ``home``."""
+
     # Ingest API (sohoa serve)
     max_upload_bytes: int = 100 * 1024 * 1024
     """Largest file the API accepts (413 above it)."""

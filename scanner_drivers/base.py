@@ -1,0 +1,56 @@
+"""One interface for every scanner: a batch of page images with their resolution and mode."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from pipeline.errors import SohoaError
+
+
+class ScannerError(SohoaError):
+    def __init__(self, code: str, vi: str, en: str, device: str | None = None):
+        super().__init__(code, vi, en, subject=device)
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    resolution: int = 300
+    mode: str = "color"  # "color" | "gray"
+    duplex: bool = False
+    feeder: bool = True
+
+
+@dataclass(frozen=True)
+class ScannedPage:
+    data: bytes = field(repr=False)
+    format: str  # "tiff" | "jpeg" | "png" | "pdf"
+    dpi: int
+    mode: str  # "color" | "gray"
+
+
+@dataclass(frozen=True)
+class Device:
+    uri: str  # "sane:<device>" | "escl:<base URL>"
+    name: str
+
+
+class Scanner(Protocol):
+    def scan(self, batch: BatchSettings) -> Iterator[ScannedPage]:
+        """Scan every sheet in the feeder (both sides when ``duplex``), page by page."""
+
+
+def open_scanner(uri: str) -> Scanner:
+    """The driver for a device URI: ``sane:<SANE device name>`` or ``escl:<http(s) URL>``."""
+    kind, _, target = uri.partition(":")
+    if kind == "sane" and target:
+        from scanner_drivers.sane import SaneScanner
+
+        return SaneScanner(target)
+    if kind == "escl" and target:
+        from scanner_drivers.escl import EsclScanner
+
+        return EsclScanner(target)
+    raise ScannerError("unknown_device", f"Không hiểu địa chỉ máy quét {uri} (sane:… hoặc escl:…).",
+                       f"unknown device URI {uri} (expected sane:… or escl:…)", uri)
