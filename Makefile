@@ -22,13 +22,14 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(VENV)/bin/pytest
 
-# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search, audit.
+# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search, audit, ingest load.
 bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.ocr_accuracy
 	$(VENV)/bin/python -m bench.ocr_throughput
 	$(VENV)/bin/python -m bench.extraction
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.audit
+	$(VENV)/bin/python -m bench.ingest --seconds 30
 
 $(BENCH_STAMP): $(STAMP)
 	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"

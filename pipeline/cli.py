@@ -590,7 +590,8 @@ def serve(
 
     settings = load_settings()
     _quiet_libraries(settings)
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
+                log_level="warning")
 
 
 @app.command()

@@ -11,7 +11,7 @@ from datetime import date, datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, column,
-                        create_engine, func, select, table)
+                        create_engine, event, func, select, table)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -124,9 +124,21 @@ _FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
 """SQLite's FTS5 index of ``documents.search_text`` (made by migration 0003)."""
 
 
+def _sqlite_wal(connection, _record) -> None:
+    """Write-ahead log: readers never wait for a writer and a commit costs one sync, still
+    durable (``synchronous=FULL``); busy writers wait instead of failing at once."""
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=FULL")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
 class Catalogue:
     def __init__(self, url: str):
         self.engine = create_engine(url)
+        if self.engine.dialect.name == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_wal)
         migrate(self.engine)
 
     def session(self) -> Session:
@@ -231,10 +243,10 @@ class Catalogue:
             else:
                 query = query.where(func.to_tsvector("simple", DocumentRow.search_text).op("@@")(
                     func.plainto_tsquery("simple", " ".join(folded_terms))))
-        for column, value in ((DossierRow.code, dossier), (DossierRow.procedure, procedure),
-                              (DossierRow.agency, agency)):
+        for attribute, value in ((DossierRow.code, dossier), (DossierRow.procedure, procedure),
+                                 (DossierRow.agency, agency)):
             if value:
-                query = query.where(column == value)
+                query = query.where(attribute == value)
         if received_from:
             query = query.where(DossierRow.received_on >= received_from)
         if received_to:

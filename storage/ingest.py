@@ -97,7 +97,8 @@ class DeliveryRow(Base):
     url: Mapped[str] = mapped_column(String(2000))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
-    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True,
+                                                             index=True)
     """When to try again; ``None`` once delivered or given up."""
     delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     last_status: Mapped[int | None] = mapped_column(Integer, nullable=True)

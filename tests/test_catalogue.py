@@ -46,6 +46,8 @@ def _not_search_index(name, kind, _parent) -> bool:
 
 
 def test_migrations_match_the_models(catalogue):
+    import storage.ingest  # noqa: F401  (the ingest API's tables live in the same database)
+
     with catalogue.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": _not_search_index})
         assert compare_metadata(context, Base.metadata) == []

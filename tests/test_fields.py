@@ -4,7 +4,6 @@ import unicodedata
 from datetime import date
 
 import pytest
-from PIL import Image
 
 from pipeline.fields.extract import extract_fields
 from pipeline.fields.validators import (doc_number, parse_date, person_name, personal_id, phone,

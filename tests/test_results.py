@@ -24,7 +24,7 @@ def issued(archive, prefect_harness, scans, tmp_path_factory):
     code, out, _ = _invoke("digitise", scans["card"], "--dossier", DOSSIER, "--procedure",
                            "2.000488", "--owner", OWNER)
     assert code == 0 and out["owner_id"] == OWNER
-    decision = save_scan(scan_look(official_document(Official(number="445/QĐ-UBND")), seed=7),
+    decision = save_scan(scan_look(official_document(Official(number="447/QĐ-UBND")), seed=7),
                          folder / "quyet-dinh.jpg")
     first = _invoke("result", decision, "--dossier", DOSSIER)
     return folder, decision, first
@@ -38,9 +38,9 @@ def test_a_result_is_archived_as_kq_signed_by_the_agency_with_its_fields(issued,
     assert entry["code"] == f"{DOSSIER}-KQ1" and entry["number"] == 1
     key = archive.store.key(entry["object"])
     assert key == f"000.00.06.H56/2023/10/{DOSSIER}/{DOSSIER}-KQ1.pdf"
-    assert entry["fields"]["doc_number"]["value"] == "445/QĐ-UBND"
+    assert entry["fields"]["doc_number"]["value"] == "447/QĐ-UBND"
     assert entry["fields"]["issue_date"]["value"] == "2023-10-27"
-    assert entry["digitisation_code"] == f"{OWNER}.KQ.445-QD-UBND.01"
+    assert entry["digitisation_code"] == f"{OWNER}.KQ.447-QD-UBND.01"  # no other test uses 447
     report = verify_pdf(archive.store.get(key), [])
     assert report.valid and len(report.signatures) == 1
     assert "CƠ QUAN" in report.signatures[0].signer  # the agency's key, not the official's

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from pathlib import Path
@@ -17,7 +18,7 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
 from pipeline.api.problems import ApiProblem, not_found
-from pipeline.api.worker import Processor, Sender, set_status
+from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
@@ -27,6 +28,7 @@ from storage.archive import Archive, open_archive
 from storage.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 
 VERSION = "1"
+PROCESSOR_STOP_SECONDS = 120
 LIMIT_CODES = {"image_too_large": "max_page_pixels", "too_many_pages": "max_pages_per_file"}
 
 
@@ -51,8 +53,10 @@ class ApiState:
         self.sender = Sender(settings, self.ingest)
 
 
-def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
-    """The API; with no ``archive`` given, the configured one is opened for its lifetime."""
+def create_app(settings: Settings, archive: Archive | None = None,
+               processor_process: bool = False) -> FastAPI:
+    """The API; with no ``archive`` given, the configured one is opened for its lifetime. The
+    processor runs as a thread, or (``sohoa serve``) as a process of lower priority."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Iterator[None]:
@@ -60,14 +64,28 @@ def create_app(settings: Settings, archive: Archive | None = None) -> FastAPI:
             opened = archive or stack.enter_context(open_archive(settings))
             state = ApiState(settings, opened)
             app.state.api = state
-            state.processor.start()
+            process = None
+            if processor_process:
+                spawn = multiprocessing.get_context("spawn")
+                stop = spawn.Event()
+                process = spawn.Process(target=processor_main, args=(stop,),
+                                        name="sohoa-processor")
+                process.start()
+            else:
+                state.processor.start()
             state.sender.start()
             try:
                 yield
             finally:
-                state.processor.stopping.set()
                 state.sender.stopping.set()
-                state.processor.join()
+                if process is not None:
+                    stop.set()  # the current dossier finishes; the rest waits for the next start
+                    process.join(PROCESSOR_STOP_SECONDS)
+                    if process.is_alive():  # unprocessed uploads stay for the next start
+                        process.kill()
+                else:
+                    state.processor.stopping.set()
+                    state.processor.join()
                 state.sender.join()
 
     app = FastAPI(title="sohoa ingest API", version=VERSION, lifespan=lifespan,
@@ -96,14 +114,16 @@ def _scoped(state: ApiState, client: ClientRow, code: str) -> SubmissionRow:
     return row
 
 
-def _idempotent(state: ApiState, client: ClientRow, key: str | None, fingerprint: str,
-                work: Callable[[], tuple[int, dict]]) -> JSONResponse:
+def _idempotent(state: ApiState, client: ClientRow, key: str | None,
+                fingerprint: Callable[[], str], work: Callable[[], tuple[int, dict]]
+                ) -> JSONResponse:
     """Do ``work`` once per ``Idempotency-Key``: the same key again returns the first answer;
-    the same key with another request is refused."""
+    the same key with another request (``fingerprint``) is refused."""
+    digest = fingerprint() if key else ""
     if key:
         seen = state.ingest.remembered(client.name, key)
         if seen is not None:
-            if seen.fingerprint != fingerprint:
+            if seen.fingerprint != digest:
                 raise ApiProblem(422, "idempotency_key_reused",
                                  "Idempotency-Key này đã dùng cho một yêu cầu khác.",
                                  "this Idempotency-Key was used for another request")
@@ -111,7 +131,7 @@ def _idempotent(state: ApiState, client: ClientRow, key: str | None, fingerprint
     status, body = work()
     if key:
         kept = state.ingest.remember(IdempotencyRow(client=client.name, key=key,
-                                                    fingerprint=fingerprint, status_code=status,
+                                                    fingerprint=digest, status_code=status,
                                                     body=body))
         status, body = kept.status_code, kept.body
     return JSONResponse(body, status)
@@ -215,7 +235,7 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
                 raise _too_large(settings) from None
             written.append((spool.Spooled(name, temporary, sha, size), "", temporary))
             try:
-                kind_of = spool.check(temporary, name, settings)
+                kind_of = spool.check(temporary, name, sha, size, settings)
             except InputFileError as exc:
                 raise _refused(exc, settings) from None
             written[-1] = (written[-1][0], kind_of, temporary)
@@ -249,8 +269,8 @@ def _routes(app: FastAPI) -> None:
             saved, created = state.ingest.save_submission(row)
             return (201 if created else 200), dossier_view(state, saved)
 
-        return _idempotent(state, client, idempotency_key, _digest("dossier", body.model_dump(
-            mode="json")), work)
+        return _idempotent(state, client, idempotency_key,
+                           lambda: _digest("dossier", body.model_dump(mode="json")), work)
 
     @app.get("/v1/dossiers/{code}", tags=["dossiers"], summary="A dossier and its records")
     def get_dossier(request: Request, code: str, client: Client) -> dict:
@@ -277,7 +297,8 @@ def _routes(app: FastAPI) -> None:
             raise ApiProblem(422, "unknown_component",
                              f"Thủ tục {row.procedure} không có thành phần {component}.",
                              f"procedure {row.procedure} has no component {component}")
-        fingerprint = _digest("files", code, component, [_content(f) for f in files])
+        def fingerprint() -> str:
+            return _digest("files", code, component, [_content(f) for f in files])
 
         def work() -> tuple[int, dict]:
             received = _receive(state, row, files, "component", component)
@@ -300,7 +321,7 @@ def _routes(app: FastAPI) -> None:
                          "status": state.ingest.submission(code).status}
 
         return _idempotent(state, client, idempotency_key,
-                           _digest("result", code, _content(file)), work)
+                           lambda: _digest("result", code, _content(file)), work)
 
     @app.get("/v1/dossiers/{code}/documents/{order}", tags=["dossiers"],
              response_class=Response, summary="A signed PDF of the dossier")

@@ -8,12 +8,12 @@ import hashlib
 import os
 import re
 import tempfile
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
-from pipeline.intake import read_local
-from pipeline.pages import SUFFIX, plan_pages
+from pipeline.model import ReceivedFile
+from pipeline.pages import SUFFIX, detect_kind, plan_pages
 from pipeline.settings import Settings
 
 CHUNK = 1 << 20
@@ -68,12 +68,14 @@ def write_durably(source: BinaryIO, folder: Path, limit: int) -> tuple[Path, str
     return Path(handle.name), digest.hexdigest(), size
 
 
-def check(path: Path, name: str, settings: Settings) -> str:
+def check(path: Path, name: str, sha256: str, size: int, settings: Settings) -> str:
     """Refuse (``InputFileError``) what cannot be read, from its headers; return its kind."""
-    local = replace(read_local(path), name=name)
+    with path.open("rb") as handle:
+        kind = detect_kind(handle.read(1024))
+    local = ReceivedFile(name, path, size, sha256, kind, object_key="")
     plan_pages(local, max_pages=settings.max_pages_per_file, max_pixels=settings.max_page_pixels,
-               default_dpi=settings.default_dpi)
-    return local.kind or ""
+               default_dpi=settings.default_dpi, decode=False)
+    return kind or ""
 
 
 def keep(temporary: Path, folder: Path, sha256: str, kind: str) -> Path:

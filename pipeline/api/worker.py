@@ -11,6 +11,7 @@ webhooks due, one attempt each, logging every outcome.
 from __future__ import annotations
 
 import logging
+import os
 import tempfile
 import threading
 from datetime import datetime, timedelta, timezone
@@ -20,8 +21,8 @@ import httpx
 
 from pipeline.api.webhooks import deliver, notify
 from pipeline.errors import SohoaError
-from pipeline.settings import Settings
-from storage.archive import Archive
+from pipeline.settings import Settings, load_settings
+from storage.archive import Archive, open_archive
 from storage.ingest import Ingest, UploadRow
 
 log = logging.getLogger("sohoa.worker")
@@ -114,6 +115,23 @@ class Processor(threading.Thread):
                     self.ingest.mark_processed([upload.id])
                     _clear_spool([upload])
                     notify(self.ingest, code, "result_issued", result=entry["code"])
+
+
+PROCESSOR_NICE = 10
+
+
+def processor_main(stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
+    """``sohoa serve``'s processor in a process of its own at a lower priority, so OCR never
+    takes the CPU from the requests; ``stop`` (a multiprocessing event) lets the current
+    dossier finish first."""
+    os.nice(nice)
+    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
+    settings = load_settings()
+    with open_archive(settings) as archive:
+        processor = Processor(settings, archive, Ingest(archive.catalogue))
+        processor.stopping = stop
+        processor.run()
 
 
 class Sender(threading.Thread):
