@@ -1,4 +1,5 @@
-"""What several test modules need: a blank PDF to sign, and poppler's tools run on PDF bytes."""
+"""What several test modules need: a blank PDF to sign, poppler's tools run on PDF bytes, a
+scanned separator sheet."""
 
 from __future__ import annotations
 
@@ -24,3 +25,17 @@ def poppler(tool: str, data: bytes, folder: Path, *args: str) -> str:
     path.write_bytes(data)
     return subprocess.run([tool, *args, str(path)] + (["-"] if tool == "pdftotext" else []),
                           capture_output=True, text=True).stdout
+
+
+def scanned_sheet(dossier: str, component: str | None) -> bytes:
+    """A separator sheet as a counter scanner returns it: a 300 dpi JPEG, scanner-like."""
+    from pdf2image import convert_from_bytes
+
+    from pipeline.samples import scan_look
+    from pipeline.separators import Separator, sheet_pdf
+
+    image = scan_look(convert_from_bytes(sheet_pdf(Separator(dossier, component)), dpi=300)[0],
+                      seed=5)
+    out = io.BytesIO()
+    image.convert("RGB").save(out, "JPEG", quality=85, dpi=(300, 300))
+    return out.getvalue()

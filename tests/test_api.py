@@ -276,6 +276,32 @@ def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, 
     assert [d["component"] for d in view["documents"]] == ["GIAY_TO_TUY_THAN"]
 
 
+def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, scans, tmp_path):
+    from pydantic import SecretStr
+
+    from scanner_drivers.submit import SubmitError, submit_batch
+    from tests.helpers import scanned_sheet
+
+    base, settings = api
+    code = f"{AGENCY}-231028-0004"
+    httpx.post(f"{base}/v1/dossiers", json=_dossier(code), headers=_auth(tokens)
+               ).raise_for_status()
+    sheet = tmp_path / "p0001.jpg"
+    sheet.write_bytes(scanned_sheet(code, "GIAY_TO_TUY_THAN"))
+    counter = settings.model_copy(update={"api_url": base, "api_token": SecretStr(tokens["mine"]["token"])})
+    for _ in range(2):  # a batch sent twice is received once
+        sent = submit_batch([sheet, scans["card"]], counter, tmp_path)
+        assert [(s["dossier"], s["submitted_to"]) for s in sent] == [(code, base)]
+    view = httpx.get(f"{base}/v1/dossiers/{code}", headers=_auth(tokens)).json()
+    assert [(r["file"], r["component"]) for r in view["received"]] == \
+        [("cccd.jpg", "GIAY_TO_TUY_THAN")]
+    unknown = tmp_path / "khac.jpg"
+    unknown.write_bytes(scanned_sheet(f"{AGENCY}-231028-0099", None))
+    with pytest.raises(SubmitError) as refused:  # a dossier the one-stop system never declared
+        submit_batch([unknown, scans["card"]], counter, tmp_path)
+    assert refused.value.code == "not_found"
+
+
 def test_revoked_clients_are_refused_at_once(api, tokens):
     base, _ = api
     temporary = _client("tam-thoi", AGENCY)

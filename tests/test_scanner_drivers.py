@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 from pipeline.cli import app
 from scanner_drivers.base import BatchSettings, ScannerError, open_scanner
 from tests.escl_responder import EsclResponder
+from tests.helpers import scanned_sheet
 
 runner = CliRunner()
 
@@ -41,26 +42,12 @@ def test_sane_lists_devices_and_scans_a_feeder_batch(sane_test_device):
         no_duplex.value.message("en"))
 
 
-def _jpeg(image: Image.Image) -> bytes:
-    out = io.BytesIO()
-    image.convert("RGB").save(out, "JPEG", quality=85, dpi=(300, 300))
-    return out.getvalue()
-
-
 @pytest.fixture(scope="module")
 def batch_pages(scans):
     """A counter's batch: sheet (dossier, ID card), the card, sheet (another dossier), form."""
-    from pdf2image import convert_from_bytes
-
-    from pipeline.separators import Separator, sheet_pdf
-    from pipeline.samples import scan_look
-
-    def sheet(dossier, component):
-        return _jpeg(scan_look(convert_from_bytes(sheet_pdf(Separator(dossier, component)),
-                                                  dpi=300)[0], seed=5))
-
-    return [sheet("000.00.06.H56-231029-0001", "GIAY_TO_TUY_THAN"), scans["card"].read_bytes(),
-            sheet("000.00.06.H56-231029-0002", None), scans["form"].read_bytes()]
+    return [scanned_sheet("000.00.06.H56-231029-0001", "GIAY_TO_TUY_THAN"),
+            scans["card"].read_bytes(), scanned_sheet("000.00.06.H56-231029-0002", None),
+            scans["form"].read_bytes()]
 
 
 def test_escl_scans_what_the_responder_feeds_with_the_settings_asked(batch_pages):
