@@ -8,7 +8,6 @@ import json
 import multiprocessing
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
-from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import FastAPI, File, Form, Header, Request, UploadFile
@@ -224,31 +223,27 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
              component: str | None) -> list[dict]:
     """Spool, check and record every file, or none: a refused file refuses the request."""
     settings, folder = state.settings, state.settings.home_dir / "inbox" / row.code
-    written: list[tuple[spool.Spooled, str, Path]] = []
+    written: list[spool.Spooled] = []
     try:
         for upload in uploads:
-            name = spool.safe_name(upload.filename)
             try:
-                temporary, sha, size = spool.write_durably(upload.file, folder,
-                                                           settings.max_upload_bytes)
+                written.append(spool.write_durably(upload.file, spool.safe_name(upload.filename),
+                                                   folder, settings.max_upload_bytes))
             except spool.TooLarge:
                 raise _too_large(settings) from None
-            written.append((spool.Spooled(name, temporary, sha, size), "", temporary))
             try:
-                kind_of = spool.check(temporary, name, sha, size, settings)
+                spool.check(written[-1], settings)
             except InputFileError as exc:
                 raise _refused(exc, settings) from None
-            written[-1] = (written[-1][0], kind_of, temporary)
     except BaseException:
-        for _, _, temporary in written:
-            temporary.unlink(missing_ok=True)
+        for item in written:
+            item.path.unlink(missing_ok=True)
         raise
     received = []
-    for item, kind_of, temporary in written:
-        final = spool.keep(temporary, folder, item.sha256, kind_of)
+    for item in written:
         upload, new = state.ingest.add_upload(UploadRow(
             dossier_code=row.code, kind=kind, sha256=item.sha256, filename=item.name,
-            component=component, size=item.size, path=str(final)))
+            component=component, size=item.size, path=str(spool.keep(item))))
         received.append({"file": item.name, "sha256": item.sha256, "size": item.size,
                          "component": upload.component, "duplicate": not new})
     if kind == "component" and any(not r["duplicate"] for r in received) \

@@ -9,7 +9,6 @@ import logging
 import os
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -21,7 +20,7 @@ from pipeline.api.auth import Credentials
 from pipeline.errors import InputFileError
 from pipeline.fields.extract import extract_fields
 from pipeline.fields.templates import templates
-from pipeline.intake import read_local
+from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
 from pipeline.reading import read_page
 
@@ -35,9 +34,9 @@ def _answer(code: int, message: str = "", results: list | None = None, status: i
                         status)
 
 
-def recognise(path: Path, name: str, fields: dict[str, str], settings) -> dict:
+def recognise(item: spool.Spooled, fields: dict[str, str], settings) -> dict:
     """Every page read (side by side), then the template's fields over all of them."""
-    local = replace(read_local(path), name=name)
+    local = ReceivedFile(item.name, item.path, item.size, item.sha256, item.kind, object_key="")
     refs = plan_pages(local, max_pages=settings.max_pages_per_file,
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
@@ -67,8 +66,9 @@ def install(app: FastAPI) -> None:
             return _answer(UNKNOWN_TEMPLATE, f"Không có mẫu trích xuất (textCode) {text_code}.")
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
             try:
-                path, _, _ = spool.write_durably(file.file, Path(tmp), settings.max_upload_bytes)
-                result = recognise(path, spool.safe_name(file.filename), fields, settings)
+                item = spool.write_durably(file.file, spool.safe_name(file.filename), Path(tmp),
+                                           settings.max_upload_bytes)
+                result = recognise(item, fields, settings)
             except spool.TooLarge:
                 return _answer(TOO_LARGE, f"Tệp lớn hơn giới hạn {settings.max_upload_bytes} byte.")
             except InputFileError as exc:

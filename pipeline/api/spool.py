@@ -25,10 +25,13 @@ class TooLarge(Exception):
 
 @dataclass(frozen=True)
 class Spooled:
+    """A file written to the spool under a temporary name, not yet checked."""
+
     name: str
     path: Path
     sha256: str
     size: int
+    kind: str | None  # from its first bytes, as ``pipeline.pages.detect_kind`` tells
 
 
 def safe_name(name: str | None) -> str:
@@ -46,11 +49,11 @@ def _sync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def write_durably(source: BinaryIO, folder: Path, limit: int) -> tuple[Path, str, int]:
+def write_durably(source: BinaryIO, name: str, folder: Path, limit: int) -> Spooled:
     """Copy ``source`` into ``folder`` under a temporary name, hashing it and syncing it to
     disk; raise :class:`TooLarge` past ``limit`` bytes (nothing is left behind)."""
     folder.mkdir(parents=True, exist_ok=True)
-    digest, size = hashlib.sha256(), 0
+    digest, size, head = hashlib.sha256(), 0, b""
     handle = tempfile.NamedTemporaryFile(dir=folder, prefix=".part-", delete=False)
     try:
         with handle:
@@ -58,6 +61,8 @@ def write_durably(source: BinaryIO, folder: Path, limit: int) -> tuple[Path, str
                 size += len(chunk)
                 if size > limit:
                     raise TooLarge
+                if not head:
+                    head = chunk[:1024]
                 digest.update(chunk)
                 handle.write(chunk)
             handle.flush()
@@ -65,22 +70,20 @@ def write_durably(source: BinaryIO, folder: Path, limit: int) -> tuple[Path, str
     except BaseException:
         Path(handle.name).unlink(missing_ok=True)
         raise
-    return Path(handle.name), digest.hexdigest(), size
+    return Spooled(name, Path(handle.name), digest.hexdigest(), size, detect_kind(head))
 
 
-def check(path: Path, name: str, sha256: str, size: int, settings: Settings) -> str:
-    """Refuse (``InputFileError``) what cannot be read, from its headers; return its kind."""
-    with path.open("rb") as handle:
-        kind = detect_kind(handle.read(1024))
-    local = ReceivedFile(name, path, size, sha256, kind, object_key="")
-    plan_pages(local, max_pages=settings.max_pages_per_file, max_pixels=settings.max_page_pixels,
+def check(item: Spooled, settings: Settings) -> None:
+    """Refuse (``InputFileError``) what cannot be read, from its headers."""
+    plan_pages(ReceivedFile(item.name, item.path, item.size, item.sha256, item.kind,
+                            object_key=""),
+               max_pages=settings.max_pages_per_file, max_pixels=settings.max_page_pixels,
                default_dpi=settings.default_dpi, decode=False)
-    return kind or ""
 
 
-def keep(temporary: Path, folder: Path, sha256: str, kind: str) -> Path:
+def keep(item: Spooled) -> Path:
     """Give a checked file its final name (its sha256) and sync the directory."""
-    final = folder / f"{sha256}{SUFFIX.get(kind, '.bin')}"
-    os.replace(temporary, final)
-    _sync_dir(folder)
+    final = item.path.with_name(f"{item.sha256}{SUFFIX.get(item.kind, '.bin')}")
+    os.replace(item.path, final)
+    _sync_dir(final.parent)
     return final
