@@ -36,12 +36,19 @@ def page_problems(page: ProcessedPage) -> list[Problem]:
     return found
 
 
+def _fields(pages: list[ProcessedPage], wanted: dict[str, str] | None
+            ) -> tuple[dict[str, FieldValue], list[Problem]]:
+    """The fields read over the pages, and their problems, placed on the document's first page."""
+    fields, found = extract_fields([p.ocr for p in pages], wanted)
+    file, first = pages[0].ref.file, pages[0].ref.number
+    return fields, [replace(p, file=file, page=first) for p in found]
+
+
 def read_document(segment: Segment) -> tuple[dict[str, FieldValue], list[Problem]]:
     """A segment's fields, and what needs a person: fields, classification, page count, pages."""
     pages, component = segment.pages, segment.component
-    fields, found = extract_fields([p.ocr for p in pages], component.fields if component else None)
+    fields, problems = _fields(pages, component.fields if component else None)
     file, first = pages[0].ref.file, pages[0].ref.number
-    problems = [replace(p, file=file, page=first) for p in found]
     if component is None:
         problems.append(Problem("unclassified_document",
                                 "Không nhận ra tài liệu này thuộc thành phần hồ sơ nào.", file, first))
@@ -80,13 +87,12 @@ def make_result(number: int, pages: list[ProcessedPage], procedure: str, dossier
                         subject=f"Hồ sơ {dossier}, thủ tục {procedure}",
                         keywords=f"{dossier}; {procedure}; KQ{number}")
     signed = seal_pdf(build_document(pages, info, now), agency, settings, location)
-    fields, found = extract_fields([p.ocr for p in pages], official.FIELDS)
-    file, first = pages[0].ref.file, pages[0].ref.number
-    problems = [replace(p, file=file, page=first) for p in found]
+    fields, problems = _fields(pages, official.FIELDS)
     for page in pages:
         problems.extend(page_problems(page))
-    doc = SignedDocument(number, file, None, pages, signed, hashlib.sha256(signed).hexdigest(),
-                         signer_name(agency), fields, sealed_by=signer_name(agency))
+    doc = SignedDocument(number, pages[0].ref.file, None, pages, signed,
+                         hashlib.sha256(signed).hexdigest(), signer_name(agency), fields,
+                         sealed_by=signer_name(agency))
     return doc, problems
 
 

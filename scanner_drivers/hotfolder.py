@@ -42,16 +42,26 @@ class HotFolder:
                  and not p.name.startswith(".") and not p.name.endswith((".part", ".tmp"))]
         return sorted(files, key=lambda p: (p.stat().st_mtime, p.name))
 
-    def _complete(self, path: Path) -> bool:
-        """Unchanged in size and time over ``settle`` seconds: the writer has finished."""
-        try:
-            before = path.stat()
+    def _complete(self, files: list[Path]) -> list[Path]:
+        """Those of ``files`` unchanged in size and time over ``settle`` seconds (one wait for
+        all): their writers have finished."""
+        def state(path: Path):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                return None
+            return stat.st_size, stat.st_mtime_ns, stat.st_mtime
+
+        before = {path: state(path) for path in files}
+        if files:
             time.sleep(self.settle)
-            after = path.stat()
-        except FileNotFoundError:
-            return False
-        unchanged = (before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns)
-        return unchanged and (after.st_size > 0 or time.time() - after.st_mtime > EMPTY_WAIT)
+        done = []
+        for path in files:
+            after = state(path)
+            if after is not None and after == before[path] \
+                    and (after[0] > 0 or time.time() - after[2] > EMPTY_WAIT):
+                done.append(path)
+        return done
 
     def take(self, path: Path) -> str:
         """Handle one complete file and move it; ``done`` or ``failed``."""
@@ -79,7 +89,7 @@ class HotFolder:
 
     def sweep(self) -> dict[str, str]:
         """Take every complete file waiting now."""
-        return {path.name: self.take(path) for path in self.waiting() if self._complete(path)}
+        return {path.name: self.take(path) for path in self._complete(self.waiting())}
 
     def run(self, stop: threading.Event) -> None:
         """Sweep, then sweep again whenever the folder changes, until ``stop`` is set."""

@@ -12,7 +12,7 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -196,14 +196,13 @@ class Ingest:
             return list(session.scalars(query.order_by(UploadRow.id)))
 
     def waiting(self) -> list[tuple[str, datetime]]:
-        """Dossiers with unprocessed uploads, and when their newest upload arrived."""
+        """Dossiers with unprocessed uploads, and when their newest upload arrived, oldest first."""
+        newest = func.max(UploadRow.received_at, type_=UtcDateTime)
         with self.catalogue.session() as session:
-            rows = session.execute(select(UploadRow.dossier_code, UploadRow.received_at)
-                                   .where(UploadRow.processed_at.is_(None)))
-            latest: dict[str, datetime] = {}
-            for code, at in rows:
-                latest[code] = max(at, latest.get(code, at))
-            return sorted(latest.items(), key=lambda item: item[1])
+            rows = session.execute(select(UploadRow.dossier_code, newest)
+                                   .where(UploadRow.processed_at.is_(None))
+                                   .group_by(UploadRow.dossier_code).order_by(newest))
+            return [(code, at) for code, at in rows]
 
     def mark_processed(self, ids: list[int]) -> None:
         with self.catalogue.session() as session, session.begin():

@@ -64,11 +64,9 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
     done = next((e for e in results if e["original"]["sha256"] == local.sha256), None)
     if done:
         return done
-    plan_pages(local, max_pages=settings.max_pages_per_file, max_pixels=settings.max_page_pixels,
-               default_dpi=settings.default_dpi)  # refuse what cannot be read before storing it
-    received = receive_file(file, code, archive.store, workdir)
-    refs = plan_pages(received, max_pages=settings.max_pages_per_file,
+    refs = plan_pages(local, max_pages=settings.max_pages_per_file,  # refused before stored
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
+    received = receive_file(file, code, archive.store, workdir)  # same name, sha256 and pages
     pages = [f.result() for f in [process_page.submit(received, ref, settings) for ref in refs]]
     now = datetime.now(timezone.utc)
     with open_signer(settings, "agency") as agency:
