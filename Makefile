@@ -7,7 +7,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
 	fonts-dejavu-core fonts-liberation2 ca-certificates softhsm2 postgresql sane-utils
-BENCH_APT_PACKAGES := unpaper ghostscript
+BENCH_APT_PACKAGES := unpaper ghostscript antiword
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 

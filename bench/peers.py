@@ -7,8 +7,12 @@ import subprocess
 import sys
 import tempfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import img2pdf
+
+from pipeline.model import Word
+from pipeline.text import nfc
 
 ENV = dict(os.environ, OMP_THREAD_LIMIT="1")  # one process per core, as sohoa runs tesseract
 OCRMYPDF_CLEANING = ["--deskew", "--clean", "--rotate-pages"]
@@ -52,3 +56,50 @@ def ocrmypdf_text(image: Path) -> str:
         pdf = images_to_pdf([image], folder / "in.pdf")
         ocrmypdf(pdf, folder / "out.pdf", jobs=1, sidecar=folder / "out.txt")
         return (folder / "out.txt").read_text(encoding="utf-8")
+
+
+def _word(text: str, confidence: float, box: tuple[int, int, int, int], line: int) -> Word:
+    return Word(nfc(text), confidence, box, line)
+
+
+def raw_tesseract_words(image: Path) -> tuple[str, list[Word]]:
+    """``tesseract IMAGE stdout -l vie tsv``: raw tesseract's text and its words with boxes."""
+    done = subprocess.run(["tesseract", str(image), "stdout", "-l", "vie", "tsv"], env=ENV,
+                          capture_output=True, check=True)
+    words, lines, last = [], [], None
+    for row in done.stdout.decode("utf-8").splitlines()[1:]:
+        cols = row.split("\t")
+        if len(cols) < 12 or cols[0] != "5" or not cols[11].strip():
+            continue
+        key = tuple(cols[1:5])
+        if key != last:
+            lines.append([])
+            last = key
+        left, top, width, height = (int(c) for c in cols[6:10])
+        words.append(_word(cols[11], float(cols[10]), (left, top, left + width, top + height),
+                           len(lines) - 1))
+        lines[-1].append(cols[11])
+    return "\n".join(" ".join(line) for line in lines), words
+
+
+def _bbox_words(pdf: Path, dpi: int) -> list[Word]:
+    """Words of a PDF's text layer (``pdftotext -bbox-layout``), boxes in pixels at ``dpi``."""
+    done = subprocess.run(["pdftotext", "-bbox-layout", str(pdf), "-"], capture_output=True,
+                          check=True)
+    k = dpi / 72
+    words: list[Word] = []
+    root = ElementTree.fromstring(done.stdout)
+    for number, line in enumerate(root.iter("{http://www.w3.org/1999/xhtml}line")):
+        for word in line.iter("{http://www.w3.org/1999/xhtml}word"):
+            box = tuple(round(float(word.get(key)) * k) for key in ("xMin", "yMin", "xMax", "yMax"))
+            words.append(_word(word.text or "", 100.0, box, number))
+    return words
+
+
+def ocrmypdf_words(image: Path, dpi: int) -> tuple[str, list[Word]]:
+    """OCRmyPDF's text of one page image (its sidecar) and the words of its text layer."""
+    with tempfile.TemporaryDirectory(prefix="bench-ocrmypdf-") as tmp:
+        folder = Path(tmp)
+        pdf = images_to_pdf([image], folder / "in.pdf")
+        ocrmypdf(pdf, folder / "out.pdf", jobs=1, sidecar=folder / "out.txt")
+        return (folder / "out.txt").read_text(encoding="utf-8"), _bbox_words(folder / "out.pdf", dpi)
