@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.text import clean, tone_normal
+from pipeline.text import clean, nfc, tone_normal
 
 DEFAULT_DIR = Path(__file__).resolve().parents[1].parent / "shared" / "realscans"
 FIELD_OF_LABEL = {"doc_type": "doc_type", "number": "doc_number", "issue_date": "issue_date",
@@ -36,7 +37,8 @@ def folder() -> Path:
 
 
 def _docx_text(path: Path) -> str:
-    """Paragraphs and table cells in document order (the Decree 30 header is a table)."""
+    """Paragraphs and tables in document order, a table column by column: the Decree 30 header
+    is a table, and a person reads its left column (body, number), then its right."""
     import docx  # bench extra
     from docx.table import Table
     from docx.text.paragraph import Paragraph
@@ -47,15 +49,29 @@ def _docx_text(path: Path) -> str:
         if child.tag.endswith("}p"):
             out.append(Paragraph(child, document).text)
         elif child.tag.endswith("}tbl"):
-            for row in Table(child, document).rows:
-                for cell in row.cells:
-                    out.extend(p.text for p in cell.paragraphs)
+            seen = set()
+            for column in Table(child, document).columns:
+                for cell in column.cells:
+                    if id(cell._tc) not in seen:
+                        seen.add(id(cell._tc))
+                        out.extend(p.text for p in cell.paragraphs)
     return "\n".join(out)
 
 
 def _doc_text(path: Path) -> str:
+    """antiword's text; its tables (rows of ``|cell|cell|``) read column by column, as above."""
     done = subprocess.run(["antiword", "-w", "0", str(path)], capture_output=True, check=True)
-    return done.stdout.decode("utf-8", "replace").replace("|", " ")
+    out: list[str] = []
+    table: list[list[str]] = []
+    for line in done.stdout.decode("utf-8", "replace").splitlines() + [""]:
+        if line.startswith("|"):
+            table.append(line.strip().strip("|").split("|"))
+            continue
+        for column in range(max((len(row) for row in table), default=0)):
+            out.extend(row[column] for row in table if column < len(row) and row[column].strip())
+        table = []
+        out.append(line)
+    return "\n".join(out)
 
 
 def truth_text(stem: str, base: Path) -> str:
@@ -76,15 +92,29 @@ def load(base: Path | None = None) -> list[RealScan]:
     return scans
 
 
+_RULE = re.compile(r"[_¯—–-]{3,}|[.…]{4,}")
+_DASHES = str.maketrans("–—−‐", "----")
+_MARKER = re.compile(r"^[ \t]*(?:Điều[ \t]+\d+[ \t]*\.|\d{1,2}[ \t]*\.(?!\d)|[a-zđ][ \t]*\))[ \t]*",
+                     re.M)
+
+
 def normal(text: str) -> str:
     """What is compared: NFC, one tone placement, white space collapsed."""
     return tone_normal(clean(text))
 
 
+def normal_page(text: str) -> str:
+    """:func:`normal` for page CER, on both sides: rules and leaders drawn with characters, and
+    the list numbers that start a line ("Điều 1.", "2.", "a)"), are dropped, since Word keeps
+    automatic numbering and drawn rules out of the text of the originals; dashes are one
+    character (an engine cannot tell "–" from "-")."""
+    return normal(_RULE.sub(" ", _MARKER.sub("", nfc(text))).translate(_DASHES))
+
+
 def prefix_errors(hypothesis: str, truth: str) -> tuple[int, int]:
     """(edits, reference length) of ``hypothesis`` against the prefix of ``truth`` it matches
     best: the scan holds the document's first pages, the Word text all of it."""
-    hyp, ref = normal(hypothesis), normal(truth)
+    hyp, ref = normal_page(hypothesis), normal_page(truth)
     if not hyp:
         return 0, 0
 

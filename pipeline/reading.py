@@ -5,18 +5,19 @@ from __future__ import annotations
 
 from pipeline import separators
 from pipeline.model import PageRef, ProcessedPage, ReceivedFile
-from pipeline.ocr.preprocess import to_gray
+from pipeline.ocr.ink import separate
 from pipeline.ocr.recognise import ocr_gray
 from pipeline.pages import encode_for_pdf, load_page
 
-READER_VERSION = "3"  # part of the page cache key: change it when what a read page holds changes
+READER_VERSION = "4"  # part of the page cache key: change it when what a read page holds changes
 
 
 def read_page(received: ReceivedFile, ref: PageRef, language: str, min_dpi: int) -> ProcessedPage:
     image = load_page(received, ref)
     encoded = encode_for_pdf(received, ref, image)
-    gray = to_gray(image)  # once: the separator check and the engine both read it
-    separator = separators.detect(gray, ref.dpi)
+    inks = separate(image)  # once: the separator check and the engine both read its print
+    separator = separators.detect(inks.gray, ref.dpi)
     if separator:
         return ProcessedPage(ref, encoded, None, separator)
-    return ProcessedPage(ref, encoded, ocr_gray(gray, ref.dpi, language, min_dpi=min_dpi))
+    return ProcessedPage(ref, encoded, ocr_gray(inks.gray, ref.dpi, language, min_dpi=min_dpi,
+                                                blue=inks.blue))

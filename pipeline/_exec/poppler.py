@@ -31,16 +31,17 @@ def page_sizes(path: Path, pages: int) -> list[tuple[float, float]]:
 
 
 def image_ppi(path: Path) -> dict[int, int]:
-    """Highest resolution of an image drawn on each page (pages without images are absent)."""
+    """Resolution of the largest image drawn on each page: the scan itself, not a small logo
+    or signature stamp drawn finer beside it (pages without images are absent)."""
     out = _run(["pdfimages", "-list", str(path)])
-    best: dict[int, int] = {}
+    best: dict[int, tuple[int, int]] = {}  # page -> (pixels, ppi)
     for line in out.splitlines()[2:]:
         cols = line.split()
         if len(cols) < 14 or not cols[0].isdigit() or cols[2] not in ("image", "stencil"):
             continue
-        page, ppi = int(cols[0]), round(float(cols[12]))
-        best[page] = max(best.get(page, 0), ppi)
-    return best
+        page, pixels, ppi = int(cols[0]), int(cols[3]) * int(cols[4]), round(float(cols[12]))
+        best[page] = max(best.get(page, (0, 0)), (pixels, ppi))
+    return {page: ppi for page, (_, ppi) in best.items()}
 
 
 def render_page(path: Path, page: int, dpi: int) -> Image.Image:

@@ -1,8 +1,11 @@
-"""Official documents in the Decree 30/2020 layout: fields found by where they are printed.
+"""Official documents in the Decree 30/2020 layout: fields found by the zone they are printed in.
 
-Header: issuing body (top left, above the number) | national motto (top right, above the
-place and date); then the document type as a centred title, the subject ("Về việc …" or
-"V/v …"), and the signer's name at the foot of the last page, right column.
+Page 1: the header's left column (issuing body, then "Số: …" and, in a letter, "V/v …") and
+right column (motto, then "<place>, ngày … tháng … năm …"), read apart by the engine stage
+(:mod:`pipeline.ocr.order`); then the document type as a centred capitalised title, and the
+subject under it, one to five lines up to the legal bases ("Căn cứ …"), the addressee
+("Kính gửi: …") or the first article. The signer is on the document's last page: the right
+column beside "Nơi nhận:", a position title ("KT. BỘ TRƯỞNG") above the name.
 """
 
 from __future__ import annotations
@@ -10,42 +13,85 @@ from __future__ import annotations
 import re
 
 from pipeline.fields.layout import Found, Line, confidence
-from pipeline.fields.validators import DOC_TYPES, person_name
-from pipeline.text import fold
+from pipeline.fields.validators import doc_type, person_name
+from pipeline.text import fold, fold_aligned
 
-_MOTTO = ("cong hoa xa hoi chu nghia viet nam", "doc lap - tu do - hanh phuc")
-_PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay\s+\d")
-_SUBJECT = re.compile(r"^(?:ve viec|v/v)\b")
+_MOTTO = re.compile(r"^(?:cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*-?\s*tu\s*do)")
+_NUMBER = re.compile(r"^s[o0]\s*[:;.]|^so\s+\d")
+_PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay")
+_LETTER_SUBJECT = re.compile(r"^(?:ve\s*viec|v/v)\b")
+_BODY_START = re.compile(r"^(?:can\s*cu|kinh\s*gui|theo\s*de\s*nghi|xet\s|dieu\s*\d|noi\s*nhan"
+                         r"|(?:chuong|phan|muc)\s+(?:[ivxlc]+\b|\d|thu\b))")
+_RECIPIENTS = re.compile(r"^n[a-z]i\s*nh[a-z]n\b")
+HEADER_LINES = 14  # the header and the title are within the first lines of page 1
+SUBJECT_LINES = 5
+SUBJECT_GAP = 0.9  # a gap over this many line heights ends the subject block
 
 
-def _found(text: str, line: Line) -> Found:
-    return Found(text, confidence(line.words), line)
+def _found(lines: list[Line]) -> Found:
+    """Lines joined into one value, as sure as their least sure word."""
+    words = [w for line in lines for w in line.words]
+    return Found(" ".join(line.text for line in lines), confidence(words), lines[0])
 
 
-def _page_middle(lines: list[Line], page: int) -> float:
-    return max(line.box[2] for line in lines if line.page == page) / 2
+def _letters(line: Line) -> bool:
+    return any(c.isalpha() for c in line.text)
+
+
+def _first_page(lines: list[Line]) -> list[Line]:
+    return [line for line in lines if line.page == 0][:HEADER_LINES + SUBJECT_LINES + 4]
+
+
+def _title(lines: list[Line]) -> int | None:
+    """Index in :func:`_first_page` of the document-type title."""
+    for index, line in enumerate(_first_page(lines)):
+        if line.text.isupper() and doc_type(line.text) and not _MOTTO.match(fold(line.text)):
+            return index
+    return None
+
+
+def _header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
+    """The header's left and right column lines (above the title), motto lines left out."""
+    first = _first_page(lines)
+    end = _title(lines)
+    header = first[:end if end is not None else HEADER_LINES]
+    motto = [line for line in header if _MOTTO.match(fold(line.text))]
+    if motto:
+        gutter = min(line.box[0] for line in motto)
+    else:
+        gutter = max(line.box[2] for line in first) / 2 if first else 0
+    left = [line for line in header if line.box[2] <= gutter + 2 and _letters(line)]
+    right = [line for line in header if line.box[2] > gutter + 2 and line not in motto]
+    return left, right
+
+
+def _number_line(lines: list[Line]) -> int | None:
+    left, _ = _header(lines)
+    return next((i for i, line in enumerate(left) if _NUMBER.match(fold(line.text))), None)
 
 
 def _issuing_body(lines: list[Line]) -> Found | None:
-    first = [line for line in lines if line.page == 0]
-    if not first:
+    left, _ = _header(lines)
+    end = _number_line(lines)
+    body = [line for line in left[:end if end is not None else 3] if _letters(line)]
+    return _found(body) if body else None
+
+
+def _doc_number(lines: list[Line]) -> Found | None:
+    left, _ = _header(lines)
+    index = _number_line(lines)
+    if index is None:
         return None
-    middle = _page_middle(lines, 0)
-    header = []
-    for line in first[:12]:
-        folded = fold(line.text)
-        if folded.startswith("so") and ":" in folded[:6] or _PLACE_DATE.match(folded):
-            break
-        if line.box[0] < middle and not folded.startswith(_MOTTO):
-            header.append(line)
-    if not header:
-        return None
-    return Found(" ".join(line.text for line in header), min(confidence(l.words) for l in header),
-                 header[0])
+    line = left[index]
+    label = re.match(r"\s*s[o0]\s*[:;.]?\s*", fold_aligned(line.text))
+    start = label.end() if label else 0
+    words = line.words_in(start, len(line.text))
+    return Found(line.text[start:], confidence(words), line) if words else None
 
 
 def _place_date(lines: list[Line]) -> tuple[Line, str] | None:
-    for line in lines[:20]:
+    _, right = _header(lines)
+    for line in right + _first_page(lines):
         match = _PLACE_DATE.match(fold(line.text))
         if match:
             return line, line.text[:match.end(1)]
@@ -53,50 +99,72 @@ def _place_date(lines: list[Line]) -> tuple[Line, str] | None:
 
 
 def _doc_type(lines: list[Line]) -> Found | None:
-    for line in lines[:25]:
-        folded = fold(line.text)
-        if any(folded.startswith(key) for key in DOC_TYPES) and line.text.isupper():
-            return _found(line.text, line)
-    return None
+    index = _title(lines)
+    return _found([_first_page(lines)[index]]) if index is not None else None
 
 
 def _subject(lines: list[Line]) -> Found | None:
-    for line in lines[:30]:
-        if _SUBJECT.match(fold(line.text)):
-            return _found(line.text, line)
-    return None
+    """The lines under the title up to the body; in a letter, "V/v …" under its number."""
+    left, _ = _header(lines)
+    number = _number_line(lines)
+    if number is not None:
+        after = left[number + 1:]
+        if after and _LETTER_SUBJECT.match(fold(after[0].text)):
+            return _found(after)
+    first = _first_page(lines)
+    title = _title(lines)
+    if title is None:
+        return None
+    block: list[Line] = []
+    for line in first[title + 1:title + 1 + SUBJECT_LINES]:
+        folded = fold(line.text)
+        if _BODY_START.match(folded) or (line.text.isupper() and block):
+            break
+        if block:
+            previous = block[-1]
+            height = previous.box[3] - previous.box[1]
+            if line.box[1] - previous.box[3] > SUBJECT_GAP * height:
+                break
+        block.append(line)
+    return _found(block) if block else None
 
 
 def _signer(lines: list[Line]) -> Found | None:
+    """The name under the position title, right column of the last page's signing block."""
     last = max((line.page for line in lines), default=None)
     if last is None:
         return None
-    middle = _page_middle(lines, last)
-    for line in reversed([l for l in lines if l.page == last]):
-        if line.box[0] >= middle * 0.8 and not line.text.isupper() and person_name(line.text):
-            return _found(line.text, line)
-    return None
+    page = [line for line in lines if line.page == last]
+    left_edge = min(line.box[0] for line in page)
+    middle = (left_edge + max(line.box[2] for line in page)) / 2
+    start = next((i for i, line in enumerate(page) if _RECIPIENTS.match(fold(line.text))), None)
+    right = [line for line in page[start or 0:] if line.box[0] >= middle * 0.9]
+    titled = False
+    name = None
+    for line in right:
+        if line.text.isupper() and len(line.text) >= 4:
+            titled = True
+        elif titled and next((c for c in line.text if c.isalpha()), '').isupper() \
+                and person_name(line.text):  # printed capitalised, not a run of lower-case words
+            name = line
+    return _found([name]) if name else None
 
 
 FIELDS = {"issuing_body": "text", "doc_type": "doc_type", "doc_number": "doc_number",
-          "place": "text", "issue_date": "date", "subject": "text", "signer_name": "name"}
+          "place": "text", "issue_date": "date", "subject": "subject", "signer_name": "name"}
 """An official document's fields (Decree 30/2020) and their validators: what a result holds."""
 
 
 def read(lines: list[Line], field: str) -> Found | None:
     """The raw text of ``field`` (an official-document field) on the document's pages."""
-    if field == "issuing_body":
-        return _issuing_body(lines)
     if field in ("place", "issue_date"):
         found = _place_date(lines)
         if not found:
             return None
         line, place = found
-        return _found(place if field == "place" else line.text, line)
-    if field == "doc_type":
-        return _doc_type(lines)
-    if field == "subject":
-        return _subject(lines)
-    if field == "signer_name":
-        return _signer(lines)
-    return None
+        if field == "place":
+            return Found(place, confidence(line.words_in(0, len(place))), line)
+        return _found([line])
+    readers = {"issuing_body": _issuing_body, "doc_number": _doc_number, "doc_type": _doc_type,
+               "subject": _subject, "signer_name": _signer}
+    return readers[field](lines) if field in readers else None

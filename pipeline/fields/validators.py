@@ -17,9 +17,27 @@ from pipeline.text import clean, fold, fold_aligned
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _WORDY_DATE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
-_DOC_NUMBER = re.compile(r"(\d{1,5})\s*/\s*((?:\d{4}\s*/\s*)?[A-ZĐ][A-ZĐa-z0-9]*(?:\s*-\s*[A-ZĐ0-9]+)*)")
-_NAME_NOISE = re.compile(r"[^\w\s]|\d|_")
-DOC_TYPES = {  # Decree 30/2020, appendix III: document type and its abbreviation
+_DOC_NUMBER = re.compile(r"(\d{1,5}[a-z]?)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)")
+_NORMATIVE = {"L", "PL", "LCT", "NQ", "NĐ", "TT", "TTLT", "NQLT"}
+"""Types whose number must carry the year (Decree 30/2020: "Số: 01/2024/NQ-HĐND")."""
+_NAME_EDGES = " .,;:-_'\"“”‘’()[]|/\\~`*•"
+_RANKS = re.compile(r"^(?:(?:đại|thượng|trung|thiếu)\s+(?:tướng|tá|úy|uý)\s+|(?:(?:gs|pgs|ts|ths|bs|ks|ls|nsnd|nsưt|ngnd|ngưt)\.\s*)+)",
+                    re.I)
+"""Military ranks and academic titles printed before a signer's name ("Trung tá", "PGS.TS.")."""
+_NOT_NAMES = {"kính", "gửi", "nơi", "nhận", "điều", "khoản", "mục", "của", "và", "các", "những",
+              "cho", "về", "việc", "tại", "theo", "với", "số", "ngày", "tháng", "căn", "cứ",
+              "tỉnh", "huyện", "ủy", "uỷ", "luật", "trưởng", "phó", "chủ", "tịch", "giám",
+              "được", "này", "là", "có", "không", "trong", "ký", "kt", "tm", "tl", "tuq"}
+"""Words of the page around a name that no name is made of ("Kính gửi", "Nơi nhận", titles);
+words that are also given names ("Năm", "Chương", "Định", "Nhân") are not among them."""
+DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type and abbreviation
+    "luat": ("Luật", "L"), "phap lenh": ("Pháp lệnh", "PL"), "lenh": ("Lệnh", "LCT"),
+    "nghi dinh": ("Nghị định", "NĐ"), "thong tu lien tich": ("Thông tư liên tịch", "TTLT"),
+    "thong tu": ("Thông tư", "TT"), "quy dinh": ("Quy định", "QyĐ"),
+    "thong cao": ("Thông cáo", "TC"), "chuong trinh": ("Chương trình", "CTr"),
+    "phuong an": ("Phương án", "PA"), "de an": ("Đề án", "ĐA"), "du an": ("Dự án", "DA"),
+    "hop dong": ("Hợp đồng", "HĐ"), "cong dien": ("Công điện", "CĐ"),
+    "giay moi": ("Giấy mời", "GM"), "giay gioi thieu": ("Giấy giới thiệu", "GGT"),
     "nghi quyet": ("Nghị quyết", "NQ"), "quyet dinh": ("Quyết định", "QĐ"),
     "chi thi": ("Chỉ thị", "CT"), "quy che": ("Quy chế", "QC"), "thong bao": ("Thông báo", "TB"),
     "huong dan": ("Hướng dẫn", "HD"), "ke hoach": ("Kế hoạch", "KH"), "bao cao": ("Báo cáo", "BC"),
@@ -61,10 +79,18 @@ Phùng/Phụng…) are left as read."""
 
 
 def person_name(text: str) -> str | None:
-    """NFC, Vietnamese capitalisation ("NGUYỄN văn an" → "Nguyễn Văn An"), the surname's marks
-    restored from :data:`SURNAMES`; two to seven words."""
-    words = _NAME_NOISE.sub(" ", clean(text)).split()  # NFC first: marks are not \w
-    if not 2 <= len(words) <= 7:
+    """NFC, Vietnamese capitalisation ("NGUYỄN VĂN AN" → "Nguyễn Văn An"), the surname's marks
+    restored from :data:`SURNAMES`; ranks and titles before it dropped. Refused: other than two
+    to six words of letters, words cased unlike one another ("Kính gửi Hội đồng"), or any word
+    no name is made of (:data:`_NOT_NAMES`: "Chương I", "Nơi nhận")."""
+    words = _RANKS.sub("", clean(text).strip(_NAME_EDGES)).split()  # NFC first: marks are not \w
+    if not 2 <= len(words) <= 6 or not all(w.isalpha() and len(w) >= 2 for w in words):
+        return None
+    cases = {"upper" if w.isupper() else "lower" if w.islower() else
+             "title" if w[0].isupper() and w[1:].islower() else "mixed" for w in words}
+    if len(cases) != 1 or cases == {"mixed"}:
+        return None
+    if any(w.lower() in _NOT_NAMES for w in words):
         return None
     words = [w[:1].upper() + w[1:].lower() for w in words]
     words[0] = SURNAMES.get(fold(words[0]), words[0])
@@ -72,8 +98,9 @@ def person_name(text: str) -> str | None:
 
 
 def iso_date(text: str) -> str | None:
+    """A real date, from 1900 and not after today."""
     found = parse_date(text)
-    return found.isoformat() if found and 1900 <= found.year <= date.today().year + 1 else None
+    return found.isoformat() if found and 1900 <= found.year and found <= date.today() else None
 
 
 def sex(text: str) -> str | None:
@@ -110,24 +137,52 @@ def tax_code(text: str) -> str | None:
 
 
 def doc_number(text: str) -> str | None:
-    """"Số: 12/QĐ-UBND" → "12/QĐ-UBND"; also "01/2024/NQ-HĐND"."""
-    match = _DOC_NUMBER.search(clean(text))
-    return re.sub(r"\s+", "", match.group(0)) if match else None
+    """"Số: 12/QĐ-UBND" → "12/QĐ-UBND"; "01/2024/NQ-HĐND". The whole value must be a number
+    ``<n>/<year>/<type>-<issuer>`` or ``<n>/<type>-<issuer>``: an empty number slot
+    ("Số: /2026/TT-NHNN"), a year after this one, or a normative type without its year is not."""
+    value = re.sub(r"\s+", "", clean(text))
+    value = re.sub(r"^(?:[Ss][ốôoóồ]:?)", "", value).strip(".,;:_…")
+    match = _DOC_NUMBER.fullmatch(value)
+    if not match:
+        return None
+    number, year, kind = match.groups()
+    if year and not 1945 <= int(year) <= date.today().year:
+        return None
+    if not year and kind.split("-")[0] in _NORMATIVE:
+        return None
+    return value
 
 
 def doc_type(text: str) -> str | None:
     """The document type of a title line, by Decree 30/2020's names."""
     folded = fold(text)
-    return next((name for key, (name, _) in DOC_TYPES.items() if folded.startswith(key)), None)
+    return next((DOC_TYPES[key][0] for key in _TYPES_LONGEST_FIRST if folded == key
+                 or folded.startswith(key + " ")), None)
+
+
+_TYPES_LONGEST_FIRST = sorted(DOC_TYPES, key=len, reverse=True)  # "thông tư liên tịch" first
 
 
 def free_text(text: str) -> str | None:
-    value = clean(text).strip(" .,;:-")
+    value = clean(text).strip(" .,;:-_…")
     return value if len(value) >= 2 else None
+
+
+_NOT_SUBJECT = re.compile(r"^(?:kinh\s*gui|can\s*cu|noi\s*nhan|theo\s*de\s*nghi|dieu\s*\d"
+                          r"|chuong\s+(?:[ivxlc]+\b|\d))")
+
+
+def subject(text: str) -> str | None:
+    """A document's summary (trích yếu): at least three words, and not the recipients'
+    ("Kính gửi: …"), a legal basis ("Căn cứ …") or the first article."""
+    value = free_text(text)
+    if not value or len(value.split()) < 3 or _NOT_SUBJECT.match(fold(value)):
+        return None
+    return value
 
 
 VALIDATORS: dict[str, Callable[[str], str | None]] = {
     "name": person_name, "date": iso_date, "sex": sex, "personal_id": personal_id,
     "phone": phone, "tax_code": tax_code, "doc_number": doc_number, "doc_type": doc_type,
-    "text": free_text,
+    "text": free_text, "subject": subject,
 }

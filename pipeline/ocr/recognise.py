@@ -9,31 +9,40 @@ from PIL import Image
 
 from pipeline._exec import tesseract
 from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word
-from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, straighten, to_gray
+from pipeline.ocr.ink import separate
+from pipeline.ocr.order import footer_columns, header_columns
+from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, straighten
 from pipeline.ocr.quality import MIN_DPI, assess
 from pipeline.text import nfc
 
 DOUBTFUL_CONFIDENCE = 80.0  # mean word confidence under which orientation is checked
 
 
-def _engine_lines(words: list[tesseract.EngineWord]
-                  ) -> dict[tuple[int, int, int], list[tesseract.EngineWord]]:
-    """Words by (block, paragraph, line) in reading order, text in NFC, boxes in engine pixels."""
-    lines: dict[tuple[int, int, int], list[tesseract.EngineWord]] = {}
+def _engine_lines(words: list[tesseract.EngineWord]) -> list[list[list[tesseract.EngineWord]]]:
+    """Blocks of lines of words in reading order, text in NFC, boxes in engine pixels; the
+    Decree 30 header's two columns, and the recipients and the signer beside each other at the
+    foot, are blocks of their own, left first."""
+    by_key: dict[tuple[int, int, int], list[tesseract.EngineWord]] = {}
     for word in words:
-        lines.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
-    return lines
+        by_key.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
+    keys, lines = list(by_key), list(by_key.values())
+    left, right, end = header_columns(lines)
+    position = {id(line): key for key, line in zip(keys, lines)}
+    before, recipients, signer = footer_columns(lines[end:])
+    blocks = [column for column in (left, right) if column]
+    block = None
+    for line in before:
+        if position[id(line)][0] != block:
+            blocks.append([])
+            block = position[id(line)][0]
+        blocks[-1].append(line)
+    return blocks + [column for column in (recipients, signer) if column]
 
 
-def _page_text(lines: dict[tuple[int, int, int], list[tesseract.EngineWord]]) -> str:
-    """Line by line, with an empty line between the engine's blocks (columns, paragraphs)."""
-    out, block = [], None
-    for (number, _, _), words in lines.items():
-        if block is not None and number != block:
-            out.append("")
-        out.append(" ".join(w.text for w in words))
-        block = number
-    return "\n".join(out)
+def _page_text(blocks: list[list[list[tesseract.EngineWord]]]) -> str:
+    """Line by line, with an empty line between blocks (columns, paragraphs)."""
+    return "\n\n".join("\n".join(" ".join(w.text for w in line) for line in block)
+                       for block in blocks)
 
 
 def _to_original(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
@@ -57,8 +66,8 @@ def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[fl
 
 def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
           ) -> tuple[list[Word], str, float, TextLayer]:
-    by_key = _engine_lines(tesseract.recognise(prepared.gray, prepared.dpi, language))
-    lines = list(by_key.values())
+    blocks = _engine_lines(tesseract.recognise(prepared.gray, prepared.dpi, language))
+    lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _to_original(w.box, prepared.to_original, size), index,
                   w.char_confidence) for index, line in enumerate(lines) for w in line]
     scored = [w.confidence for w in words if w.confidence >= 0]
@@ -66,18 +75,21 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
     layer = TextLayer(width, height,
                       tuple(tuple((w.text, w.box) for w in line) for line in lines),
                       _page_matrix(prepared, size[1], dpi))
-    return words, _page_text(by_key), float(np.mean(scored)) if scored else 0.0, layer
+    return words, _page_text(blocks), float(np.mean(scored)) if scored else 0.0, layer
 
 
 def ocr_page(image: Image.Image, dpi: int, language: str = "vie",
              steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
     """Check, prepare and recognise one page; boxes and text layer refer to ``image`` as given."""
-    return ocr_gray(to_gray(image), dpi, language, steps, min_dpi)
+    inks = separate(image)
+    return ocr_gray(inks.gray, dpi, language, steps, min_dpi, inks.blue)
 
 
 def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
-             steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
-    """:func:`ocr_page` on a page already in greyscale (boxes in its pixels).
+             steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI,
+             blue: np.ndarray | None = None) -> OcrPage:
+    """:func:`ocr_page` on a page's print in greyscale (boxes in its pixels); ``blue`` is the
+    mask of its blue ink, where hand-filled numbers and dates are looked for.
 
     Orientation costs nothing on upright pages: the page is read as it comes, and only when
     that reading is doubtful is tesseract's orientation detection asked, the page turned and

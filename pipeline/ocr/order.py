@@ -1,0 +1,114 @@
+"""Reading order of a page's header: the Decree 30/2020 two columns, each read top to bottom.
+
+The engine reads the header row by row ("BỘ GIÁO DỤC VÀ ĐÀO TẠO  CỘNG HÒA XÃ HỘI…", then
+"Số: 39/2026/TT-BGDĐT  Hà Nội, ngày…"), often as one line when the gutter is narrow. A person
+reads the issuing body and the number (left), then the motto and the place and date (right):
+that is also the order of the Word originals, and what field extraction needs. The right
+column starts where the motto does; the header ends at the first line after the motto that
+crosses that gutter (the centred document type). The signing block at the foot is read the
+same way: the recipients ("Nơi nhận:") left, then the signer right.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Protocol, Sequence, TypeVar
+
+from pipeline.text import fold
+
+_MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|chu\s*nghia\s*viet\s*nam")
+HEADER_LINES = 12  # the motto is among the first lines of the page, or there is no header
+
+
+class Boxed(Protocol):
+    text: str
+    box: tuple[int, int, int, int]
+
+
+W = TypeVar("W", bound=Boxed)
+
+
+def _motto_left(lines: Sequence[Sequence[Boxed]]) -> tuple[int, int] | None:
+    """(line index, left edge) of the motto's first word, when an issuing body stands beside
+    it (a form's centred motto has nothing to its left: no columns there)."""
+    for index, line in enumerate(lines[:HEADER_LINES]):
+        words = [fold(w.text) for w in line]
+        for start in range(len(words)):
+            if _MOTTO.match(" ".join(words[start:start + 5])):
+                top, bottom, gutter = line[start].box[1], line[start].box[3], line[start].box[0]
+                beside = any(w.box[2] < gutter and w.box[1] < bottom and w.box[3] > top
+                             for other in lines[:HEADER_LINES] for w in other)
+                return (index, gutter) if beside else None
+    return None
+
+
+def _height(line: Sequence[Boxed]) -> int:
+    return sorted(w.box[3] - w.box[1] for w in line)[len(line) // 2]
+
+
+def _crosses(line: Sequence[Boxed], gutter: float) -> bool:
+    margin = _height(line) / 4
+    return any(w.box[0] < gutter - margin and w.box[2] > gutter + margin for w in line)
+
+
+def _split(lines: list[list[W]], gutter: float) -> tuple[list[W], list[W]]:
+    return ([w for w in lines if (w.box[0] + w.box[2]) / 2 < gutter],
+            [w for w in lines if (w.box[0] + w.box[2]) / 2 >= gutter])
+
+
+def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], int]:
+    """The header's left and right columns (lines of words in reading order) and the index of
+    the first line after the header; no columns and 0 on a page without the national motto."""
+    found = _motto_left(lines)
+    if found is None:
+        return [], [], 0
+    motto, gutter = found
+    left: list[list[W]] = []
+    right: list[list[W]] = []
+    for index, line in enumerate(lines):
+        if index > motto and _crosses(line, gutter):
+            return left, right, index
+        west, east = _split(line, gutter)
+        if west:
+            left.append(west)
+        if east:
+            right.append(east)
+    return left, right, len(lines)
+
+
+_RECIPIENTS = re.compile(r"n[a-z]i\s*nh[a-z]n\b")  # "Nơi nhận", a vowel misread or not
+GAP = 2.0  # a gap wider than this many line heights between two words separates columns
+
+
+def footer_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], list[list[W]]]:
+    """The lines before the signing block, its recipients ("Nơi nhận:", left) and its signer
+    (right), each column top to bottom. The engine may read the block's first rows after the
+    rest, so the block is every line from the height of "Nơi nhận" down, wherever the engine
+    put it. A page without the block is all "before"."""
+    start = next((line for line in lines
+                  if _RECIPIENTS.match(fold(" ".join(w.text for w in line)))), None)
+    if start is None:
+        return lines, [], []
+    top = start[0].box[1] - 2 * _height(start)  # the signer's title may sit a little higher
+    page_left = min(line[0].box[0] for line in lines)
+    page_right = max(w.box[2] for line in lines for w in line)
+    middle = (page_left + page_right) / 2
+    block = [line for line in lines if line[0].box[1] >= top]
+    starts = [b.box[0] for line in block for a, b in zip([None, *line], line)
+              if b.box[0] >= middle * 0.9 and (a is None or b.box[0] - a.box[2] > GAP * _height(line))]
+    if not starts:
+        return lines, [], []
+    gutter = min(starts)
+    left: list[list[W]] = []
+    right: list[list[W]] = []
+    for line in block:
+        cut = next((i for i, (a, b) in enumerate(zip(line, line[1:]), start=1)
+                    if b.box[0] >= gutter - _height(line) and b.box[0] - a.box[2] > GAP * _height(line)),
+                   None)
+        if cut is None:  # one column's line, even where it runs past the other's edge
+            (left if line[0].box[0] < gutter - _height(line) else right).append(line)
+        else:
+            left.append(line[:cut])
+            right.append(line[cut:])
+    before = [line for line in lines if line[0].box[1] < top]
+    return before, sorted(left, key=lambda l: l[0].box[1]), sorted(right, key=lambda l: l[0].box[1])
