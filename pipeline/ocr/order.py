@@ -4,8 +4,7 @@ The engine reads the header row by row ("BỘ GIÁO DỤC VÀ ĐÀO TẠO  CỘN
 "Số: 39/2026/TT-BGDĐT  Hà Nội, ngày…"), often as one line when the gutter is narrow. A person
 reads the issuing body and the number (left), then the motto and the place and date (right):
 that is also the order of the Word originals, and what field extraction needs. The right
-column starts where the motto does; the header ends at the first line after the motto that
-crosses that gutter (the centred document type). The signing block at the foot is read the
+column starts where the motto does; the header ends with the place and date. The signing block at the foot is read the
 same way: the recipients ("Nơi nhận:") left, then the signer right.
 """
 
@@ -17,6 +16,8 @@ from typing import Protocol, Sequence, TypeVar
 from pipeline.text import fold
 
 _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|chu\s*nghia\s*viet\s*nam")
+_PLACE_DATE = re.compile(r",\s*ngay")
+_NUMBER = re.compile(r"^s[o0]\s*[:;.]")
 HEADER_LINES = 12  # the motto is among the first lines of the page, or there is no header
 
 
@@ -46,34 +47,42 @@ def _height(line: Sequence[Boxed]) -> int:
     return sorted(w.box[3] - w.box[1] for w in line)[len(line) // 2]
 
 
-def _crosses(line: Sequence[Boxed], gutter: float) -> bool:
-    margin = _height(line) / 4
-    return any(w.box[0] < gutter - margin and w.box[2] > gutter + margin for w in line)
-
-
 def _split(lines: list[list[W]], gutter: float) -> tuple[list[W], list[W]]:
     return ([w for w in lines if (w.box[0] + w.box[2]) / 2 < gutter],
             [w for w in lines if (w.box[0] + w.box[2]) / 2 >= gutter])
 
 
-def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], int]:
-    """The header's left and right columns (lines of words in reading order) and the index of
-    the first line after the header; no columns and 0 on a page without the national motto."""
+def _text(words: Sequence[Boxed]) -> str:
+    return fold(" ".join(w.text for w in words))
+
+
+def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], list[list[W]]]:
+    """The header's left and right columns and the page's other lines, each in reading order;
+    no columns on a page without the national motto beside an issuing body. The header runs
+    down to the place and date (else the number, else three lines under the motto), wherever
+    the engine put its lines in its own order."""
     found = _motto_left(lines)
     if found is None:
-        return [], [], 0
+        return [], [], lines
     motto, gutter = found
+    parts = [_split(line, gutter) for line in lines[:HEADER_LINES]]
+    dated = [east for _, east in parts if east and _PLACE_DATE.search(_text(east))]
+    numbered = [west for west, _ in parts if west and _NUMBER.match(_text(west))]
+    last = dated or numbered
+    bottom = last[0][0].box[3] if last else lines[motto][0].box[3] + 3 * _height(lines[motto])
     left: list[list[W]] = []
     right: list[list[W]] = []
-    for index, line in enumerate(lines):
-        if index > motto and _crosses(line, gutter):
-            return left, right, index
+    rest: list[list[W]] = []
+    for line in lines:
+        if line[0].box[1] >= bottom:
+            rest.append(line)
+            continue
         west, east = _split(line, gutter)
         if west:
             left.append(west)
         if east:
             right.append(east)
-    return left, right, len(lines)
+    return left, right, rest
 
 
 _RECIPIENTS = re.compile(r"n[a-z]i\s*nh[a-z]n\b")  # "Nơi nhận", a vowel misread or not

@@ -26,9 +26,9 @@ def _engine_lines(words: list[tesseract.EngineWord]) -> list[list[list[tesseract
     for word in words:
         by_key.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
     keys, lines = list(by_key), list(by_key.values())
-    left, right, end = header_columns(lines)
     position = {id(line): key for key, line in zip(keys, lines)}
-    before, recipients, signer = footer_columns(lines[end:])
+    left, right, rest = header_columns(lines)
+    before, recipients, signer = footer_columns(rest)
     blocks = [column for column in (left, right) if column]
     block = None
     for line in before:
