@@ -63,6 +63,7 @@ class Word:
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels of the archived image, y down
     line: int  # index of the text line on the page, in reading order
     char_confidence: float | None = None  # 0..100, its least sure character
+    source: str = "print"  # "print"; "hand": written into a blank; "overlay": a PDF annotation's
 
     @property
     def reading_confidence(self) -> float:

@@ -9,6 +9,7 @@ recompressing a JPEG scan.
 from __future__ import annotations
 
 import io
+import re
 import zlib
 
 import pikepdf
@@ -16,7 +17,8 @@ from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline._exec import poppler
 from pipeline.errors import InputFileError
-from pipeline.model import EncodedImage, PageRef, ReceivedFile
+from pipeline.model import EncodedImage, PageRef, ReceivedFile, Word
+from pipeline.text import fold, nfc
 
 Image.MAX_IMAGE_PIXELS = None  # sizes are checked from headers here, before any decoding
 MAX_RENDER_DPI = 600
@@ -169,3 +171,49 @@ def encode_for_pdf(received: ReceivedFile, ref: PageRef, image: Image.Image) -> 
     image.save(out, "JPEG", quality=JPEG_QUALITY, optimize=True)
     space = "/DeviceRGB" if image.mode == "RGB" else "/DeviceGray"
     return EncodedImage(out.getvalue(), w, h, ref.dpi, "/DCTDecode", space)
+
+
+_STAMP = re.compile(r"ky boi|nguoi ky|thoi gian ky|ngay ky|co quan|chuc vu|email|signed by|signature")
+"""Words of a digital signature's visible stamp ("Ký bởi: … Cơ quan: … Thời gian ký: …")."""
+_HIDDEN = 2  # annotation flag: not shown
+
+
+def overlay_words(received: ReceivedFile, ref: PageRef) -> list[Word]:
+    """Text that a PDF's annotations draw over the page, in the page image's pixels.
+
+    Signing systems stamp the number and date of issue into the blanks of the printed form
+    as signature appearances ("Số: 39 /2026/TT-BGDĐT"): the page a person sees carries them,
+    the scan under them does not, and :func:`load_page` hides annotations. The visible stamp
+    of a signature itself ("Cơ quan phát hành: …") is left out: it is the incoming signature,
+    verified and recorded apart. Words get full confidence: they are the file's own text."""
+    if received.kind != "pdf":
+        return []
+    with pikepdf.open(received.path) as pdf:
+        page = pdf.pages[ref.number - 1]
+        x_min, _, _, y_max = (float(v) for v in page.mediabox)
+        rects = [(float(r[0]) - x_min, y_max - float(r[3]), float(r[2]) - x_min, y_max - float(r[1]))
+                 for annot in page.get("/Annots", None) or []
+                 if "/AP" in annot and not int(annot.get("/F", 0)) & _HIDDEN
+                 for r in [_rect(annot.get("/Rect"))] if r]
+    if not rects:
+        return []
+    groups: dict[int, list[tuple[str, tuple[float, float, float, float]]]] = {}
+    for text, (x0, y0, x1, y1) in poppler.page_words(received.path, ref.number):
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        inside = next((i for i, (a, b, c, d) in enumerate(rects) if a <= cx <= c and b <= cy <= d),
+                      None)
+        if inside is not None:
+            groups.setdefault(inside, []).append((text, (x0, y0, x1, y1)))
+    k = ref.dpi / 72
+    return [Word(nfc(text), 100.0, (round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)), -1)
+            for group in groups.values() if not _STAMP.search(fold(" ".join(t for t, _ in group)))
+            for text, (x0, y0, x1, y1) in group]
+
+
+def _rect(rect) -> tuple[float, float, float, float] | None:
+    """A PDF rectangle as (x0, y0, x1, y1) with x0 < x1, y0 < y1; ``None`` if it is not one."""
+    try:
+        a, b, c, d = (float(v) for v in rect)
+    except (TypeError, ValueError):
+        return None
+    return min(a, c), min(b, d), max(a, c), max(b, d)

@@ -7,7 +7,7 @@ from pipeline import separators
 from pipeline.model import PageRef, ProcessedPage, ReceivedFile
 from pipeline.ocr.ink import separate
 from pipeline.ocr.recognise import ocr_gray
-from pipeline.pages import encode_for_pdf, load_page
+from pipeline.pages import encode_for_pdf, load_page, overlay_words
 
 READER_VERSION = "4"  # part of the page cache key: change it when what a read page holds changes
 
@@ -15,9 +15,10 @@ READER_VERSION = "4"  # part of the page cache key: change it when what a read p
 def read_page(received: ReceivedFile, ref: PageRef, language: str, min_dpi: int) -> ProcessedPage:
     image = load_page(received, ref)
     encoded = encode_for_pdf(received, ref, image)
-    inks = separate(image)  # once: the separator check and the engine both read its print
+    inks = separate(image, ref.dpi)  # once: the separator check and the engine both read its print
     separator = separators.detect(inks.gray, ref.dpi)
     if separator:
         return ProcessedPage(ref, encoded, None, separator)
     return ProcessedPage(ref, encoded, ocr_gray(inks.gray, ref.dpi, language, min_dpi=min_dpi,
-                                                blue=inks.blue))
+                                                blue=inks.blue,
+                                                overlay=overlay_words(received, ref)))

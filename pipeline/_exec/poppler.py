@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 import subprocess
 from pathlib import Path
@@ -49,3 +50,14 @@ def render_page(path: Path, page: int, dpi: int) -> Image.Image:
     images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page,
                                hide_annotations=True, fmt="ppm")
     return images[0]
+
+
+_BBOX_WORD = re.compile(r'<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">(.*?)</word>')
+
+
+def page_words(path: Path, page: int) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Words poppler finds on a page (text layer and annotation appearances), with boxes in
+    points from the top-left corner: ``pdftotext -bbox``."""
+    out = _run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(path), "-"])
+    return [(html.unescape(text), (float(x0), float(y0), float(x1), float(y1)))
+            for x0, y0, x1, y1, text in _BBOX_WORD.findall(out)]

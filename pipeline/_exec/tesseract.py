@@ -44,16 +44,19 @@ def tessdata_dir() -> Path:
     return found[-1]
 
 
-def _engine(language: str, psm: int) -> tesserocr.PyTessBaseAPI:
+def _engine(language: str, psm: int, whitelist: str = "") -> tesserocr.PyTessBaseAPI:
     """This thread's engine for ``language`` (loaded once per thread)."""
     engines = _engines.__dict__.setdefault("by_key", {})
-    if (language, psm) not in engines:
+    if (language, psm, whitelist) not in engines:
         try:
-            engines[language, psm] = tesserocr.PyTessBaseAPI(
-                path=str(tessdata_dir()) + os.sep, lang=language, psm=psm)
+            engine = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=language,
+                                             psm=psm)
         except RuntimeError:
             raise _missing(f"mô hình '{language}'") from None
-    return engines[language, psm]
+        if whitelist:
+            engine.SetVariable("tessedit_char_whitelist", whitelist)
+        engines[language, psm, whitelist] = engine
+    return engines[language, psm, whitelist]
 
 
 def _set_image(engine: tesserocr.PyTessBaseAPI, gray: np.ndarray, dpi: int) -> bytes:
@@ -85,16 +88,20 @@ class EngineWord:
     char_confidence: float  # its least sure character, 0..100
     box: tuple[int, int, int, int]
     line: tuple[int, int, int]  # block, paragraph, line: reading order
+    source: str = "print"  # "print", "hand" (hand-filled slot) or "overlay" (PDF annotation)
+    symbols: tuple[tuple[str, tuple[int, int, int, int], float], ...] = ()  # text, box, confidence
 
 
-def recognise(gray: np.ndarray, dpi: int, language: str) -> list[EngineWord]:
-    """The words of an upright page in reading order, with boxes and confidences."""
-    engine = _engine(language, tesserocr.PSM.AUTO)
+def recognise(gray: np.ndarray, dpi: int, language: str,
+              psm: int = tesserocr.PSM.AUTO) -> list[EngineWord]:
+    """The words of an upright page (or, ``psm=SINGLE_LINE``, of one line) in reading order,
+    with boxes and confidences."""
+    engine = _engine(language, psm)
     _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
     if not engine.Recognize(timeout=TIMEOUT_MS):
         raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
                          "tesseract failed or timed out on this page")
-    found: list[tuple[str, float, tuple, tuple[int, int, int], list[float]]] = []
+    found: list[tuple[str, float, tuple, tuple[int, int, int], list]] = []
     block = paragraph = line = -1
     word, symbol = tesserocr.RIL.WORD, tesserocr.RIL.SYMBOL
     for it in tesserocr.iterate_level(engine.GetIterator(), symbol):
@@ -105,6 +112,19 @@ def recognise(gray: np.ndarray, dpi: int, language: str) -> list[EngineWord]:
             found.append((it.GetUTF8Text(word) or "", it.Confidence(word), it.BoundingBox(word),
                           (block, paragraph, line), []))
         if found:
-            found[-1][4].append(it.Confidence(symbol))
-    return [EngineWord(text.strip(), confidence, min(chars, default=0.0), tuple(box), place)
+            found[-1][4].append((it.GetUTF8Text(symbol) or "", tuple(it.BoundingBox(symbol)),
+                                 it.Confidence(symbol)))
+    return [EngineWord(text.strip(), confidence, min((c for _, _, c in chars), default=0.0),
+                       tuple(box), place, symbols=tuple(chars))
             for text, confidence, box, place, chars in found if text.strip()]
+
+
+def digits(gray: np.ndarray, dpi: int) -> tuple[str, float]:
+    """Digits written on one line (a hand-filled number or day), and the engine's confidence:
+    tesseract's English model restricted to digits, which reads "19" and "5" in blue ink where
+    the Vietnamese model reads "49" and nothing."""
+    engine = _engine("eng", tesserocr.PSM.SINGLE_LINE, "0123456789")
+    _buffer = _set_image(engine, gray, dpi)
+    if not engine.Recognize(timeout=TIMEOUT_MS):
+        return "", 0.0
+    return (engine.GetUTF8Text() or "").strip(), float(engine.MeanTextConf())

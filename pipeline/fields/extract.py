@@ -61,9 +61,11 @@ _STOPS = [re.compile(r"(?<![a-z])" + p + r"\s*:") for ps in LABELS.values() for 
 
 
 def _raw(lines: list[Line], field: str) -> Found | None:
-    if field in _LABEL_RES:
-        return labelled(lines, _LABEL_RES[field], _STOPS)
-    return official.read(lines, field)
+    """Where the Decree 30 layout places the field, else beside or below its label."""
+    found = official.read(lines, field) if field in official.FIELDS else None
+    if found is None and field in _LABEL_RES:
+        found = labelled(lines, _LABEL_RES[field], _STOPS)
+    return found
 
 
 def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
@@ -107,6 +109,20 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
             code = "invalid_id_number" if field == "id_number" else "invalid_field"
             problems.append(Problem(code, f"{label}: \"{found.text}\" không hợp lệ, cần kiểm tra.",
                                     field=field))
+            continue
+        if found.handwritten:
+            fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
+            problems.append(Problem("handwritten_field",
+                                    f"{label}: \"{value}\" viết tay, máy đọc không chắc chắn: "
+                                    "cần đối chiếu với bản giấy.", field=field))
+            continue
+        disagree = official.disagreements(lines, field, found)
+        if disagree:
+            fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
+            words = "; ".join(f"\"{a}\" / \"{b}\"" for a, b in disagree)
+            problems.append(Problem("field_disagrees",
+                                    f"{label}: văn bản nhắc lại nội dung này nhưng đọc khác "
+                                    f"({words}): cần kiểm tra.", field=field))
             continue
         fields[field] = FieldValue(value, found.confidence)
         if found.confidence < REVIEW_CONFIDENCE:

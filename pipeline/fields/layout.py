@@ -35,11 +35,19 @@ class Line:
 
 @dataclass(frozen=True)
 class Found:
-    """A value's raw text, its confidence (see :func:`confidence`) and where it was."""
+    """A value's raw text, the words it was read from and the line it starts on."""
 
     text: str
-    confidence: float
+    words: list[Word]
     line: Line
+
+    @property
+    def confidence(self) -> float:
+        return confidence(self.words)
+
+    @property
+    def handwritten(self) -> bool:
+        return any(w.source == "hand" for w in self.words)
 
 
 COLUMN_GAP = 2.5  # a gap between words wider than this many line heights separates columns
@@ -103,8 +111,8 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                     end = later.start()
             value = text[match.end():end].strip()
             if value:
-                return Found(value, confidence(line.words_in(match.end(), end)), line)
+                return Found(value, line.words_in(match.end(), end), line)
             under = _below(lines, index, line.words_in(match.start(), match.end()))
             if under:
-                return Found(under.text, confidence(under.words), under)
+                return Found(under.text, under.words, under)
     return None

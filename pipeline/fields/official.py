@@ -12,7 +12,10 @@ from __future__ import annotations
 
 import re
 
-from pipeline.fields.layout import Found, Line, confidence
+from rapidfuzz import fuzz
+from rapidfuzz.distance import Levenshtein
+
+from pipeline.fields.layout import Found, Line
 from pipeline.fields.validators import doc_type, person_name
 from pipeline.text import fold, fold_aligned
 
@@ -30,8 +33,8 @@ SUBJECT_GAP = 0.9  # a gap over this many line heights ends the subject block
 
 def _found(lines: list[Line]) -> Found:
     """Lines joined into one value, as sure as their least sure word."""
-    words = [w for line in lines for w in line.words]
-    return Found(" ".join(line.text for line in lines), confidence(words), lines[0])
+    return Found(" ".join(line.text for line in lines), [w for line in lines for w in line.words],
+                 lines[0])
 
 
 def _letters(line: Line) -> bool:
@@ -86,7 +89,7 @@ def _doc_number(lines: list[Line]) -> Found | None:
     label = re.match(r"\s*s[o0]\s*[:;.]?\s*", fold_aligned(line.text))
     start = label.end() if label else 0
     words = line.words_in(start, len(line.text))
-    return Found(line.text[start:], confidence(words), line) if words else None
+    return Found(line.text[start:], words, line) if words else None
 
 
 def _place_date(lines: list[Line]) -> tuple[Line, str] | None:
@@ -163,8 +166,32 @@ def read(lines: list[Line], field: str) -> Found | None:
             return None
         line, place = found
         if field == "place":
-            return Found(place, confidence(line.words_in(0, len(place))), line)
+            return Found(place, line.words_in(0, len(place)), line)
         return _found([line])
     readers = {"issuing_body": _issuing_body, "doc_number": _doc_number, "doc_type": _doc_type,
                "subject": _subject, "signer_name": _signer}
     return readers[field](lines) if field in readers else None
+
+
+REPEAT_SCORE = 85.0  # rapidfuzz partial ratio from which a passage repeats the subject
+
+
+def disagreements(lines: list[Line], field: str, found: Found) -> list[tuple[str, str]]:
+    """Words where the document, repeating the subject, reads it otherwise.
+
+    The preamble repeats a normative document's subject ("… ban hành Thông tư phân cấp …"):
+    two readings of the same words by the engine. Where they differ ("bỗ sung" above, "bồ
+    sung" below), one of them is wrong although the engine was sure of both."""
+    if field != "subject":
+        return []
+    own = {id(line) for line in lines if any(w in found.words for w in line.words)}
+    rest = " ".join(line.text for line in lines if id(line) not in own and line.page == found.line.page)
+    subject = found.text.lower()
+    match = fuzz.partial_ratio_alignment(subject, rest.lower(), score_cutoff=REPEAT_SCORE)
+    if match is None:
+        return []
+    theirs = rest.lower()[match.dest_start:match.dest_end].split()
+    mine = subject.split()
+    return [(" ".join(mine[a:b]), " ".join(theirs[c:d]))
+            for tag, a, b, c, d in Levenshtein.opcodes(mine, theirs)
+            if tag == "replace" and 0 < a and b < len(mine)]

@@ -140,8 +140,8 @@ def doc_number(text: str) -> str | None:
     """"Số: 12/QĐ-UBND" → "12/QĐ-UBND"; "01/2024/NQ-HĐND". The whole value must be a number
     ``<n>/<year>/<type>-<issuer>`` or ``<n>/<type>-<issuer>``: an empty number slot
     ("Số: /2026/TT-NHNN"), a year after this one, or a normative type without its year is not."""
-    value = re.sub(r"\s+", "", clean(text))
-    value = re.sub(r"^(?:[Ss][ốôoóồ]:?)", "", value).strip(".,;:_…")
+    value = re.sub(r"\s+|_+|…+|\.{2,}", "", clean(text))  # blanks' leaders: "39 _ /2026/TT-…"
+    value = re.sub(r"^(?:[Ss][ốôoóồ]:?)", "", value).strip(".,;:")
     match = _DOC_NUMBER.fullmatch(value)
     if not match:
         return None

@@ -13,12 +13,15 @@ from __future__ import annotations
 import re
 from typing import Protocol, Sequence, TypeVar
 
+from rapidfuzz import fuzz
+
 from pipeline.text import fold
 
 _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|chu\s*nghia\s*viet\s*nam")
 _PLACE_DATE = re.compile(r",\s*ngay")
 _NUMBER = re.compile(r"^s[o0]\s*[:;.]")
 HEADER_LINES = 12  # the motto is among the first lines of the page, or there is no header
+BESIDE = 0.7  # the issuing body ends at least this many line heights left of the motto
 
 
 class Boxed(Protocol):
@@ -36,10 +39,16 @@ def _motto_left(lines: Sequence[Sequence[Boxed]]) -> tuple[int, int] | None:
         words = [fold(w.text) for w in line]
         for start in range(len(words)):
             if _MOTTO.match(" ".join(words[start:start + 5])):
+                if words[start].startswith("chu") and start >= 4 and \
+                        fuzz.ratio(" ".join(words[start - 4:start]), "cong hoa xa hoi") >= 60:
+                    start -= 4  # "CỘNG HÒA XÃ HỘI" misread: the motto still starts there
                 top, bottom, gutter = line[start].box[1], line[start].box[3], line[start].box[0]
-                beside = any(w.box[2] < gutter and w.box[1] < bottom and w.box[3] > top
-                             for other in lines[:HEADER_LINES] for w in other)
-                return (index, gutter) if beside else None
+                nearest = max((w.box[2] for other in lines[:HEADER_LINES] for w in other
+                               if w.box[2] <= gutter and w.box[1] < bottom and w.box[3] > top),
+                              default=None)  # the closest word to its left, at its height
+                if nearest is None or gutter - nearest < BESIDE * (bottom - top):
+                    return None  # nothing beside it, or the rest of the motto: one column
+                return index, gutter
     return None
 
 

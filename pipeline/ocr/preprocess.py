@@ -142,6 +142,25 @@ def skew_angle(gray: np.ndarray) -> float:
     return round(float(fine), 2)
 
 
+def _lined(ink: np.ndarray) -> float:
+    """How strongly ink rows alternate with paper at the best skew (coarse, ±15°)."""
+    return max(_profile_score(ink, a) for a in np.arange(-MAX_SKEW, MAX_SKEW + 0.01, 2.0))
+
+
+def sideways(gray: np.ndarray) -> bool:
+    """Whether the text lines run up the page (turned 90 or 270 degrees): an upright or
+    upside-down page's rows of ink alternate with paper far more strongly, at its best skew,
+    than its columns do (4 to 6 times on generated pages, 1.7 to 2.4 on the real scans, at any
+    skew up to 15°). Measured on a small copy, 2° apart, both ways, margins left out: a scanner
+    border or a row of punch holes there is a line of its own."""
+    scale = _PROFILE_WIDTH / 2 / max(gray.shape)
+    small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    h, w = small.shape
+    inner = small[h // 10:h - h // 10, w // 10:w - w // 10]
+    _, ink = cv2.threshold(inner, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    return _lined(ink) < _lined(np.ascontiguousarray(ink.T))
+
+
 def _profile_score(ink: np.ndarray, degrees: float) -> float:
     h, w = ink.shape
     matrix, new_w, new_h = _rotation_matrix(w, h, degrees)

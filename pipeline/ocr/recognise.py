@@ -3,29 +3,42 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Sequence
 
+import cv2
 import numpy as np
 from PIL import Image
 
 from pipeline._exec import tesseract
 from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word
+from pipeline.ocr import slots
 from pipeline.ocr.ink import separate
 from pipeline.ocr.order import footer_columns, header_columns
-from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, straighten
+from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, sideways, straighten
 from pipeline.ocr.quality import MIN_DPI, assess
 from pipeline.text import nfc
 
 DOUBTFUL_CONFIDENCE = 80.0  # mean word confidence under which orientation is checked
 
 
-def _engine_lines(words: list[tesseract.EngineWord]) -> list[list[list[tesseract.EngineWord]]]:
-    """Blocks of lines of words in reading order, text in NFC, boxes in engine pixels; the
-    Decree 30 header's two columns, and the recipients and the signer beside each other at the
-    foot, are blocks of their own, left first."""
+def _lines(words: list[tesseract.EngineWord]
+           ) -> tuple[list[tuple[int, int, int]], list[list[tesseract.EngineWord]]]:
+    """The engine's lines (their keys, and their words in reading order, text in NFC); words
+    drawn over the page take their place left to right in the line they sit on."""
     by_key: dict[tuple[int, int, int], list[tesseract.EngineWord]] = {}
     for word in words:
         by_key.setdefault(word.line, []).append(replace(word, text=nfc(word.text)))
-    keys, lines = list(by_key), list(by_key.values())
+    keys = list(by_key)
+    return keys, [sorted(line, key=lambda w: w.box[0])
+                  if any(w.source == "overlay" for w in line) else line
+                  for line in (by_key[key] for key in keys)]
+
+
+def _blocks(keys: list[tuple[int, int, int]], lines: list[list[tesseract.EngineWord]]
+            ) -> list[list[list[tesseract.EngineWord]]]:
+    """Blocks of lines in reading order: the engine's, except that the Decree 30 header's two
+    columns, and the recipients and the signer beside each other at the foot, are blocks of
+    their own, left first."""
     position = {id(line): key for key, line in zip(keys, lines)}
     left, right, rest = header_columns(lines)
     before, recipients, signer = footer_columns(rest)
@@ -43,6 +56,23 @@ def _page_text(blocks: list[list[list[tesseract.EngineWord]]]) -> str:
     """Line by line, with an empty line between blocks (columns, paragraphs)."""
     return "\n\n".join("\n".join(" ".join(w.text for w in line) for line in block)
                        for block in blocks)
+
+
+def _placed(overlay: Sequence[Word], words: list[tesseract.EngineWord], to_engine: np.ndarray,
+            size: tuple[int, int]) -> list[tesseract.EngineWord]:
+    """Words drawn over the page (:func:`pipeline.pages.overlay_words`), put on the engine's
+    line they sit on (most vertical overlap), else on a line of their own, in engine pixels."""
+    placed = []
+    for number, extra in enumerate(overlay):
+        box = _to_original(extra.box, to_engine, size)
+        best, key = 0.0, (10_000, 0, number)
+        for word in words:
+            overlap = min(box[3], word.box[3]) - max(box[1], word.box[1])
+            share = overlap / max(1, min(box[3] - box[1], word.box[3] - word.box[1]))
+            if share > max(best, 0.5):
+                best, key = share, word.line
+        placed.append(tesseract.EngineWord(extra.text, 100.0, 100.0, box, key, "overlay"))
+    return placed
 
 
 def _to_original(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
@@ -64,12 +94,22 @@ def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[fl
     return (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2])
 
 
-def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
+def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
+          blue: np.ndarray | None = None, overlay: Sequence[Word] = ()
           ) -> tuple[list[Word], str, float, TextLayer]:
-    blocks = _engine_lines(tesseract.recognise(prepared.gray, prepared.dpi, language))
+    found = tesseract.recognise(prepared.gray, prepared.dpi, language)
+    engine_size = (prepared.gray.shape[1], prepared.gray.shape[0])
+    to_engine = np.linalg.inv(prepared.to_original)
+    if overlay:
+        found += _placed(overlay, found, to_engine, engine_size)
+    blocks = _blocks(*_lines(found))
+    if blue is not None and blue.any():
+        ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
+                                  flags=cv2.INTER_NEAREST)
+        blocks = [slots.fill(block, ink, prepared.dpi) for block in blocks]
     lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _to_original(w.box, prepared.to_original, size), index,
-                  w.char_confidence) for index, line in enumerate(lines) for w in line]
+                  w.char_confidence, w.source) for index, line in enumerate(lines) for w in line]
     scored = [w.confidence for w in words if w.confidence >= 0]
     height, width = prepared.gray.shape
     layer = TextLayer(width, height,
@@ -81,32 +121,41 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str
 def ocr_page(image: Image.Image, dpi: int, language: str = "vie",
              steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI) -> OcrPage:
     """Check, prepare and recognise one page; boxes and text layer refer to ``image`` as given."""
-    inks = separate(image)
+    inks = separate(image, dpi)
     return ocr_gray(inks.gray, dpi, language, steps, min_dpi, inks.blue)
 
 
 def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
              steps: frozenset[str] = DEFAULT_STEPS, min_dpi: int = MIN_DPI,
-             blue: np.ndarray | None = None) -> OcrPage:
+             blue: np.ndarray | None = None, overlay: Sequence[Word] = ()) -> OcrPage:
     """:func:`ocr_page` on a page's print in greyscale (boxes in its pixels); ``blue`` is the
     mask of its blue ink, where hand-filled numbers and dates are looked for.
 
-    Orientation costs nothing on upright pages: the page is read as it comes, and only when
-    that reading is doubtful is tesseract's orientation detection asked, the page turned and
-    read again, and the more confident reading kept. A blank page is not read at all.
+    Orientation costs almost nothing on upright pages: a page whose lines run up it (a few
+    milliseconds on a small copy) is turned the way tesseract's orientation detection says
+    (both ways when it cannot tell); any page whose reading is doubtful (upside down, say) is
+    asked again, turned and read again, and the more confident reading kept. A blank page is
+    not read at all.
     """
     size = (gray.shape[1], gray.shape[0])
     quality = assess(gray, dpi, min_dpi)
     if quality.blank:
         return OcrPage([], "", 0.0, 0, 0.0, NO_TEXT, quality)
     base = normalise(gray, dpi, steps)
-    prepared = straighten(base, 0, steps)
-    reading = _read(prepared, size, dpi, language)
+    turns = [0]
+    if sideways(base.gray):
+        found = tesseract.orientation(base.gray, base.dpi)
+        turns = [found] if found in (90, 270) else [90, 270]
+    readings = []
+    for clockwise in turns:
+        prepared = straighten(base, clockwise, steps)
+        readings.append((prepared, _read(prepared, size, dpi, language, blue, overlay)))
+    prepared, reading = max(readings, key=lambda pair: pair[1][2])
     if reading[2] < DOUBTFUL_CONFIDENCE:
-        clockwise = tesseract.orientation(prepared.gray, prepared.dpi)
-        if clockwise:
-            turned = straighten(base, clockwise, steps)
-            second = _read(turned, size, dpi, language)
+        found = tesseract.orientation(prepared.gray, prepared.dpi)
+        if found:
+            turned = straighten(base, (prepared.rotation + found) % 360, steps)
+            second = _read(turned, size, dpi, language, blue, overlay)
             if second[2] > reading[2]:
                 prepared, reading = turned, second
     words, text, confidence, layer = reading
