@@ -5,8 +5,9 @@ SHELL := /bin/bash
 VENV := .venv
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd poppler-utils \
-	fonts-dejavu-core fonts-liberation2 ca-certificates softhsm2 postgresql sane-utils
+APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng poppler-utils \
+	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-sil-charis fonts-sil-andika \
+	ca-certificates softhsm2 postgresql sane-utils
 BENCH_APT_PACKAGES := unpaper ghostscript antiword
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
@@ -22,8 +23,10 @@ demo: system $(STAMP)
 test: system $(STAMP)
 	$(VENV)/bin/pytest
 
-# The benchmarks: OCR accuracy per grade, OCR throughput and memory, extraction, search, audit, ingest load.
+# The benchmarks: real scans, OCR accuracy per grade, OCR throughput and memory, extraction
+# (both form generators), search, audit, ingest load.
 bench: system $(BENCH_STAMP)
+	$(VENV)/bin/python -m bench.real
 	$(VENV)/bin/python -m bench.ocr_accuracy
 	$(VENV)/bin/python -m bench.ocr_throughput
 	$(VENV)/bin/python -m bench.extraction

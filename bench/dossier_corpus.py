@@ -8,8 +8,11 @@ components), ``missing`` (one required component left out), ``extra-shuffled`` (
 component, optional ones too, files in random order). Scans get a degradation grade
 (``mild`` by default).
 
-The forms are generated from the labels the extractor knows, so the figures measure reading
-and validation on degraded scans, not how well the labels cover real forms.
+Generator 1 draws the forms from the labels the extractor knows (``pipeline.samples``), so
+its figures measure reading and validation on degraded scans, not how well the extractor
+covers real forms. Generator 2 (:mod:`bench.forms2`, written apart from the extractor) draws
+them in other fonts, layouts and label wordings, filled in by hand, with owners whose names
+and addresses differ in shape; ID cards and official documents are the same in both.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from bench import forms2
 from pipeline.procedures.catalogue import Component, Procedure
 from pipeline.samples import (GRADES, Official, Person, degrade, id_card_copy, labelled_form,
                               official_document, save_scan)
@@ -81,7 +85,7 @@ def _values(person: Person, business: str) -> dict[str, str]:
 
 
 def _page(component: Component, person: Person, business: str, issued: date,
-          rng: random.Random) -> tuple[object, dict[str, str]]:
+          rng: random.Random, generator: int = 1) -> tuple[object, dict[str, str]]:
     """The scan of one component and the field values it should yield."""
     printed, extracted = _values(person, business)
     place_date = f"Thanh Hóa, ngày {issued.day} tháng {issued.month} năm {issued.year}"
@@ -101,21 +105,27 @@ def _page(component: Component, person: Person, business: str, issued: date,
                                                title.split()[1].lower()]}
     else:
         labelled = [name for name in component.fields if name in LABELS]
-        image = labelled_form(component.titles[0],
-                              [f"{LABELS[name]}: {printed[name]}" for name in labelled], place_date)
+        if generator == 2:
+            image = forms2.form(component.titles[0], labelled, person, business, issued,
+                                forms2.random_style(rng), rng)
+        else:
+            image = labelled_form(component.titles[0],
+                                  [f"{LABELS[name]}: {printed[name]}" for name in labelled],
+                                  place_date)
         truth = {name: extracted[name] for name in labelled}
     truth["issue_date"] = issued.isoformat()
     return image, {k: v for k, v in truth.items() if k in component.fields}
 
 
-def build(folder: Path, catalogue: dict[str, Procedure], seed: int = 7, grade: str = "mild"
-          ) -> list[GeneratedDossier]:
+def build(folder: Path, catalogue: dict[str, Procedure], seed: int = 7, grade: str = "mild",
+          generator: int = 1) -> list[GeneratedDossier]:
     rng = random.Random(seed)
+    make_person = forms2.random_person if generator == 2 else random_person
     dossiers = []
     for procedure in catalogue.values():
         required = [c for c in procedure.components if c.required]
         for variant in ("complete", "missing", "extra-shuffled"):
-            person = random_person(rng)
+            person = make_person(rng)
             chosen = list(procedure.components) if variant == "extra-shuffled" else list(required)
             dossier = GeneratedDossier(procedure.code, variant, person.id_number)
             if variant == "missing":
@@ -125,7 +135,7 @@ def build(folder: Path, catalogue: dict[str, Procedure], seed: int = 7, grade: s
             issued = date(2024, 1, 1) + timedelta(days=rng.randrange(600))
             business = f"Cửa hàng {rng.choice(GIVEN['Nữ'])} {rng.choice(GIVEN['Nam'])}"
             for index, component in enumerate(chosen):
-                image, truth = _page(component, person, business, issued, rng)
+                image, truth = _page(component, person, business, issued, rng, generator)
                 path = folder / f"{procedure.code}-{variant}" / f"{index:02d}-{component.code}.jpg"
                 how = GRADES[grade]
                 save_scan(degrade(image, how, seed=rng.randrange(1000)), path, how.dpi, how.jpeg)

@@ -212,8 +212,15 @@ def id_card_copy(person: Person, dpi: int = 300) -> Image.Image:
         f"Họ và tên: {person.full_name}",
         f"Ngày sinh: {person.date_of_birth}",
         f"Giới tính: {person.sex}    Quốc tịch: Việt Nam",
-        f"Nơi thường trú: {person.address}",
     ]
+    residence = ""
+    for word in f"Nơi thường trú: {person.address}".split():  # a long address goes on below
+        if residence and draw.textlength(f"{residence} {word}", font=body) > right - x - dpi // 4:
+            rows.append(residence)
+            residence = word
+        else:
+            residence = f"{residence} {word}".strip()
+    rows.append(residence)
     for index, row in enumerate(rows, start=2):
         draw.text((x, y + index * line), row, font=body, fill="black")
     _centred(draw, bottom + round(dpi * 0.4), "BẢN CHỤP", bold, image.width)

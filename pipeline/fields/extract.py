@@ -21,13 +21,16 @@ REVIEW_CONFIDENCE = 0.6
 their least sure character: the engine's word confidence is low on any token outside its
 dictionary ("445/QĐ-UBND" read right scores 26 as a word, 89 at its least sure character)."""
 
-_NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[-•*]\s*)?"
+_NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[a-h]\)\s*|[-•*~]\s*)?"
+_BORDER = r"[|'‘’!¡\[\]_\s]*"  # what is left of a table's border or a leader before a label
 LABELS: dict[str, list[str]] = {
     "full_name": [r"ho,? chu dem,? (?:va )?ten", r"ho va ten", r"ho ten", r"ten chu ho",
                   r"full name"],
     "date_of_birth": [r"ngay,? thang,? nam sinh", r"ngay sinh", r"sinh ngay", r"date of birth"],
     "sex": [r"gioi tinh", r"sex"],
-    "id_number": [r"so (?:cccd|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
+    "id_number": [r"so (?:cmnd|cmt)\s*/\s*(?:cccd|can cuoc)",
+                  r"so (?:cccd|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
+                  r"(?:can cuoc cong dan|the can cuoc|chung minh nhan dan) so",
                   r"so giay to (?:tuy than|phap ly)", r"so/no\.?"],
     "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",
                 r"cho o hien tai", r"dia chi"],
@@ -51,7 +54,7 @@ FIELD_NAMES = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "sex
 
 def _compile(pattern: str) -> list[re.Pattern[str]]:
     """A label at the start of a line (after any numbering), or anywhere when a colon follows."""
-    return [re.compile(r"^\s*" + _NUMBERING + pattern + r"\s*[:.]?\s*"),
+    return [re.compile(r"^" + _BORDER + _NUMBERING + pattern + r"\s*[:.]?\s*"),
             re.compile(r"(?<![a-z])" + pattern + r"\s*:\s*")]
 
 
@@ -60,11 +63,12 @@ _STOPS = [re.compile(r"(?<![a-z])" + p + r"\s*:") for ps in LABELS.values() for 
          [re.compile(r"(?<![a-z])" + p + r"\s*:") for p in OTHER_LABELS]
 
 
-def _raw(lines: list[Line], field: str) -> Found | None:
-    """Where the Decree 30 layout places the field, else beside or below its label."""
+def _raw(lines: list[Line], field: str, validator: str) -> Found | None:
+    """Where the Decree 30 layout places the field, else beside or below its label (free
+    text such as an address may wrap onto the lines below)."""
     found = official.read(lines, field) if field in official.FIELDS else None
     if found is None and field in _LABEL_RES:
-        found = labelled(lines, _LABEL_RES[field], _STOPS)
+        found = labelled(lines, _LABEL_RES[field], _STOPS, wraps=validator == "text")
     return found
 
 
@@ -99,7 +103,7 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
     fields: dict[str, FieldValue] = {}
     problems: list[Problem] = []
     for field, validator in (wanted or DEFAULT_FIELDS).items():
-        found = _raw(lines, field)
+        found = _raw(lines, field, validator)
         if found is None:
             continue
         value = VALIDATORS[validator](found.text)

@@ -77,9 +77,19 @@ def lines_of(pages: list[OcrPage]) -> list[Line]:
 
 
 def confidence(words: list[Word]) -> float:
-    """Mean over the words of their least sure character, 0..1."""
+    """The least sure character of any of the words, 0..1: a value is as sure as its weakest
+    evidence (one misread tone mark makes a wrong name)."""
     scores = [w.reading_confidence / 100 for w in words if w.reading_confidence >= 0]
-    return sum(scores) / len(scores) if scores else 0.0
+    return min(scores) if scores else 0.0
+
+
+def _beside(lines: list[Line], index: int) -> Line | None:
+    """The line right of a label across a gutter, on the same row: a table's value cell."""
+    label = lines[index]
+    x1, top, bottom = label.box[2], label.box[1], label.box[3]
+    row = [line for line in lines if line.page == label.page and line is not label
+           and line.box[0] > x1 and line.box[1] < bottom and line.box[3] > top]
+    return min(row, key=lambda line: line.box[0]) if row else None
 
 
 def _below(lines: list[Line], index: int, label: list[Word]) -> Line | None:
@@ -93,10 +103,39 @@ def _below(lines: list[Line], index: int, label: list[Word]) -> Line | None:
     return None
 
 
-def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pattern[str]]
-             ) -> Found | None:
-    """The value of the first label found: the rest of its line up to the next label, or,
-    when nothing follows the label, the line below it."""
+_QUALIFIER = re.compile(r"\s*(?:\([^)]{0,40}\)|[^:\d(]{1,30}?)\s*:\s*")
+"""What some forms print between a label and its colon: "Giới tính (Nam/Nữ):", "Số điện
+thoại liên hệ:", "Họ tên người khai:"."""
+WRAP_WIDTH = 0.75  # a value line reaching this share of the text width may go on below it
+_NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-hđ]\)|[-•])\s")  # a row of its own
+
+
+def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Pattern[str]]
+               ) -> list[Line]:
+    """The lines a value wraps onto: while its line runs to the right margin, the next line of
+    the page that starts at the margin or under the value and is no label of its own."""
+    page = [line for line in lines if line.page == lines[index].page]
+    text_left = min(line.box[0] for line in page)
+    text_right = max(line.box[2] for line in page)
+    width = text_right - text_left
+    out: list[Line] = []
+    current = lines[index]
+    for line in lines[index + 1:index + 4]:
+        height = current.box[3] - current.box[1]
+        if line.page != current.page or current.box[2] < text_left + WRAP_WIDTH * width \
+                or line.box[1] - current.box[3] > height or line.box[0] > start_x + height \
+                or _NUMBERED.match(line.text) or any(p.search(fold_aligned(line.text)) for p in starts):
+            break
+        out.append(line)
+        current = line
+    return out
+
+
+def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pattern[str]],
+             wraps: bool = False) -> Found | None:
+    """The value of the first label found: the rest of its line up to the next label (and,
+    when ``wraps``, the lines it runs onto), or, when nothing follows the label, the line
+    below it."""
     for index, line in enumerate(lines):
         text = line.text
         folded = fold_aligned(text)
@@ -104,15 +143,30 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
             match = label.search(folded)
             if not match:
                 continue
+            start = match.end()
+            qualifier = _QUALIFIER.match(folded, start)
+            if qualifier and ":" not in folded[match.start():start] \
+                    and not any(stop.match(folded, start) for stop in stops):
+                start = qualifier.end()
             end = len(text)
             for stop in stops:
-                later = stop.search(folded, match.end() + 1)
+                later = stop.search(folded, start + 1)
                 if later and later.start() < end:
                     end = later.start()
-            value = text[match.end():end].strip()
+            value = text[start:end].strip()
             if value:
-                return Found(value, line.words_in(match.end(), end), line)
-            under = _below(lines, index, line.words_in(match.start(), match.end()))
-            if under:
-                return Found(under.text, under.words, under)
+                words = line.words_in(start, end)
+                if wraps and end == len(text):
+                    for more in _continued(lines, index, words[0].box[0], stops + labels):
+                        value, words = f"{value} {more.text}", words + more.words
+                return Found(value, words, line)
+            beside = _beside(lines, index)
+            nearby = beside or _below(lines, index, line.words_in(match.start(), match.end()))
+            if nearby and not any(p.match(fold_aligned(nearby.text)) for p in stops + labels):
+                value, words = nearby.text, nearby.words
+                if wraps and beside:  # a table cell's value wraps inside its cell
+                    for more in _continued(lines, lines.index(beside), beside.box[0],
+                                           stops + labels):
+                        value, words = f"{value} {more.text}", words + more.words
+                return Found(value, words, nearby)
     return None

@@ -6,6 +6,7 @@ Each validator is named; procedure files say which one checks each field.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Callable
 
@@ -27,7 +28,8 @@ _RANKS = re.compile(r"^(?:(?:đại|thượng|trung|thiếu)\s+(?:tướng|tá|�
 _NOT_NAMES = {"kính", "gửi", "nơi", "nhận", "điều", "khoản", "mục", "của", "và", "các", "những",
               "cho", "về", "việc", "tại", "theo", "với", "số", "ngày", "tháng", "căn", "cứ",
               "tỉnh", "huyện", "ủy", "uỷ", "luật", "trưởng", "phó", "chủ", "tịch", "giám",
-              "được", "này", "là", "có", "không", "trong", "ký", "kt", "tm", "tl", "tuq"}
+              "được", "này", "là", "có", "không", "trong", "ký", "kt", "tm", "tl", "tuq",
+              "người"}
 """Words of the page around a name that no name is made of ("Kính gửi", "Nơi nhận", titles);
 words that are also given names ("Năm", "Chương", "Định", "Nhân") are not among them."""
 DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type and abbreviation
@@ -53,7 +55,7 @@ def parse_date(text: str, today: date | None = None) -> date | None:
 
     A two-digit year is the latest year ending so that is not after ``today``.
     """
-    folded = fold_aligned(clean(text))
+    folded = fold_aligned(clean(text).replace("⁄", "/"))  # a fraction slash read for "/"
     match = _DMY.search(folded) or _WORDY_DATE.search(folded)
     if not match:
         return None
@@ -78,13 +80,22 @@ reads "NGUYÊN" (a tone mark lost on a capital) gets "Nguyễn" back. Ambiguous 
 Phùng/Phụng…) are left as read."""
 
 
+_MARKS = set("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")  # 5 tones, â/ê/ô, ă, ơ/ư
+
+
+def _vietnamese(char: str) -> bool:
+    """A letter of the Vietnamese alphabet (with f, j, w, z of names and loanwords): not "ƒ"."""
+    base, *marks = unicodedata.normalize("NFD", char.lower())
+    return (base in "abcdefghijklmnopqrstuvwxyz" or base == "đ") and set(marks) <= _MARKS
+
+
 def person_name(text: str) -> str | None:
     """NFC, Vietnamese capitalisation ("NGUYỄN VĂN AN" → "Nguyễn Văn An"), the surname's marks
     restored from :data:`SURNAMES`; ranks and titles before it dropped. Refused: other than two
     to six words of letters, words cased unlike one another ("Kính gửi Hội đồng"), or any word
     no name is made of (:data:`_NOT_NAMES`: "Chương I", "Nơi nhận")."""
     words = _RANKS.sub("", clean(text).strip(_NAME_EDGES)).split()  # NFC first: marks are not \w
-    if not 2 <= len(words) <= 6 or not all(w.isalpha() and len(w) >= 2 for w in words):
+    if not 2 <= len(words) <= 6 or not all(len(w) >= 2 and all(map(_vietnamese, w)) for w in words):
         return None
     cases = {"upper" if w.isupper() else "lower" if w.islower() else
              "title" if w[0].isupper() and w[1:].islower() else "mixed" for w in words}
@@ -108,9 +119,20 @@ def sex(text: str) -> str | None:
     return {"nam": "Nam", "male": "Nam", "nu": "Nữ", "female": "Nữ"}.get(first[0]) if first else None
 
 
+_DIGIT_LOOKALIKES = str.maketrans("OoØøΟlI|", "00000111")
+"""Letters an engine reads in place of digits, in a field that holds digits only."""
+_DIGIT_RUN = re.compile(r"[\dOoØøΟlI|\s.()\[\]+-]+")
+
+
+def _digits(text: str) -> str:
+    """The digits a value starts with, look-alike letters read as digits, separators dropped."""
+    run = _DIGIT_RUN.match(text.strip().lstrip("¡!|'‘’\"[]{}:;,_"))  # a border's remains
+    return re.sub(r"[\s.()\[\]-]", "", run.group(0)).translate(_DIGIT_LOOKALIKES) if run else ""
+
+
 def personal_id(text: str) -> str | None:
     """A 12-digit CCCD with a valid century-and-sex digit, or a 9-digit CMND."""
-    digits = re.sub(r"[\s.]", "", text)
+    digits = _digits(text)
     match = re.match(r"\d{12}(?!\d)|\d{9}(?!\d)", digits)
     if not match:
         return None
@@ -120,7 +142,7 @@ def personal_id(text: str) -> str | None:
 
 def phone(text: str) -> str | None:
     """Vietnamese phone numbers: 0 and 9 digits (mobile) or 10 (landline); +84 → 0."""
-    digits = re.sub(r"[\s.()-]", "", text)
+    digits = _digits(text)
     match = re.match(r"(?:\+?84|0)(\d{9,10})(?!\d)", digits)
     return "0" + match.group(1) if match else None
 

@@ -102,11 +102,12 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
     to_engine = np.linalg.inv(prepared.to_original)
     if overlay:
         found += _placed(overlay, found, to_engine, engine_size)
-    blocks = _blocks(*_lines(found))
+    blocks = [slots.digit_boxes(block, prepared.gray, prepared.dpi)
+              for block in _blocks(*_lines(found))]
     if blue is not None and blue.any():
         ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
                                   flags=cv2.INTER_NEAREST)
-        blocks = [slots.fill(block, ink, prepared.dpi) for block in blocks]
+        blocks = [slots.fill(block, prepared.gray, ink > 0, prepared.dpi) for block in blocks]
     lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _to_original(w.box, prepared.to_original, size), index,
                   w.char_confidence, w.source) for index, line in enumerate(lines) for w in line]

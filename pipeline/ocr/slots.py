@@ -1,4 +1,4 @@
-"""Hand-filled slots: numbers and dates written by hand into the blanks of a printed form.
+"""Blanks of a printed form, filled in: hand-written numbers and dates, and digit boxes.
 
 Official documents are printed with their number and date left blank ("Số:    /2026/TT-NHNN",
 "ngày    tháng    năm 2026") and filled in by hand, in blue ink, when they are issued. Read
@@ -21,7 +21,9 @@ import numpy as np
 from pipeline._exec import tesseract
 from pipeline.text import fold, nfc
 
-_SLOT_LINE = re.compile(r"^s[o0]\s*[:;.]|ngay|thang|nam\s+\d")
+_SLOT_LINE = re.compile(r"^s[o0]\s*[:;.]|ngay|thang|nam")
+_LABEL_BEFORE = re.compile(r"(?:^s[o0]\s*[:;.]?|ngay|thang|nam)\s*$")
+BLANK_WIDTH = 4.0  # a written number fills at most this many line heights
 _DIGIT_HEIGHT = (0.4, 2.5)  # a written digit's height, in print line heights
 _JOIN = 0.5  # ink patches closer than this many line heights are one number
 
@@ -29,7 +31,7 @@ _JOIN = 0.5  # ink patches closer than this many line heights are one number
 def _ink_patches(blue: np.ndarray, height: int) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of the number-sized patches of ink in a band."""
     width = max(1, round(_JOIN * height))
-    joined = cv2.dilate(blue, cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    joined = cv2.dilate(blue.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, _, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low, high = (k * height for k in _DIGIT_HEIGHT)
     patches = []
@@ -40,10 +42,37 @@ def _ink_patches(blue: np.ndarray, height: int) -> list[tuple[int, int, int, int
     return patches
 
 
-def fill(lines: list[list[tesseract.EngineWord]], blue: np.ndarray, dpi: int
+def _blue(box: tuple[int, int, int, int], gray: np.ndarray, blue: np.ndarray) -> bool:
+    x0, y0, x1, y1 = box
+    dark = gray[y0:y1, x0:x1] < 128
+    return bool(dark.any()) and float(blue[y0:y1, x0:x1][dark].mean()) > 0.4
+
+
+def _written(word: tesseract.EngineWord, gray: np.ndarray, blue: np.ndarray) -> bool:
+    """Whether a word the engine read is mostly blue ink, character by character: a value
+    someone wrote (the engine's box of "Số:" may take in the number written after it)."""
+    boxes = [box for _, box, _ in word.symbols] or [word.box]
+    return sum(_blue(box, gray, blue) for box in boxes) * 2 > len(boxes)
+
+
+def _blanks(line: list[tesseract.EngineWord], patches: list[tuple[int, int, int, int]],
+            gray: np.ndarray, blue: np.ndarray, height: int) -> list[tuple[int, int, int, int]]:
+    """The patches written into a blank: right after a printed "Số:", "ngày", "tháng" or "năm"
+    (a form filled in wholly by hand is read as it is), a few digits wide."""
+    printed = [w for w in line if not _written(w, gray, blue)]
+    out = []
+    for patch in patches:
+        before = "".join(t for w in printed for t, box, _ in (w.symbols or ((w.text, w.box, 0),))
+                         if (box[0] + box[2]) / 2 < patch[0])
+        if patch[2] - patch[0] <= BLANK_WIDTH * height and _LABEL_BEFORE.search(fold(before)):
+            out.append(patch)
+    return out
+
+
+def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.ndarray, dpi: int
          ) -> list[list[tesseract.EngineWord]]:
     """``lines`` (engine words, engine pixels) with each blank's hand-filled digits read in;
-    ``blue`` is the blue-ink mask in the same pixels."""
+    ``gray`` is the page the engine read and ``blue`` its blue-ink mask, in the same pixels."""
     out = []
     for line in lines:
         if not _SLOT_LINE.search(fold(" ".join(w.text for w in line))):
@@ -57,6 +86,7 @@ def fill(lines: list[list[tesseract.EngineWord]], blue: np.ndarray, dpi: int
         ink = blue[top:bottom, left:right]
         patches = [(x0 + left, y0 + top, x1 + left, y1 + top)
                    for x0, y0, x1, y1 in (_ink_patches(ink, height) if ink.any() else [])]
+        patches = _blanks(line, patches, gray, blue, height) if patches else []
         out.append(_written_in(line, blue, patches, dpi) if patches else line)
     return out
 
@@ -99,3 +129,39 @@ def _written_in(line: list[tesseract.EngineWord], blue: np.ndarray,
             words.append(tesseract.EngineWord(text, confidence, confidence, (x0, y0, x1, y1),
                                               line[0].line, source="hand"))
     return sorted(words, key=lambda w: w.box[0])
+
+
+_BOXED = re.compile(r"^[\dOoØøΟlI|Z]{1,4}$")  # what the engine makes of a digit in its box
+BOXED_RUN = 6  # tokens in a row that make a line of digit boxes
+
+
+def digit_boxes(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, dpi: int
+                ) -> list[list[tesseract.EngineWord]]:
+    """An ID number written one digit per box reads as a row of lone digits, some misread
+    (the boxes are cleared before recognition): such a row is read again as one number by the
+    digit pass, squeezed to the spacing of print."""
+    out = []
+    for line in lines:
+        runs: list[list[int]] = [[]]
+        for index, word in enumerate(line):
+            if _BOXED.match(word.text):
+                runs[-1].append(index)
+            elif runs[-1]:
+                runs.append([])
+        run = max(runs, key=len)
+        if len(run) < BOXED_RUN:
+            out.append(line)
+            continue
+        boxed = [line[i] for i in run]
+        x0, y0 = min(w.box[0] for w in boxed), min(w.box[1] for w in boxed)
+        x1, y1 = max(w.box[2] for w in boxed), max(w.box[3] for w in boxed)
+        margin = (y1 - y0) // 2
+        crop = gray[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
+        text, confidence = tesseract.digits(
+            cv2.resize(crop, None, fx=0.5, fy=1.0, interpolation=cv2.INTER_AREA), dpi)
+        if len(text) < 9:
+            out.append(line)
+            continue
+        number = tesseract.EngineWord(text, confidence, confidence, (x0, y0, x1, y1), line[0].line)
+        out.append(line[:run[0]] + [number] + line[run[-1] + 1:])
+    return out

@@ -1,0 +1,67 @@
+"""Forms of the second generator (bench/forms2.py: layouts, fonts and label wordings the
+extractor was not written from), read through the page path and the field extractor."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import pytest
+
+from bench.forms2 import Style, form, random_person
+from pipeline.fields.extract import DEFAULT_FIELDS, extract_fields
+from pipeline.fields.validators import person_name
+from pipeline.ocr.recognise import ocr_page
+
+FIELDS = ["full_name", "date_of_birth", "sex", "id_number", "address", "phone"]
+
+
+@pytest.fixture(scope="module")
+def person():
+    return random_person(random.Random(3))
+
+
+def _read(person, style: Style, seed: int = 1):
+    page = form("Tờ khai thay đổi thông tin cư trú", FIELDS, person, "", date(2024, 5, 6), style,
+                random.Random(seed))
+    fields, problems = extract_fields([ocr_page(page, 300)], DEFAULT_FIELDS)
+    return {k: v.value for k, v in fields.items()}, {p.field for p in problems if p.field}
+
+
+def _expected(person):
+    day, month, year = person.date_of_birth.split("/")
+    return {"full_name": person.full_name.title(), "date_of_birth": f"{year}-{month}-{day}",
+            "sex": person.sex, "id_number": person.id_number, "address": person.address,
+            "phone": person.phone}
+
+
+def test_dotted_leaders_digit_boxes_and_a_wrapped_address(person):
+    # leaders under every value, the CCCD in twelve boxes, the address on two lines
+    values, flagged = _read(person, Style("charis", "1.", table=False, leaders=True, hand=False,
+                                          boxes=True, wordy_dates=True))
+    assert len(person.address) > 70  # long enough to wrap on A4
+    assert values == _expected(person) and flagged == set()
+
+
+def test_a_bordered_table_of_labels_and_values(person):
+    values, flagged = _read(person, Style("liberation-sans", "", table=True, leaders=False,
+                                          hand=False, boxes=False, wordy_dates=False))
+    assert values == _expected(person) and flagged == set()
+
+
+def test_label_wordings_the_extractor_was_not_written_from():
+    from pipeline.fields.extract import _LABEL_RES, _STOPS
+    from pipeline.fields.layout import labelled, lines_of
+    from tests.test_fields import _page, _row
+
+    page = _page(_row("Căn cước công dân số: 038090012345"), _row("Giới tính (Nam/Nữ): Nữ"),
+                 _row("Số điện thoại liên hệ: 0912345678"), _row("Số CMND/CCCD: 001190000123"))
+    lines = lines_of([page])
+    assert labelled(lines, _LABEL_RES["sex"], _STOPS).text == "Nữ"
+    assert labelled(lines, _LABEL_RES["phone"], _STOPS).text == "0912345678"
+    assert labelled(lines, _LABEL_RES["id_number"], _STOPS).text == "038090012345"
+    assert labelled(lines[3:], _LABEL_RES["id_number"], _STOPS).text == "001190000123"
+    # "Giới tính: Nam Quốc tịch: Việt Nam" keeps its value: no qualifier after a colon
+    card = _page(_row("Giới tính: Nam Quốc tịch: Việt Nam"))
+    assert extract_fields([card], {"sex": "sex"})[0]["sex"].value == "Nam"
+    assert person_name("Người Khai") is None and person_name("Trƒnh Xuân Trọng") is None
