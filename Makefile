@@ -7,8 +7,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT_PACKAGES := tesseract-ocr tesseract-ocr-vie tesseract-ocr-osd tesseract-ocr-eng poppler-utils \
 	fonts-dejavu-core fonts-dejavu-extra fonts-liberation2 fonts-sil-charis fonts-sil-andika \
-	ca-certificates softhsm2 postgresql sane-utils
-BENCH_APT_PACKAGES := unpaper ghostscript antiword
+	antiword ca-certificates softhsm2 postgresql sane-utils
+BENCH_APT_PACKAGES := unpaper ghostscript
 STAMP := $(VENV)/.installed
 BENCH_STAMP := $(VENV)/.bench-installed
 

@@ -125,7 +125,8 @@ def ocr_json(dossier: str, document: SignedDocument) -> bytes:
             "rotation": ocr.rotation, "skew": ocr.skew, "quality": ocr.quality.to_json(),
             "confidence": round(ocr.confidence, 2), "text": ocr.text,
             "words": [{"text": w.text, "confidence": round(w.confidence, 2), "box": list(w.box),
-                       "line": w.line, "char_confidence": round(w.reading_confidence, 2)}
+                       "line": w.line, "char_confidence": round(w.reading_confidence, 2),
+                       "source": w.source}
                       for w in ocr.words],
         })
     body = {"dossier": dossier, "document": document.order, "component": document.component,
