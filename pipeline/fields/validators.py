@@ -185,9 +185,23 @@ def doc_type(text: str) -> str | None:
 _TYPES_LONGEST_FIRST = sorted(DOC_TYPES, key=len, reverse=True)  # "thông tư liên tịch" first
 
 
+_TONE_MARKS = set("\u0300\u0301\u0303\u0309\u0323")
+
+
+def _syllable_like(word: str) -> bool:
+    """Letters of the Vietnamese alphabet only, and at most one tone mark: a syllable carries
+    one tone, so "ẤÌ" or "ƒ)" is the engine's noise, not a word."""
+    letters = [c for c in word if c.isalpha()]
+    tones = sum(1 for c in unicodedata.normalize("NFD", word) if c in _TONE_MARKS)
+    return all(map(_vietnamese, letters)) and tones <= 1
+
+
 def free_text(text: str) -> str | None:
+    """Text such as an address: two characters at least, every word syllable-like."""
     value = clean(text).strip(" .,;:-_…")
-    return value if len(value) >= 2 else None
+    if len(value) < 2 or not all(_syllable_like(word) for word in value.split()):
+        return None
+    return value
 
 
 _NOT_SUBJECT = re.compile(r"^(?:kinh\s*gui|can\s*cu|noi\s*nhan|theo\s*de\s*nghi|dieu\s*\d"

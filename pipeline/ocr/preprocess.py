@@ -27,7 +27,7 @@ _MARGIN_MM = 25.0  # where holes and scanner borders can be
 
 STEPS = ("upsample", "flatten", "rules", "denoise", "binarise", "borders", "deskew")
 DEFAULT_STEPS = frozenset({"flatten", "rules", "deskew"})  # see the ablation in the README
-RULE_MM = (10.0, 6.0)  # ink runs longer than this across / down are rules, not letters
+RULE_MM = (20.0, 6.0)  # ink runs longer than this across / down are rules, not letters ("TTTT": 10 mm)
 DOT_MM = 0.7  # a leader's dot is no larger than this
 LEADER_MM = 8.0  # dots spaced along at least this length make a leader ("Họ và tên: ……")
 _RULES_DPI = 150

@@ -64,7 +64,7 @@ def _placed(overlay: Sequence[Word], words: list[tesseract.EngineWord], to_engin
     line they sit on (most vertical overlap), else on a line of their own, in engine pixels."""
     placed = []
     for number, extra in enumerate(overlay):
-        box = _to_original(extra.box, to_engine, size)
+        box = _mapped(extra.box, to_engine, size)
         best, key = 0.0, (10_000, 0, number)
         for word in words:
             overlap = min(box[3], word.box[3]) - max(box[1], word.box[1])
@@ -75,7 +75,7 @@ def _placed(overlay: Sequence[Word], words: list[tesseract.EngineWord], to_engin
     return placed
 
 
-def _to_original(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
+def _mapped(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
     left, top, right, bottom = box
     corners = np.array([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]],
                        dtype=float).T
@@ -109,7 +109,7 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
                                   flags=cv2.INTER_NEAREST)
         blocks = [slots.fill(block, prepared.gray, ink > 0, prepared.dpi) for block in blocks]
     lines = [line for block in blocks for line in block]
-    words = [Word(w.text, w.confidence, _to_original(w.box, prepared.to_original, size), index,
+    words = [Word(w.text, w.confidence, _mapped(w.box, prepared.to_original, size), index,
                   w.char_confidence, w.source) for index, line in enumerate(lines) for w in line]
     scored = [w.confidence for w in words if w.confidence >= 0]
     height, width = prepared.gray.shape

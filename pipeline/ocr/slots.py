@@ -5,9 +5,10 @@ Official documents are printed with their number and date left blank ("Số:    
 with the print, the ink garbles its line ("ngày4{3tháng 2"). So on a line that holds such a
 blank and blue ink, what the engine read over the ink is dropped (character by character, so
 "ngày" and "tháng" stay) and each patch of ink is read apart with a digit-specialised pass
-(:func:`pipeline._exec.tesseract.digits`), then put where it was written. Its words are marked ``hand``: the engine's confidence is
-no evidence on handwriting (it read a written "11" as "44" at 95), so fields read from them
-go to a person.
+(:func:`pipeline._exec.tesseract.digits`), then put where it was written. Its words are
+marked ``hand``: the engine's confidence is no evidence on handwriting (it read a written "11"
+as "44" at 95), so fields read from them go to a person. A form's ID number written one digit
+per box is read again as one number by the same pass (:func:`digit_boxes`).
 """
 
 from __future__ import annotations
@@ -31,7 +32,8 @@ _JOIN = 0.5  # ink patches closer than this many line heights are one number
 def _ink_patches(blue: np.ndarray, height: int) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of the number-sized patches of ink in a band."""
     width = max(1, round(_JOIN * height))
-    joined = cv2.dilate(blue.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
+    joined = cv2.dilate(blue.astype(np.uint8),
+                        cv2.getStructuringElement(cv2.MORPH_RECT, (width, 1)))
     count, labels, _, _ = cv2.connectedComponentsWithStats(joined, connectivity=8)
     low, high = (k * height for k in _DIGIT_HEIGHT)
     patches = []
@@ -56,10 +58,10 @@ def _written(word: tesseract.EngineWord, gray: np.ndarray, blue: np.ndarray) -> 
 
 
 def _blanks(line: list[tesseract.EngineWord], patches: list[tuple[int, int, int, int]],
-            gray: np.ndarray, blue: np.ndarray, height: int) -> list[tuple[int, int, int, int]]:
+            height: int) -> list[tuple[int, int, int, int]]:
     """The patches written into a blank: right after a printed "Số:", "ngày", "tháng" or "năm"
     (a form filled in wholly by hand is read as it is), a few digits wide."""
-    printed = [w for w in line if not _written(w, gray, blue)]
+    printed = [w for w in line if w.source != "hand"]
     out = []
     for patch in patches:
         before = "".join(t for w in printed for t, box, _ in (w.symbols or ((w.text, w.box, 0),))
@@ -71,8 +73,11 @@ def _blanks(line: list[tesseract.EngineWord], patches: list[tuple[int, int, int,
 
 def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.ndarray, dpi: int
          ) -> list[list[tesseract.EngineWord]]:
-    """``lines`` (engine words, engine pixels) with each blank's hand-filled digits read in;
-    ``gray`` is the page the engine read and ``blue`` its blue-ink mask, in the same pixels."""
+    """``lines`` (engine words, engine pixels) with each blank's hand-filled digits read in,
+    and every word written in blue ink marked ``hand`` (a form filled in by pen); ``gray`` is
+    the page the engine read and ``blue`` its blue-ink mask, in the same pixels."""
+    lines = [[replace(w, source="hand") if w.source == "print" and _written(w, gray, blue) else w
+              for w in line] for line in lines]
     out = []
     for line in lines:
         if not _SLOT_LINE.search(fold(" ".join(w.text for w in line))):
@@ -86,7 +91,7 @@ def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.nda
         ink = blue[top:bottom, left:right]
         patches = [(x0 + left, y0 + top, x1 + left, y1 + top)
                    for x0, y0, x1, y1 in (_ink_patches(ink, height) if ink.any() else [])]
-        patches = _blanks(line, patches, gray, blue, height) if patches else []
+        patches = _blanks(line, patches, height) if patches else []
         out.append(_written_in(line, blue, patches, dpi) if patches else line)
     return out
 
