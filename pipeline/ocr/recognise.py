@@ -7,6 +7,7 @@ from typing import Sequence
 
 import cv2
 import numpy as np
+import tesserocr
 from PIL import Image
 
 from pipeline._exec import tesseract
@@ -75,6 +76,48 @@ def _placed(overlay: Sequence[Word], words: list[tesseract.EngineWord], to_engin
     return placed
 
 
+MISSED_CONFIDENCE = 60.0  # a missed region's reading is kept from this mean confidence
+
+
+def _missed(gray: np.ndarray, dpi: int, language: str, words: list[tesseract.EngineWord]
+            ) -> list[tesseract.EngineWord]:
+    """``words`` with the lines the engine's page layout dropped read back in place.
+
+    On a degraded form tesseract's page segmentation sometimes leaves a whole line out (a
+    value written over a dotted leader, say). Ink of line height that no word covers is read
+    again as a block of its own; a reading the engine is not sure of (a signature's strokes,
+    a faded seal) is left out."""
+    if not words:
+        return words
+    height = sorted(w.box[3] - w.box[1] for w in words)[len(words) // 2]
+    ink = (gray < 128).astype(np.uint8)
+    for w in words:
+        x0, y0, x1, y1 = w.box
+        ink[max(0, y0 - 3):y1 + 3, max(0, x0 - 3):x1 + 3] = 0
+    blobs = cv2.dilate(ink, cv2.getStructuringElement(cv2.MORPH_RECT, (height, max(1, height // 4))))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(blobs, connectivity=8)
+    out = list(words)
+    for number, (x, y, w, h, _) in enumerate(stats[1:count]):
+        if not (0.6 * height <= h <= 3 * height and w >= 3 * height
+                and ink[y:y + h, x:x + w].sum() >= height * height / 2):
+            continue
+        pad = height // 4
+        top, left = max(0, y - pad), max(0, x - pad)
+        found = tesseract.recognise(gray[top:y + h + pad, left:x + w + pad], dpi, language,
+                                    tesserocr.PSM.SINGLE_BLOCK)
+        if not found or np.mean([f.confidence for f in found]) < MISSED_CONFIDENCE:
+            continue
+        after = next((i for i, word in enumerate(out) if word.box[1] > y), len(out))
+        block = out[after].line[0] if after < len(out) else 10_000
+        out[after:after] = [replace(f, box=(f.box[0] + left, f.box[1] + top, f.box[2] + left,
+                                            f.box[3] + top),
+                                    line=(block, -1 - number, f.line[2]),
+                                    symbols=tuple((t, (b[0] + left, b[1] + top, b[2] + left,
+                                                       b[3] + top), c) for t, b, c in f.symbols))
+                            for f in found]
+    return out
+
+
 def _mapped(box: Box, to_original: np.ndarray, size: tuple[int, int]) -> Box:
     left, top, right, bottom = box
     corners = np.array([[left, top, 1], [right, top, 1], [left, bottom, 1], [right, bottom, 1]],
@@ -97,7 +140,8 @@ def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[fl
 def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
           blue: np.ndarray | None = None, overlay: Sequence[Word] = ()
           ) -> tuple[list[Word], str, float, TextLayer]:
-    found = tesseract.recognise(prepared.gray, prepared.dpi, language)
+    found = _missed(prepared.gray, prepared.dpi, language,
+                    tesseract.recognise(prepared.gray, prepared.dpi, language))
     engine_size = (prepared.gray.shape[1], prepared.gray.shape[0])
     to_engine = np.linalg.inv(prepared.to_original)
     if overlay:
