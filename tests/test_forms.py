@@ -65,3 +65,21 @@ def test_label_wordings_the_extractor_was_not_written_from():
     card = _page(_row("Giới tính: Nam Quốc tịch: Việt Nam"))
     assert extract_fields([card], {"sex": "sex"})[0]["sex"].value == "Nam"
     assert person_name("Người Khai") is None and person_name("Trƒnh Xuân Trọng") is None
+
+
+def test_lines_the_page_layout_drops_are_read_back(person):
+    """On this degraded form tesseract's layout leaves out the name and address lines (their
+    values over dotted leaders); the unread ink is read again in place."""
+    from pipeline.samples import GRADES, degrade
+
+    rng = random.Random(3)
+    assert random_person(rng) == person  # the same draws as the fixture, then the form's
+    page = form("Tờ khai yêu cầu cấp Phiếu lý lịch tư pháp", FIELDS, person, "", date(2024, 5, 6),
+                Style("charis", "1.", table=False, leaders=True, hand=True, boxes=True,
+                      wordy_dates=True), rng)
+    text = ocr_page(degrade(page, GRADES["mild"], seed=2), 200).text
+    lines = text.splitlines()
+    name = next(i for i, line in enumerate(lines) if line.startswith("1. Họ, chữ đệm và tên"))
+    address = next(i for i, line in enumerate(lines) if line.startswith("5. Địa chỉ thường trú"))
+    assert name < address and "Nguyễn Chí Thanh" in lines[address]
+    assert lines[address + 1].startswith("Mã, quận Ba Đình")  # in reading order, not at the end
