@@ -59,8 +59,9 @@ def _compile(pattern: str) -> list[re.Pattern[str]]:
 
 
 _LABEL_RES = {name: [r for p in patterns for r in _compile(p)] for name, patterns in LABELS.items()}
-_STOPS = [re.compile(r"(?<![a-z])" + p + r"\s*:") for ps in LABELS.values() for p in ps] + \
-         [re.compile(r"(?<![a-z])" + p + r"\s*:") for p in OTHER_LABELS]
+_STOP = r"(?:\s+[^\s:\d]+){0,3}\s*:"  # a label, perhaps qualified ("… liên hệ:"), and its colon
+_STOPS = [re.compile(r"(?<![a-z])" + p + _STOP) for ps in LABELS.values() for p in ps] + \
+         [re.compile(r"(?<![a-z])" + p + _STOP) for p in OTHER_LABELS]
 
 
 def _raw(lines: list[Line], field: str, validator: str) -> Found | None:

@@ -111,22 +111,27 @@ _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-hđ]\)|[-•])\s")  # a row of
 
 
 def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Pattern[str]]
-               ) -> list[Line]:
-    """The lines a value wraps onto: while its line runs to the right margin, the next line of
-    the page that starts at the margin or under the value and is no label of its own."""
+               ) -> list[tuple[str, list[Word]]]:
+    """What a value wraps onto: while its line runs to the right margin, the next line of the
+    page that starts at the margin or under the value, up to the next label on it."""
     page = [line for line in lines if line.page == lines[index].page]
     text_left = min(line.box[0] for line in page)
     text_right = max(line.box[2] for line in page)
     width = text_right - text_left
-    out: list[Line] = []
+    out: list[tuple[str, list[Word]]] = []
     current = lines[index]
     for line in lines[index + 1:index + 4]:
         height = current.box[3] - current.box[1]
         if line.page != current.page or current.box[2] < text_left + WRAP_WIDTH * width \
                 or line.box[1] - current.box[3] > height or line.box[0] > start_x + height \
-                or _NUMBERED.match(line.text) or any(p.search(fold_aligned(line.text)) for p in starts):
+                or _NUMBERED.match(line.text):
             break
-        out.append(line)
+        folded = fold_aligned(line.text)
+        cut = min((m.start() for p in starts if (m := p.search(folded))), default=len(folded))
+        if line.text[:cut].strip():
+            out.append((line.text[:cut].strip(), line.words_in(0, cut)))
+        if cut < len(folded):  # the next field starts on this line
+            break
         current = line
     return out
 
@@ -157,16 +162,16 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
             if value:
                 words = line.words_in(start, end)
                 if wraps and end == len(text):
-                    for more in _continued(lines, index, words[0].box[0], stops + labels):
-                        value, words = f"{value} {more.text}", words + more.words
+                    for more, extra in _continued(lines, index, words[0].box[0], stops + labels):
+                        value, words = f"{value} {more}", words + extra
                 return Found(value, words, line)
             beside = _beside(lines, index)
             nearby = beside or _below(lines, index, line.words_in(match.start(), match.end()))
             if nearby and not any(p.match(fold_aligned(nearby.text)) for p in stops + labels):
                 value, words = nearby.text, nearby.words
                 if wraps and beside:  # a table cell's value wraps inside its cell
-                    for more in _continued(lines, lines.index(beside), beside.box[0],
-                                           stops + labels):
-                        value, words = f"{value} {more.text}", words + more.words
+                    for more, extra in _continued(lines, lines.index(beside), beside.box[0],
+                                                  stops + labels):
+                        value, words = f"{value} {more}", words + extra
                 return Found(value, words, nearby)
     return None
