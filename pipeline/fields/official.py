@@ -17,15 +17,14 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.fields.layout import Found, Line
 from pipeline.fields.validators import doc_type, person_name
+from pipeline.ocr.order import NUMBER, RECIPIENTS
 from pipeline.text import fold, fold_aligned
 
 _MOTTO = re.compile(r"^(?:cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*-?\s*tu\s*do)")
-_NUMBER = re.compile(r"^s[o0]\s*[:;.]|^so\s+\d")
 _PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay")
 _LETTER_SUBJECT = re.compile(r"^(?:ve\s*viec|v/v)\b")
 _BODY_START = re.compile(r"^(?:can\s*cu|kinh\s*gui|theo\s*de\s*nghi|xet\s|dieu\s*\d|noi\s*nhan"
                          r"|(?:chuong|phan|muc)\s+(?:[ivxlc]+\b|\d|thu\b))")
-_RECIPIENTS = re.compile(r"^n[a-z]i\s*nh[a-z]n\b")
 HEADER_LINES = 14  # the header and the title are within the first lines of page 1
 SUBJECT_LINES = 5
 SUBJECT_GAP = 0.9  # a gap over this many line heights ends the subject block
@@ -70,7 +69,7 @@ def _header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
 
 def _number_line(lines: list[Line]) -> int | None:
     left, _ = _header(lines)
-    return next((i for i, line in enumerate(left) if _NUMBER.match(fold(line.text))), None)
+    return next((i for i, line in enumerate(left) if NUMBER.match(fold(line.text))), None)
 
 
 def _issuing_body(lines: list[Line]) -> Found | None:
@@ -140,7 +139,7 @@ def _signer(lines: list[Line]) -> Found | None:
     page = [line for line in lines if line.page == last]
     left_edge = min(line.box[0] for line in page)
     middle = (left_edge + max(line.box[2] for line in page)) / 2
-    start = next((i for i, line in enumerate(page) if _RECIPIENTS.match(fold(line.text))), None)
+    start = next((i for i, line in enumerate(page) if RECIPIENTS.match(fold(line.text))), None)
     right = [line for line in page[start or 0:] if line.box[0] >= middle * 0.9]
     titled = False
     name = None

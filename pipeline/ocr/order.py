@@ -19,7 +19,7 @@ from pipeline.text import fold
 
 _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|chu\s*nghia\s*viet\s*nam")
 _PLACE_DATE = re.compile(r",\s*ngay")
-_NUMBER = re.compile(r"^s[o0]\s*[:;.]")
+NUMBER = re.compile(r"^s[o0]\s*[:;.]|^so\s+\d")  # "Số: 12/QĐ-UBND" (folded)
 HEADER_LINES = 12  # the motto is among the first lines of the page, or there is no header
 BESIDE = 0.7  # the issuing body ends at least this many line heights left of the motto
 
@@ -76,7 +76,7 @@ def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], 
     motto, gutter = found
     parts = [_split(line, gutter) for line in lines[:HEADER_LINES]]
     dated = [east for _, east in parts if east and _PLACE_DATE.search(_text(east))]
-    numbered = [west for west, _ in parts if west and _NUMBER.match(_text(west))]
+    numbered = [west for west, _ in parts if west and NUMBER.match(_text(west))]
     last = dated or numbered
     bottom = last[0][0].box[3] if last else lines[motto][0].box[3] + 3 * _height(lines[motto])
     left: list[list[W]] = []
@@ -94,7 +94,7 @@ def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], 
     return left, right, rest
 
 
-_RECIPIENTS = re.compile(r"n[a-z]i\s*nh[a-z]n\b")  # "Nơi nhận", a vowel misread or not
+RECIPIENTS = re.compile(r"n[a-z]i\s*nh[a-z]n\b")  # "Nơi nhận" (folded), a vowel misread or not
 GAP = 2.0  # a gap wider than this many line heights between two words separates columns
 
 
@@ -104,7 +104,7 @@ def footer_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], 
     rest, so the block is every line from the height of "Nơi nhận" down, wherever the engine
     put it. A page without the block is all "before"."""
     start = next((line for line in lines
-                  if _RECIPIENTS.match(fold(" ".join(w.text for w in line)))), None)
+                  if RECIPIENTS.match(fold(" ".join(w.text for w in line)))), None)
     if start is None:
         return lines, [], []
     top = start[0].box[1] - 2 * _height(start)  # the signer's title may sit a little higher
