@@ -136,11 +136,19 @@ def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Patt
     return out
 
 
+def _wrapped(value: str, words: list[Word], lines: list[Line], index: int, start_x: int,
+             starts: list[re.Pattern[str]]) -> tuple[str, list[Word]]:
+    """``value`` (read on line ``index``) with what it wraps onto."""
+    for more, extra in _continued(lines, index, start_x, starts):
+        value, words = f"{value} {more}", words + extra
+    return value, words
+
+
 def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pattern[str]],
              wraps: bool = False) -> Found | None:
     """The value of the first label found: the rest of its line up to the next label (and,
-    when ``wraps``, the lines it runs onto), or, when nothing follows the label, the line
-    below it."""
+    when ``wraps``, the lines it runs onto), or, when nothing follows the label, the table
+    cell beside it or the line below it."""
     for index, line in enumerate(lines):
         text = line.text
         folded = fold_aligned(text)
@@ -162,16 +170,15 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
             if value:
                 words = line.words_in(start, end)
                 if wraps and end == len(text):
-                    for more, extra in _continued(lines, index, words[0].box[0], stops + labels):
-                        value, words = f"{value} {more}", words + extra
+                    value, words = _wrapped(value, words, lines, index, words[0].box[0],
+                                            stops + labels)
                 return Found(value, words, line)
             beside = _beside(lines, index)
             nearby = beside or _below(lines, index, line.words_in(match.start(), match.end()))
             if nearby and not any(p.match(fold_aligned(nearby.text)) for p in stops + labels):
                 value, words = nearby.text, nearby.words
                 if wraps and beside:  # a table cell's value wraps inside its cell
-                    for more, extra in _continued(lines, lines.index(beside), beside.box[0],
-                                                  stops + labels):
-                        value, words = f"{value} {more}", words + extra
+                    value, words = _wrapped(value, words, lines, lines.index(beside),
+                                            beside.box[0], stops + labels)
                 return Found(value, words, nearby)
     return None
