@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import subprocess
 import zlib
 
 import pikepdf
@@ -188,26 +189,35 @@ def overlay_words(received: ReceivedFile, ref: PageRef) -> list[Word]:
     verified and recorded apart. Words get full confidence: they are the file's own text."""
     if received.kind != "pdf":
         return []
-    with pikepdf.open(received.path) as pdf:
-        page = pdf.pages[ref.number - 1]
-        x_min, _, _, y_max = (float(v) for v in page.mediabox)
-        rects = [(float(r[0]) - x_min, y_max - float(r[3]), float(r[2]) - x_min, y_max - float(r[1]))
-                 for annot in page.get("/Annots", None) or []
-                 if "/AP" in annot and not int(annot.get("/F", 0)) & _HIDDEN
-                 for r in [_rect(annot.get("/Rect"))] if r]
-    if not rects:
-        return []
+    try:
+        rects = _annotation_rects(received, ref)
+        found = poppler.page_words(received.path, ref.number) if rects else []
+    except (pikepdf.PdfError, subprocess.CalledProcessError, TypeError, ValueError, KeyError):
+        return []  # annotations are extra to the scan: ones that cannot be read are left out
     groups: dict[int, list[tuple[str, tuple[float, float, float, float]]]] = {}
-    for text, (x0, y0, x1, y1) in poppler.page_words(received.path, ref.number):
+    for text, (x0, y0, x1, y1) in found:
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
         inside = next((i for i, (a, b, c, d) in enumerate(rects) if a <= cx <= c and b <= cy <= d),
                       None)
         if inside is not None:
             groups.setdefault(inside, []).append((text, (x0, y0, x1, y1)))
     k = ref.dpi / 72
-    return [Word(nfc(text), 100.0, (round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)), -1)
+    return [Word(nfc(text), 100.0, (round(x0 * k), round(y0 * k), round(x1 * k), round(y1 * k)), -1,
+                 source="overlay")
             for group in groups.values() if not _STAMP.search(fold(" ".join(t for t, _ in group)))
             for text, (x0, y0, x1, y1) in group]
+
+
+def _annotation_rects(received: ReceivedFile, ref: PageRef
+                      ) -> list[tuple[float, float, float, float]]:
+    """Where a page's visible annotations are, in points from its top-left corner."""
+    with pikepdf.open(received.path) as pdf:
+        page = pdf.pages[ref.number - 1]
+        x_min, _, _, y_max = (float(v) for v in page.mediabox)
+        return [(r[0] - x_min, y_max - r[3], r[2] - x_min, y_max - r[1])
+                for annot in page.get("/Annots", None) or []
+                if "/AP" in annot and not int(annot.get("/F", 0)) & _HIDDEN
+                for r in [_rect(annot.get("/Rect"))] if r]
 
 
 def _rect(rect) -> tuple[float, float, float, float] | None:
