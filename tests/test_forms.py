@@ -83,3 +83,18 @@ def test_lines_the_page_layout_drops_are_read_back(person):
     address = next(i for i, line in enumerate(lines) if line.startswith("5. Địa chỉ thường trú"))
     assert name < address and "Nguyễn Chí Thanh" in lines[address]
     assert lines[address + 1].startswith("Mã, quận Ba Đình")  # in reading order, not at the end
+
+
+def test_a_row_of_digit_boxes_is_found_and_read_as_one_number(person):
+    from pipeline.ocr.ink import separate
+    from pipeline.ocr.preprocess import normalise, straighten
+    from pipeline.samples import GRADES, degrade
+
+    page = form("Tờ khai", FIELDS, person, "", date(2024, 5, 6),
+                Style("liberation-sans", "", table=False, leaders=False, hand=False, boxes=True,
+                      wordy_dates=False), random.Random(1))
+    scan = degrade(page, GRADES["mild"], seed=2)
+    prepared = straighten(normalise(separate(scan, 200).gray, 200))
+    assert len(prepared.digit_boxes) == 1  # the twelve boxes, and no other row
+    fields, problems = extract_fields([ocr_page(scan, 200)], {"id_number": "personal_id"})
+    assert fields["id_number"].value == person.id_number and problems == []

@@ -33,6 +33,8 @@ LEADER_MM = 8.0  # dots spaced along at least this length make a leader ("Họ v
 _RULES_DPI = 150
 HALO_MM = 0.5
 TONE_DOT_MM = 1.2  # how far under its letter a dấu nặng sits
+BOX_MM = (4.0, 12.0)  # the height of a digit box's sides
+BOX_SIDES = 7  # evenly spaced sides that make a row of digit boxes (a CCCD has 13)
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Prepared:
     dpi: int  # resolution of ``gray``
     rotation: int = 0  # degrees turned clockwise to make the page upright
     skew: float = 0.0  # degrees of deskew applied
+    digit_boxes: tuple[tuple[int, int, int, int], ...] = ()  # rows of digit boxes, cleared
 
 
 def to_gray(image: Image.Image) -> np.ndarray:
@@ -114,11 +117,36 @@ def clear_margins(gray: np.ndarray, dpi: int) -> np.ndarray:
     return out
 
 
-def _rule_mask(ink: np.ndarray, dpi: int) -> np.ndarray:
-    """Where rules and leaders are, on binary ink (255) at ``dpi``."""
+Box = tuple[int, int, int, int]
+
+
+def _box_rows(sides: np.ndarray, dpi: int) -> list[Box]:
+    """Rows of digit boxes: seven or more box sides of one height, evenly spaced on a line."""
+    count, _, stats, _ = cv2.connectedComponentsWithStats(sides, connectivity=8)
+    low, high = (_px(mm, dpi) for mm in BOX_MM)
+    found = sorted((x, y, w, h) for x, y, w, h, _ in stats[1:count] if low <= h <= high)
+    rows: list[list[tuple[int, int, int, int]]] = []
+    for side in found:
+        row = next((r for r in rows if abs(r[-1][1] - side[1]) <= side[3] // 4
+                    and abs(r[-1][3] - side[3]) <= side[3] // 4), None)
+        (row.append(side) if row is not None else rows.append([side]))
+    out = []
+    for row in rows:
+        steps = np.diff([x for x, _, _, _ in row])
+        if len(row) >= BOX_SIDES and steps.std() <= 0.2 * steps.mean():
+            out.append((row[0][0], min(y for _, y, _, _ in row), row[-1][0] + row[-1][2],
+                        max(y + h for _, y, _, h in row)))
+    return out
+
+
+def _rule_mask(ink: np.ndarray, dpi: int) -> tuple[np.ndarray, list[Box]]:
+    """Where rules and leaders are, on binary ink (255) at ``dpi``, and the rows of digit
+    boxes among them."""
     across, down = (_px(mm, dpi) for mm in RULE_MM)
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1)))
-    rules |= cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
+    sides = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
+    rules |= sides
+    boxes = _box_rows(sides, dpi)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     dot = _px(DOT_MM, dpi)
     small = (stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot)
@@ -129,33 +157,35 @@ def _rule_mask(ink: np.ndarray, dpi: int) -> np.ndarray:
     leaders = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
                                cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_MM, dpi), 1)))
     if not leaders.any():
-        return rules
+        return rules, boxes
     # A tone's dot under a letter ("ị", "ộ") is a lone dot on the leader too: keep every dot
     # that has a letter just above it.
     band = cv2.dilate(leaders, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 2 * dot + 1)))
     reach = _px(TONE_DOT_MM, dpi)
     under_letters = cv2.dilate(ink & ~dots, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)),
                                anchor=(0, reach - 1))  # each pixel takes the ink just above it
-    return rules | (dots & band & ~under_letters)
+    return rules | (dots & band & ~under_letters), boxes
 
 
-def clear_rules(gray: np.ndarray, dpi: int) -> np.ndarray:
+def clear_rules(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, tuple[Box, ...]]:
     """Paint paper over what forms print around their blanks: dotted leaders, underlines,
     table borders and digit boxes. The engine reads a leader as a line of letters and a box's
     sides as "|" or "1"; the words themselves have no straight run of ink that long, nor rows
-    of lone dots. Found at 150 dpi (a quarter of the work at 300), a little wider than found."""
+    of lone dots. Found at 150 dpi (a quarter of the work at 300), a little wider than found.
+    Also returns where the rows of digit boxes were, for the digit pass."""
     scale = min(1.0, _RULES_DPI / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    erase = _rule_mask(ink, round(dpi * scale))
+    erase, rows = _rule_mask(ink, round(dpi * scale))
+    boxes = tuple(tuple(round(v / scale) for v in row) for row in rows)
     if not erase.any():
-        return gray
+        return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
     halo = _px(HALO_MM, dpi) | 1  # the grey fringe a found mark leaves once it is painted over
     erase = cv2.dilate(erase, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo)))
     out = gray.copy()
     out[erase > 0] = 255
-    return out
+    return out, boxes
 
 
 def normalise(gray: np.ndarray, dpi: int, steps: frozenset[str] = DEFAULT_STEPS) -> Prepared:
@@ -229,7 +259,8 @@ def straighten(page: Prepared, clockwise: int = 0, steps: frozenset[str] = DEFAU
         prepared, m_skew = rotate(upright, skew)
     else:
         prepared, m_skew, skew = upright, np.eye(3), 0.0
+    boxes: tuple[Box, ...] = ()
     if "rules" in steps:  # once straight: a skewed rule is no long run of ink
-        prepared = clear_rules(prepared, page.dpi)
+        prepared, boxes = clear_rules(prepared, page.dpi)
     to_original = page.to_original @ np.linalg.inv(m_skew @ m_rot)
-    return Prepared(prepared, to_original, page.dpi, clockwise % 360, skew)
+    return Prepared(prepared, to_original, page.dpi, clockwise % 360, skew, boxes)

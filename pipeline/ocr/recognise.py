@@ -146,8 +146,9 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
     to_engine = np.linalg.inv(prepared.to_original)
     if overlay:
         found += _placed(overlay, found, to_engine, engine_size)
-    blocks = [slots.digit_boxes(block, prepared.gray, prepared.dpi)
-              for block in _blocks(*_lines(found))]
+    blocks = _blocks(*_lines(found))
+    if prepared.digit_boxes:
+        blocks = slots.digit_boxes(blocks, prepared.gray, prepared.dpi, prepared.digit_boxes)
     if blue is not None and blue.any():
         ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
                                   flags=cv2.INTER_NEAREST)

@@ -136,37 +136,42 @@ def _written_in(line: list[tesseract.EngineWord], blue: np.ndarray,
     return sorted(words, key=lambda w: w.box[0])
 
 
-_BOXED = re.compile(r"^[\dOoØøΟlI|Z]{1,4}$")  # what the engine makes of a digit in its box
-BOXED_RUN = 6  # tokens in a row that make a line of digit boxes
+Lines = list[list[tesseract.EngineWord]]
 
 
-def digit_boxes(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, dpi: int
-                ) -> list[list[tesseract.EngineWord]]:
-    """An ID number written one digit per box reads as a row of lone digits, some misread
-    (the boxes are cleared before recognition): such a row is read again as one number by the
-    digit pass, squeezed to the spacing of print."""
-    out = []
-    for line in lines:
-        runs: list[list[int]] = [[]]
-        for index, word in enumerate(line):
-            if _BOXED.match(word.text):
-                runs[-1].append(index)
-            elif runs[-1]:
-                runs.append([])
-        run = max(runs, key=len)
-        if len(run) < BOXED_RUN:
-            out.append(line)
-            continue
-        boxed = [line[i] for i in run]
-        x0, y0 = min(w.box[0] for w in boxed), min(w.box[1] for w in boxed)
-        x1, y1 = max(w.box[2] for w in boxed), max(w.box[3] for w in boxed)
-        margin = (y1 - y0) // 2
+def digit_boxes(blocks: list[Lines], gray: np.ndarray, dpi: int,
+                rows: tuple[tuple[int, int, int, int], ...]) -> list[Lines]:
+    """An ID number written one digit per box reads as lone digits, some misread ("0U 03.60
+    cv G07"): each row of boxes (found, and cleared, by :func:`pipeline.ocr.preprocess.
+    clear_rules`) is read again as one number by the digit pass, squeezed to the spacing of
+    print, in place of what the engine read there (``blocks``: of lines, in engine pixels)."""
+    for x0, y0, x1, y1 in rows:
+        margin = (y1 - y0) // 8  # the boxes hold the digits: a wider crop takes in the next line
         crop = gray[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
-        text, confidence = tesseract.digits(
-            cv2.resize(crop, None, fx=0.5, fy=1.0, interpolation=cv2.INTER_AREA), dpi)
+        crop = cv2.copyMakeBorder(cv2.resize(crop, None, fx=0.5, fy=1.0, interpolation=cv2.INTER_AREA),
+                                  *(4 * [(y1 - y0) // 4]), cv2.BORDER_CONSTANT, value=255)
+        text, confidence = tesseract.digits(crop, dpi)
         if len(text) < 9:
-            out.append(line)
             continue
+
+        def inside(word: tesseract.EngineWord) -> bool:
+            cx, cy = (word.box[0] + word.box[2]) / 2, (word.box[1] + word.box[3]) / 2
+            return x0 <= cx <= x1 and y0 <= cy <= y1
+
+        def nearness(line: list[tesseract.EngineWord]) -> tuple[int, float]:
+            middle = (y0 + y1) / 2
+            return (sum(map(inside, line)),
+                    -min(abs((w.box[1] + w.box[3]) / 2 - middle) for w in line))
+
+        places = [(b, i) for b, block in enumerate(blocks) for i in range(len(block))]
+        if not places:
+            continue
+        at = max(places, key=lambda place: nearness(blocks[place[0]][place[1]]))
+        line = blocks[at[0]][at[1]]
         number = tesseract.EngineWord(text, confidence, confidence, (x0, y0, x1, y1), line[0].line)
-        out.append(line[:run[0]] + [number] + line[run[-1] + 1:])
-    return out
+        blocks = [[sorted([w for w in ln if not inside(w)] + ([number] if (b, i) == at else []),
+                          key=lambda w: w.box[0])
+                   for i, ln in enumerate(block)] for b, block in enumerate(blocks)]
+        blocks = [[ln for ln in block if ln] for block in blocks]
+        blocks = [block for block in blocks if block]
+    return blocks
