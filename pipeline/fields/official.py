@@ -11,6 +11,7 @@ column beside "Nơi nhận:", a position title ("KT. BỘ TRƯỞNG") above the 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
@@ -40,23 +41,22 @@ def _letters(line: Line) -> bool:
     return any(c.isalpha() for c in line.text)
 
 
-def _first_page(lines: list[Line]) -> list[Line]:
-    return [line for line in lines if line.page == 0][:HEADER_LINES + SUBJECT_LINES + 4]
+@dataclass(frozen=True)
+class _Zones:
+    """Page 1 of a document in zones, found once for all the readers below."""
+
+    first: list[Line]  # page 1's first lines
+    title: int | None  # index in ``first`` of the document-type title
+    left: list[Line]  # the header's left column above the title
+    right: list[Line]  # its right column, motto left out
+    number: int | None  # index in ``left`` of the "Số: …" line
 
 
-def _title(lines: list[Line]) -> int | None:
-    """Index in :func:`_first_page` of the document-type title."""
-    for index, line in enumerate(_first_page(lines)):
-        if line.text.isupper() and doc_type(line.text) and not _MOTTO.match(fold(line.text)):
-            return index
-    return None
-
-
-def _header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
-    """The header's left and right column lines (above the title), motto lines left out."""
-    first = _first_page(lines)
-    end = _title(lines)
-    header = first[:end if end is not None else HEADER_LINES]
+def _zones(lines: list[Line]) -> _Zones:
+    first = [line for line in lines if line.page == 0][:HEADER_LINES + SUBJECT_LINES + 4]
+    title = next((i for i, line in enumerate(first) if line.text.isupper()
+                  and doc_type(line.text) and not _MOTTO.match(fold(line.text))), None)
+    header = first[:title if title is not None else HEADER_LINES]
     motto = [line for line in header if _MOTTO.match(fold(line.text))]
     if motto:
         gutter = min(line.box[0] for line in motto)
@@ -64,61 +64,48 @@ def _header(lines: list[Line]) -> tuple[list[Line], list[Line]]:
         gutter = max(line.box[2] for line in first) / 2 if first else 0
     left = [line for line in header if line.box[2] <= gutter + 2 and _letters(line)]
     right = [line for line in header if line.box[2] > gutter + 2 and line not in motto]
-    return left, right
+    number = next((i for i, line in enumerate(left) if NUMBER.match(fold(line.text))), None)
+    return _Zones(first, title, left, right, number)
 
 
-def _number_line(lines: list[Line]) -> int | None:
-    left, _ = _header(lines)
-    return next((i for i, line in enumerate(left) if NUMBER.match(fold(line.text))), None)
-
-
-def _issuing_body(lines: list[Line]) -> Found | None:
-    left, _ = _header(lines)
-    end = _number_line(lines)
-    body = [line for line in left[:end if end is not None else 3] if _letters(line)]
+def _issuing_body(zones: _Zones) -> Found | None:
+    end = zones.number
+    body = [line for line in zones.left[:end if end is not None else 3] if _letters(line)]
     return _found(body) if body else None
 
 
-def _doc_number(lines: list[Line]) -> Found | None:
-    left, _ = _header(lines)
-    index = _number_line(lines)
-    if index is None:
+def _doc_number(zones: _Zones) -> Found | None:
+    if zones.number is None:
         return None
-    line = left[index]
+    line = zones.left[zones.number]
     label = re.match(r"\s*s[o0]\s*[:;.]?\s*", fold_aligned(line.text))
     start = label.end() if label else 0
     words = line.words_in(start, len(line.text))
     return Found(line.text[start:], words, line) if words else None
 
 
-def _place_date(lines: list[Line]) -> tuple[Line, str] | None:
-    _, right = _header(lines)
-    for line in right + _first_page(lines):
+def _place_date(zones: _Zones) -> tuple[Line, str] | None:
+    for line in zones.right + zones.first:
         match = _PLACE_DATE.match(fold(line.text))
         if match:
             return line, line.text[:match.end(1)]
     return None
 
 
-def _doc_type(lines: list[Line]) -> Found | None:
-    index = _title(lines)
-    return _found([_first_page(lines)[index]]) if index is not None else None
+def _doc_type(zones: _Zones) -> Found | None:
+    return _found([zones.first[zones.title]]) if zones.title is not None else None
 
 
-def _subject(lines: list[Line]) -> Found | None:
+def _subject(zones: _Zones) -> Found | None:
     """The lines under the title up to the body; in a letter, "V/v …" under its number."""
-    left, _ = _header(lines)
-    number = _number_line(lines)
-    if number is not None:
-        after = left[number + 1:]
+    if zones.number is not None:
+        after = zones.left[zones.number + 1:]
         if after and _LETTER_SUBJECT.match(fold(after[0].text)):
             return _found(after)
-    first = _first_page(lines)
-    title = _title(lines)
-    if title is None:
+    if zones.title is None:
         return None
     block: list[Line] = []
-    for line in first[title + 1:title + 1 + SUBJECT_LINES]:
+    for line in zones.first[zones.title + 1:zones.title + 1 + SUBJECT_LINES]:
         folded = fold(line.text)
         if _BODY_START.match(folded) or (line.text.isupper() and block):
             break
@@ -159,8 +146,11 @@ FIELDS = {"issuing_body": "text", "doc_type": "doc_type", "doc_number": "doc_num
 
 def read(lines: list[Line], field: str) -> Found | None:
     """The raw text of ``field`` (an official-document field) on the document's pages."""
+    if field == "signer_name":
+        return _signer(lines)
+    zones = _zones(lines)
     if field in ("place", "issue_date"):
-        found = _place_date(lines)
+        found = _place_date(zones)
         if not found:
             return None
         line, place = found
@@ -168,8 +158,8 @@ def read(lines: list[Line], field: str) -> Found | None:
             return Found(place, line.words_in(0, len(place)), line)
         return _found([line])
     readers = {"issuing_body": _issuing_body, "doc_number": _doc_number, "doc_type": _doc_type,
-               "subject": _subject, "signer_name": _signer}
-    return readers[field](lines) if field in readers else None
+               "subject": _subject}
+    return readers[field](zones) if field in readers else None
 
 
 REPEAT_SCORE = 85.0  # rapidfuzz partial ratio from which a passage repeats the subject
