@@ -97,6 +97,21 @@ def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
     return problems
 
 
+def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
+           ) -> Problem | None:
+    """Why a valid value still goes to a person however sure the engine is: it was written by
+    hand, or the document repeats it and reads it otherwise."""
+    if found.handwritten:
+        return Problem("handwritten_field", f"{label}: \"{value}\" viết tay, máy đọc không chắc "
+                       "chắn: cần đối chiếu với bản giấy.", field=field)
+    disagree = official.disagreements(lines, field, found)
+    if disagree:
+        words = "; ".join(f"\"{a}\" / \"{b}\"" for a, b in disagree)
+        return Problem("field_disagrees", f"{label}: văn bản nhắc lại nội dung này nhưng đọc "
+                       f"khác ({words}): cần kiểm tra.", field=field)
+    return None
+
+
 def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
                    ) -> tuple[dict[str, FieldValue], list[Problem]]:
     """The ``wanted`` fields (name → validator) of one document, and what needs a person's look."""
@@ -115,19 +130,10 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
             problems.append(Problem(code, f"{label}: \"{found.text}\" không hợp lệ, cần kiểm tra.",
                                     field=field))
             continue
-        if found.handwritten:
+        doubt = _doubt(lines, field, found, label, value)
+        if doubt:
             fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
-            problems.append(Problem("handwritten_field",
-                                    f"{label}: \"{value}\" viết tay, máy đọc không chắc chắn: "
-                                    "cần đối chiếu với bản giấy.", field=field))
-            continue
-        disagree = official.disagreements(lines, field, found)
-        if disagree:
-            fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
-            words = "; ".join(f"\"{a}\" / \"{b}\"" for a, b in disagree)
-            problems.append(Problem("field_disagrees",
-                                    f"{label}: văn bản nhắc lại nội dung này nhưng đọc khác "
-                                    f"({words}): cần kiểm tra.", field=field))
+            problems.append(doubt)
             continue
         fields[field] = FieldValue(value, found.confidence)
         if found.confidence < REVIEW_CONFIDENCE:
