@@ -41,17 +41,17 @@ def fold_aligned(text: str) -> str:
     return "".join(out)
 
 
-_TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng
+TONES = "\u0300\u0301\u0309\u0303\u0323"  # huyền, sắc, hỏi, ngã, nặng (combining)
 _TONED = {vowel: "".join(unicodedata.normalize("NFC", base + tone) for base in (vowel, vowel.upper())
-                         for tone in _TONES) for vowel in "aey"}
+                         for tone in TONES) for vowel in "aey"}
 _OLD_TONE = re.compile(f"([oO])([{_TONED['a']}{_TONED['e']}])(?!\\w)|(?<![qQ])([uU])([{_TONED['y']}])(?!\\w)")
 
 
 def _tone_to_first(match: re.Match[str]) -> str:
     first, second = (match.group(1), match.group(2)) if match.group(1) else match.group(3, 4)
     marks = unicodedata.normalize("NFD", second)
-    tone = "".join(c for c in marks if c in _TONES)
-    bare = "".join(c for c in marks if c not in _TONES)
+    tone = "".join(c for c in marks if c in TONES)
+    bare = "".join(c for c in marks if c not in TONES)
     return nfc(first + tone) + nfc(bare)
 
 

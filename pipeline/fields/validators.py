@@ -14,7 +14,7 @@ from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
 from pipeline.identifiers import parse_cccd
-from pipeline.text import clean, fold, fold_aligned
+from pipeline.text import TONES, clean, fold, fold_aligned
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _WORDY_DATE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
@@ -80,7 +80,7 @@ reads "NGUYÊN" (a tone mark lost on a capital) gets "Nguyễn" back. Ambiguous 
 Phùng/Phụng…) are left as read."""
 
 
-_MARKS = set("\u0300\u0301\u0303\u0309\u0323\u0302\u0306\u031b")  # 5 tones, â/ê/ô, ă, ơ/ư
+_MARKS = set(TONES + "\u0302\u0306\u031b")  # the 5 tones; â/ê/ô, ă, ơ/ư
 
 
 def _vietnamese(char: str) -> bool:
@@ -185,14 +185,11 @@ def doc_type(text: str) -> str | None:
 _TYPES_LONGEST_FIRST = sorted(DOC_TYPES, key=len, reverse=True)  # "thông tư liên tịch" first
 
 
-_TONE_MARKS = set("\u0300\u0301\u0303\u0309\u0323")
-
-
 def _syllable_like(word: str) -> bool:
     """Letters of the Vietnamese alphabet only, and at most one tone mark: a syllable carries
     one tone, so "ẤÌ" or "ƒ)" is the engine's noise, not a word."""
     letters = [c for c in word if c.isalpha()]
-    tones = sum(1 for c in unicodedata.normalize("NFD", word) if c in _TONE_MARKS)
+    tones = sum(1 for c in unicodedata.normalize("NFD", word) if c in TONES)
     return all(map(_vietnamese, letters)) and tones <= 1
 
 
