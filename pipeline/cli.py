@@ -6,7 +6,9 @@ import json
 import logging
 import os
 import sys
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -21,11 +23,13 @@ from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
     from pipeline.model import ProcessedPage
+    from storage.catalogue import Catalogue
 
-app = typer.Typer(add_completion=False, no_args_is_help=True,
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="sohoa: số hóa hồ sơ thủ tục hành chính (scan → OCR → ký số → lưu trữ).")
 err = Console(stderr=True)
 
+EXIT_FAILURE = 1  # storage, signing, a server, or a fault of sohoa's own (``internal_error``)
 EXIT_INVALID = 2  # malformed dossier/procedure code, unknown procedure, bad arguments
 EXIT_REFUSED_INPUT = 3  # one or more files could not be read; named in "problems"
 STAGE_LABELS = {"ocr": "Nhận dạng chữ (OCR)"}
@@ -54,12 +58,48 @@ def _quiet_libraries(settings: Settings) -> None:
         logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+@app.callback()
+def _options(debug: Annotated[bool, typer.Option(
+        "--debug", help="Show stack traces and libraries' logs on the console too.")] = False,
+             ) -> None:
+    """Every command logs to SOHOA_HOME/log/sohoa.log; the console gets one message per failure."""
+    from pipeline.logs import send_logs
+
+    send_logs(load_settings().home_dir, debug)
+
+
+def main() -> None:
+    """The ``sohoa`` entry point: no stack trace reaches the user, it goes to the log file."""
+    try:
+        app()
+    except SohoaError as exc:
+        _fail(exc, EXIT_FAILURE)
+        sys.exit(EXIT_FAILURE)
+    except Exception as exc:
+        logging.getLogger("sohoa").exception("internal error")
+        from pipeline.logs import log_file
+
+        where = log_file(load_settings().home_dir)
+        err.print(escape(f"Lỗi: sohoa gặp sự cố ngoài dự kiến ({type(exc).__name__}: {exc}); "
+                         f"chi tiết ở {where}.") +
+                  f"\n[dim]{escape(f'unexpected failure; the stack trace is in {where}')}"
+                  " [internal_error][/dim]")
+        sys.exit(EXIT_FAILURE)
+
+
 def _emit(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
 def _fail(exc: SohoaError, code: int) -> typer.Exit:
-    err.print(f"[red]Lỗi:[/red] {exc.message('vi')}\n[dim]{exc.message('en')} [{exc.code}][/dim]")
+    """One message for the user (Vietnamese, then English and the stable code); the trace to
+    the log, which a failure of the system (exit 1) names."""
+    from pipeline.logs import log_file
+
+    logging.getLogger("sohoa").warning("%s", exc, exc_info=exc)
+    where = f" · log: {log_file(load_settings().home_dir)}" if code == EXIT_FAILURE else ""
+    err.print(f"[red]Lỗi:[/red] {escape(exc.message('vi'))}\n"
+              f"[dim]{escape(exc.message('en'))} [{exc.code}]{escape(where)}[/dim]")
     return typer.Exit(code)
 
 
@@ -68,12 +108,19 @@ def _progress() -> Progress:
                     TimeElapsedColumn(), console=err, transient=True)
 
 
+def _engine(settings: Settings):
+    """Prefect's API for the flows this command runs (the home's shared server by default)."""
+    from pipeline.flows.engine import prefect_api
+
+    return prefect_api(settings)
+
+
 def _run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None = None
                   ) -> dict:
     from pipeline import progress as hooks
     from pipeline.flows.digitise import digitise_dossier
 
-    with _progress() as bar:
+    with _engine(load_settings()), _progress() as bar:
         tasks: dict[str, Any] = {}
 
         def listener(stage: str, total: int | None) -> None:
@@ -136,7 +183,7 @@ def digitise(
     try:
         result = _run_digitise(files, dossier, procedure, owner)
     except SohoaError as exc:
-        raise _fail(exc, 1) from None
+        raise _fail(exc, EXIT_FAILURE) from None
     if as_json:
         _emit(result)
     else:
@@ -193,13 +240,14 @@ def result(
     except SohoaError as exc:
         raise _fail(exc, EXIT_INVALID) from None
     try:
-        entry = digitise_result(file=str(file), dossier=dossier)
+        with _engine(settings):
+            entry = digitise_result(file=str(file), dossier=dossier)
     except InputFileError as exc:
         raise _fail(exc, EXIT_REFUSED_INPUT) from None
     except UnknownDossier as exc:
         raise _fail(exc, EXIT_INVALID) from None
     except SohoaError as exc:
-        raise _fail(exc, 1) from None
+        raise _fail(exc, EXIT_FAILURE) from None
     if as_json:
         _emit(entry)
     else:
@@ -378,6 +426,18 @@ def verify(
     raise typer.Exit(0 if report["valid"] else 1)
 
 
+@contextmanager
+def _catalogue(settings: Settings) -> Iterator[Catalogue]:
+    """The catalogue without the object store, for commands that only read it."""
+    from storage.catalogue import Catalogue
+
+    catalogue = Catalogue(settings.catalogue_url)
+    try:
+        yield catalogue
+    finally:
+        catalogue.dispose()
+
+
 def _day(text: str | None, option: str) -> date | None:
     """A YYYY-MM-DD option, or exit 2 naming it."""
     try:
@@ -403,19 +463,18 @@ def search(
     import re
 
     from pipeline.text import fold
-    from storage.archive import open_archive
+    from storage.keys import object_url
 
     terms = re.findall(r"[a-z0-9]+", fold(f"{query} {id_number or ''}"))
     dates = [_day(d, "--from/--to") for d in (received_from, received_to)]
     settings = load_settings()
-    _quiet_libraries(settings)
-    with open_archive(settings) as archive:
+    with _catalogue(settings) as catalogue:  # the catalogue alone: no object storage needed
         hits = [{"dossier": row.code, "document": doc.order, "kind": doc.kind,
                  "component": doc.component,
                  "digitisation_code": doc.digitisation_code, "procedure": row.procedure,
                  "received_on": row.received_on.isoformat(), "status": row.status,
-                 "object": archive.store.url(doc.object_key), "fields": doc.fields}
-                for doc, row in archive.catalogue.search(
+                 "object": object_url(settings.bucket, doc.object_key), "fields": doc.fields}
+                for doc, row in catalogue.search(
                     terms, dossier=dossier, procedure=procedure, agency=agency,
                     received_from=dates[0], received_to=dates[1], limit=limit)]
     if as_json:
@@ -573,7 +632,7 @@ def export(
         with open_archive(settings) as archive:
             written = export_dossier(archive, dossier, out)
     except SohoaError as exc:
-        raise _fail(exc, 1) from None
+        raise _fail(exc, EXIT_FAILURE) from None
     for path in written:
         sys.stdout.write(f"{path}\n")
 
@@ -595,6 +654,27 @@ def serve(
 
 
 @app.command()
+def stop(
+    wait: Annotated[float, typer.Option("--wait", help="Seconds to let current users finish")
+                    ] = 60.0,
+    as_json: AsJson = False,
+) -> None:
+    """Stop this home's local servers (S3, Prefect's API) once the commands using them finish."""
+    from storage.supervisor import stop as stop_service
+
+    settings = load_settings()
+    try:
+        stopped = [name for name in ("prefect", "s3")
+                   if stop_service(settings.home_dir / "run", name, wait)]
+    except SohoaError as exc:
+        raise _fail(exc, EXIT_FAILURE) from None
+    if as_json:
+        _emit({"stopped": stopped})
+    else:
+        err.print(escape(f"Đã dừng: {', '.join(stopped) or 'không có máy chủ nào đang chạy'}"))
+
+
+@app.command()
 def devices(as_json: AsJson = False) -> None:
     """Scanners SANE can see (``sane:<device>`` URIs for ``sohoa scan``)."""
     from scanner_drivers.sane import devices as sane_devices
@@ -602,7 +682,7 @@ def devices(as_json: AsJson = False) -> None:
     try:
         found = [{"uri": d.uri, "name": d.name} for d in sane_devices()]
     except SohoaError as exc:
-        raise _fail(exc, 1) from None
+        raise _fail(exc, EXIT_FAILURE) from None
     if as_json:
         _emit(found)
     else:
@@ -644,7 +724,7 @@ def scan(
         raise _fail(exc, EXIT_REFUSED_INPUT) from None
     except SohoaError as exc:
         err.print(escape(f"Lô quét giữ tại {folder}"))
-        raise _fail(exc, 1) from None
+        raise _fail(exc, EXIT_FAILURE) from None
     out = {"device": device, "counter": counter, "pages": len(files), "batch": str(folder),
            "dossiers": submitted}
     if as_json:
@@ -778,9 +858,13 @@ def _review(action, as_json: bool) -> None:
 @review_app.command("list")
 def review_list(as_json: AsJson = False) -> None:
     """Dossiers waiting for a person, oldest first, with their problems."""
-    from pipeline.flows.review import needing_review
-
-    _review(lambda archive, _: needing_review(archive), as_json)
+    with _catalogue(load_settings()) as catalogue:
+        waiting = catalogue.needing_review()
+    if as_json:
+        _emit(waiting)
+    else:
+        for item in waiting:
+            err.print(escape(json.dumps(item, ensure_ascii=False)))
 
 
 @review_app.command("correct")
@@ -812,7 +896,8 @@ def review_attach(
     settings = _ask_pin(load_settings())
     _quiet_libraries(settings)
     try:
-        result = attach(settings, dossier, files, by)
+        with _engine(settings):
+            result = attach(settings, dossier, files, by)
     except SohoaError as exc:
         raise _fail(exc, EXIT_INVALID if exc.code in REVIEW_ERRORS else 1) from None
     if as_json:

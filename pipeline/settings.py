@@ -46,6 +46,9 @@ class Settings(BaseSettings):
     s3_kms_key: str | None = None
     local_s3_port: int = 18333
     """First of the loopback ports the local SeaweedFS uses (S3; master, volume, filer, admin follow)."""
+    local_idle_seconds: float = 900.0
+    """A home's local servers (SeaweedFS, Prefect's API) stop once no process has used them for
+    this long; ``sohoa stop`` stops them at once."""
 
     retention_years: dict[str, int] = {}
     """Years each object class is locked against deletion and overwrite, e.g.

@@ -38,11 +38,13 @@ def submit(batch: DossierBatch, settings: Settings, workdir: Path,
         raise SubmitError("procedure_needed", "Cần --procedure khi không gửi qua API "
                           "(SOHOA_API_URL).", "--procedure is needed without SOHOA_API_URL")
     from pipeline.flows.digitise import digitise_dossier
+    from pipeline.flows.engine import prefect_api
 
     files = [f for _, fs in parts for f in fs]
-    result = digitise_dossier(files=[str(f) for f in files], dossier=batch.dossier,
-                              procedure=procedure,
-                              components=[c for c, fs in parts for _ in fs])
+    with prefect_api(settings):
+        result = digitise_dossier(files=[str(f) for f in files], dossier=batch.dossier,
+                                  procedure=procedure,
+                                  components=[c for c, fs in parts for _ in fs])
     return {**summary, "submitted_to": "local", "status": result["status"]}
 
 

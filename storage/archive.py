@@ -32,15 +32,14 @@ class Archive:
 
 @contextmanager
 def open_archive(settings: Settings) -> Iterator[Archive]:
-    """The configured S3 endpoint, or a local SeaweedFS started for the duration, and the catalogue."""
+    """The configured S3 endpoint, or the home's shared local SeaweedFS, and the catalogue."""
     with ExitStack() as stack:
         if settings.s3_endpoint:
             endpoint = S3Endpoint(settings.s3_endpoint, settings.s3_access_key or "",
                                   settings.s3_secret_key.get_secret_value()
                                   if settings.s3_secret_key else "", settings.s3_secure)
         else:
-            endpoint = stack.enter_context(
-                local_seaweedfs(settings.home_dir / "s3", settings.local_s3_port))
+            endpoint = stack.enter_context(local_seaweedfs(settings))
         store = ObjectStore(endpoint, settings.bucket, settings.s3_region,
                             settings.retention_years, settings.retention_mode,
                             server_side_encryption(settings.s3_encryption, settings.s3_kms_key))
@@ -99,7 +98,19 @@ def archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                     received: list[ReceivedFile], documents: list[SignedDocument],
                     verdict: Verdict, now: datetime, owner_id: str | None = None,
                     reusable: list[dict] | None = None) -> dict:
-    """Upload signed PDFs, OCR JSON and the manifest, then write the catalogue; return the result."""
+    """Upload signed PDFs, OCR JSON and the manifest, then write the catalogue; return the result.
+
+    The dossier's and its owner's locks are held throughout: numbering to commit."""
+    names = [f"dossier:{code}"] + ([f"owner:{owner_id}"] if owner_id else [])
+    with archive.catalogue.locked(names):
+        return _archive_dossier(archive, code, procedure, received, documents, verdict, now,
+                                owner_id, reusable)
+
+
+def _archive_dossier(archive: Archive, code: DossierCode, procedure: str,
+                     received: list[ReceivedFile], documents: list[SignedDocument],
+                     verdict: Verdict, now: datetime, owner_id: str | None,
+                     reusable: list[dict] | None) -> dict:
     store = archive.store
     meta = {"dossier": str(code), "procedure": procedure}
     objects = [{"key": r.object_key, "sha256": r.sha256, "size": r.size, "role": "original",

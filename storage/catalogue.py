@@ -7,11 +7,16 @@ so a reader never sees a half-written dossier.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
 from datetime import date, datetime, timezone
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, column,
-                        create_engine, event, func, select, table)
+                        create_engine, event, func, select, table, text)
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -125,8 +130,10 @@ _FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
 
 
 def _sqlite_wal(connection, _record) -> None:
-    """Write-ahead log: readers never wait for a writer and a commit costs one sync, still
-    durable (``synchronous=FULL``); busy writers wait instead of failing at once."""
+    """Write-ahead log: a commit costs one sync, still durable (``synchronous=FULL``); busy
+    writers wait (30 s) instead of failing at once. Transactions are begun by :func:`_immediate`,
+    not by the driver."""
+    connection.isolation_level = None
     cursor = connection.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
@@ -134,15 +141,48 @@ def _sqlite_wal(connection, _record) -> None:
     cursor.close()
 
 
+def _immediate(connection) -> None:
+    """Every transaction takes SQLite's write lock when it begins: one that read first and
+    wrote later would fail at once ("database is locked", no waiting) whenever another
+    process committed in between; this way it waits its turn instead."""
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
 class Catalogue:
     def __init__(self, url: str):
         self.engine = create_engine(url)
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
+            event.listen(self.engine, "begin", _immediate)
         migrate(self.engine)
 
     def session(self) -> Session:
         return Session(self.engine, expire_on_commit=False)
+
+    @contextmanager
+    def locked(self, names: list[str]) -> Iterator[None]:
+        """Hold named locks shared by every process using this catalogue (taken in one order,
+        so two holders never wait on each other): a file lock beside a SQLite file, advisory
+        locks on PostgreSQL. Archiving takes its dossier's and its owner's, so two processes
+        never give one number to two documents nor write one dossier twice."""
+        with ExitStack() as stack:
+            if self.engine.dialect.name == "postgresql":
+                connection = stack.enter_context(self.engine.connect())
+                for name in sorted(set(names)):
+                    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big",
+                                         signed=True)
+                    connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
+                    stack.callback(connection.execute, text("SELECT pg_advisory_unlock(:k)"),
+                                   {"k": key})
+                    connection.commit()
+            elif self.engine.url.database not in (None, "", ":memory:"):
+                folder = Path(f"{self.engine.url.database}.locks")
+                folder.mkdir(exist_ok=True)
+                for name in sorted(set(names)):
+                    fd = stack.enter_context(
+                        open(folder / hashlib.sha256(name.encode()).hexdigest()[:32], "a+"))
+                    fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
 
     def find(self, code: str) -> DossierRow | None:
         with self.session() as session:
@@ -190,6 +230,16 @@ class Catalogue:
             return session.scalar(select(func.count()).select_from(DocumentRow).where(
                 DocumentRow.digitisation_code.startswith(prefix, autoescape=True),
                 DocumentRow.dossier_code != other_than)) or 0
+
+    def needing_review(self) -> list[dict[str, Any]]:
+        """Dossiers waiting for a person, oldest first, with what each needs
+        (``sohoa review list --json``)."""
+        return [{"dossier": row.code, "procedure": row.procedure,
+                 "updated_at": row.updated_at.isoformat(),
+                 "missing_components": row.result["missing_components"],
+                 "problems": [p for p in row.result["problems"]
+                              if p.get("severity", "review") == "review"]}
+                for row in self.with_status("needs_review")]
 
     def with_status(self, status: str) -> list[DossierRow]:
         with self.session() as session:

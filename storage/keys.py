@@ -50,3 +50,8 @@ def object_class(key: str) -> str:
     if re.search(r"-KQ\d+\.pdf$", key):
         return "result"
     return "document"
+
+
+def object_url(bucket: str, key: str) -> str:
+    """How results and search name an object: ``s3://<bucket>/<key>``."""
+    return f"s3://{bucket}/{key}"

@@ -65,10 +65,13 @@ class ObjectStore:
         self.retention_mode = retention_mode
 
     def ensure_bucket(self) -> None:
+        """The bucket, made (versioned, object-locked) by the first process that finds none."""
         try:
             if not self.client.bucket_exists(self.bucket):
                 self.client.make_bucket(self.bucket, object_lock=True)
         except S3Error as exc:
+            if exc.code == "BucketAlreadyOwnedByYou":  # another process made it meanwhile
+                return
             raise StorageError(
                 "bucket_unavailable",
                 f"Không tạo hoặc mở được kho lưu trữ {self.bucket}: {exc.code}.",
@@ -76,7 +79,7 @@ class ObjectStore:
             ) from exc
 
     def url(self, key: str) -> str:
-        return f"s3://{self.bucket}/{key}"
+        return keys.object_url(self.bucket, key)
 
     def key(self, url: str) -> str:
         """The key an :meth:`url` names."""

@@ -34,7 +34,17 @@ def home(tmp_path_factory) -> Path:
         os.environ["SOHOA_BUCKET"] = f"sohoa-test-{path.name[-12:].lower().replace('_', '-')}"
     else:
         os.environ.pop("SOHOA_S3_ENDPOINT", None)
-    return path
+    yield path
+    stop_local_servers(path)
+
+
+def stop_local_servers(home: Path) -> None:
+    """Stop what commands started for ``home`` (its SeaweedFS, its Prefect API), as the suite
+    must leave nothing running."""
+    from storage.supervisor import stop
+
+    for name in ("prefect", "s3"):
+        stop(home / "run", name, wait=60)
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ import httpx
 
 from pipeline.api.webhooks import deliver, notify
 from pipeline.errors import SohoaError
+from pipeline.flows.engine import prefect_api
 from pipeline.settings import Settings, load_settings
 from storage.archive import Archive, open_archive
 from storage.ingest import Ingest, UploadRow
@@ -128,7 +129,7 @@ def processor_main(stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
     for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = load_settings()
-    with open_archive(settings) as archive:
+    with prefect_api(settings), open_archive(settings) as archive:
         processor = Processor(settings, archive, Ingest(archive.catalogue))
         processor.stopping = stop
         processor.run()

@@ -1,6 +1,7 @@
 """``digitise_dossier``: receive → pages → OCR → document → sign → fields → completeness → archive.
 
-Runs in-process (Prefect starts its own temporary API when none is configured). Each page is
+Runs in-process, its records kept by the configured Prefect API or the home's own
+(``pipeline.flows.engine``). Each page is
 one task, so pages are rendered and recognised side by side; stage logic lives in plain
 functions that the tests call without Prefect.
 """

@@ -85,9 +85,9 @@ def digitise_result(file: Path, dossier: str) -> dict:
     dossier's ``results`` (``sohoa result --json``)."""
     settings = load_settings()
     parse_dossier_code(dossier)
-    with open_archive(settings) as archive, \
+    with open_archive(settings) as archive, archive.catalogue.locked([f"dossier:{dossier}"]), \
             tempfile.TemporaryDirectory(prefix="sohoa-result-") as workdir:
-        row = archive.catalogue.find(dossier)
+        row = archive.catalogue.find(dossier)  # numbered and written by one process at a time
         if row is None:
             raise UnknownDossier(dossier)
         return _digitise_result(Path(file), row, settings, archive, Path(workdir))

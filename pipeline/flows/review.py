@@ -41,14 +41,6 @@ def _dossier(archive: Archive, dossier: str) -> DossierRow:
     return row
 
 
-def needing_review(archive: Archive) -> list[dict[str, Any]]:
-    """Dossiers waiting for a person, oldest first, with what each needs."""
-    return [{"dossier": row.code, "procedure": row.procedure, "updated_at": row.updated_at.isoformat(),
-             "missing_components": row.result["missing_components"],
-             "problems": [p for p in row.result["problems"] if p.get("severity", "review") == "review"]}
-            for row in archive.catalogue.with_status(NEEDS_REVIEW)]
-
-
 def _settle(result: dict[str, Any]) -> None:
     """The status that follows from what is left to review."""
     if result["status"] in (DIGITISED, NEEDS_REVIEW) and not result.get("approved"):

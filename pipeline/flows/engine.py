@@ -1,0 +1,66 @@
+"""Prefect's API for a process that runs flows: the configured server, else the home's own.
+
+With no ``PREFECT_API_URL``, Prefect would start a temporary server in every process (≈ 5 s each,
+all writing one SQLite database). Instead the home runs one local server (``prefect server
+start --no-services``: the flows run in the calling process; only their records go to the API),
+shared by all its processes and stopped when idle (``storage.supervisor``).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from pipeline.settings import Settings
+from storage.supervisor import Service, free_port, lease
+
+READY_TIMEOUT_S = 90.0
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
+            return answer.status == 200
+    except OSError:
+        return False
+
+
+def _service(settings: Settings) -> Service:
+    port = free_port()
+    prefect = Path(sys.executable).parent / "prefect"
+    env = {"PREFECT_HOME": str(settings.home_dir / "prefect"), "PREFECT_UI_ENABLED": "false",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_LOGGING_LEVEL": "WARNING",
+           "PREFECT_API_URL": ""}
+    return Service("prefect", [str(prefect), "server", "start", "--host", "127.0.0.1",
+                               "--port", str(port), "--no-services"],
+                   f"http://127.0.0.1:{port}/api", [port], settings.local_idle_seconds,
+                   str(settings.home_dir / "log"), env, str(settings.home_dir))
+
+
+def _configured() -> bool:
+    if os.environ.get("PREFECT_API_URL"):
+        return True
+    from prefect.settings import get_current_settings  # a test harness sets it in-process
+
+    return bool(get_current_settings().api.url)
+
+
+@contextmanager
+def prefect_api(settings: Settings) -> Iterator[None]:
+    """Run the body's flows against the configured Prefect API, or the home's shared server."""
+    if _configured():
+        yield
+        return
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with lease(settings.home_dir / "run", _service(settings), _healthy, READY_TIMEOUT_S) as url, \
+            temporary_settings(updates={PREFECT_API_URL: url}):
+        os.environ["PREFECT_API_URL"] = url  # and for the processes this one starts
+        try:
+            yield
+        finally:
+            os.environ.pop("PREFECT_API_URL", None)
