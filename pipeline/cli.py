@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="sohoa: số hóa hồ sơ thủ tục hành chính (scan → OCR → ký số → lưu trữ).")
-err = Console(stderr=True)
+err = Console(stderr=True, soft_wrap=True)  # a message is one line, however narrow
 
 EXIT_FAILURE = 1  # storage, signing, a server, or a fault of sohoa's own (``internal_error``)
 EXIT_INVALID = 2  # malformed dossier/procedure code, unknown procedure, bad arguments
@@ -72,18 +72,10 @@ def main() -> None:
     """The ``sohoa`` entry point: no stack trace reaches the user, it goes to the log file."""
     try:
         app()
-    except SohoaError as exc:
-        _fail(exc, EXIT_FAILURE)
-        sys.exit(EXIT_FAILURE)
     except Exception as exc:
-        logging.getLogger("sohoa").exception("internal error")
-        from pipeline.logs import log_file
+        from pipeline.errors import known
 
-        where = log_file(load_settings().home_dir)
-        err.print(escape(f"Lỗi: sohoa gặp sự cố ngoài dự kiến ({type(exc).__name__}: {exc}); "
-                         f"chi tiết ở {where}.") +
-                  f"\n[dim]{escape(f'unexpected failure; the stack trace is in {where}')}"
-                  " [internal_error][/dim]")
+        _fail(known(exc), EXIT_FAILURE)
         sys.exit(EXIT_FAILURE)
 
 
@@ -91,15 +83,31 @@ def _emit(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
+def _home() -> Path | None:
+    try:
+        return Settings().home_dir
+    except Exception:  # settings themselves unreadable: the message says so already
+        return None
+
+
+def _log_path() -> str:
+    from pipeline.logs import log_file
+
+    home = _home()
+    return str(log_file(home)) if home else "$SOHOA_HOME/log/sohoa.log"
+
+
 def _fail(exc: SohoaError, code: int) -> typer.Exit:
     """One message for the user (Vietnamese, then English and the stable code); the trace to
     the log, which a failure of the system (exit 1) names."""
-    from pipeline.logs import log_file
+    from pipeline.errors import known
 
+    if code == EXIT_FAILURE:
+        exc = known(exc, _home())
     logging.getLogger("sohoa").warning("%s", exc, exc_info=exc)
-    where = f" · log: {log_file(load_settings().home_dir)}" if code == EXIT_FAILURE else ""
-    err.print(f"[red]Lỗi:[/red] {escape(exc.message('vi'))}\n"
-              f"[dim]{escape(exc.message('en'))} [{exc.code}]{escape(where)}[/dim]")
+    where = f" · log: {_log_path()}" if code == EXIT_FAILURE else ""
+    english = f"{exc.message('en')} [{exc.code}]{where}"
+    err.print(f"[red]Lỗi:[/red] {escape(exc.message('vi'))}\n[dim]{escape(english)}[/dim]")
     return typer.Exit(code)
 
 

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import errno
+import shutil
+from pathlib import Path
+
 
 class SohoaError(Exception):
     """A refusal with a stable machine code and a message staff can act on."""
@@ -29,3 +33,39 @@ class InputFileError(SohoaError):
 
 class StorageError(SohoaError):
     """Object storage could not be reached or refused an operation."""
+
+
+class InternalError(SohoaError):
+    """A fault of sohoa's own or of a library: the user gets this message, the log the trace."""
+
+
+LOW_SPACE_BYTES = 32 * 1024 * 1024
+
+
+def _disk_full(exc: Exception, home: Path | None) -> bool:
+    """ENOSPC anywhere in the chain, or a failure (SQLite says "disk I/O error" on a full
+    tmpfs) while the data directory's disk has almost no space left."""
+    chain = [exc, exc.__cause__, exc.__context__]
+    if any(isinstance(e, OSError) and e.errno == errno.ENOSPC for e in chain) \
+            or "disk is full" in str(exc):
+        return True
+    try:
+        return home is not None and shutil.disk_usage(home).free < LOW_SPACE_BYTES
+    except OSError:
+        return False
+
+
+def known(exc: Exception, home: Path | None = None) -> SohoaError:
+    """What a failure means to the person who ran the command: a ``SohoaError`` as it is, a full
+    disk named as such (it can be fixed and the work resumed), anything else an internal error."""
+    if _disk_full(exc, home):
+        return SohoaError("disk_full",
+                          "Đĩa dữ liệu đã đầy; giải phóng chỗ trống rồi chạy lại lệnh "
+                          "(những gì đã lưu không bị mất).",
+                          "the data disk is full; free some space and run the command again "
+                          "(nothing stored is lost)")
+    if isinstance(exc, SohoaError):
+        return exc
+    return InternalError("internal_error",
+                         f"sohoa gặp sự cố ngoài dự kiến ({type(exc).__name__}: {exc}).",
+                         f"unexpected failure ({type(exc).__name__}: {exc})")

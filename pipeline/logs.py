@@ -38,4 +38,6 @@ def send_logs(home: Path, debug: bool = False) -> Path:
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
     logging.captureWarnings(True)
+    logging.raiseExceptions = False  # a log that cannot be written (full disk) is no traceback
+
     return path

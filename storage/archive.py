@@ -6,6 +6,7 @@ The S3 server and the catalogue are opened together by :func:`open_archive`.
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
@@ -21,6 +22,9 @@ from storage import keys
 from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
 from storage.objects import ObjectStore, server_side_encryption, sha256_hex
 from storage.seaweedfs import S3Endpoint, local_seaweedfs
+
+
+RUN_META = "upload-run"  # metadata naming the run that wrote an object (see storage.reconcile)
 
 
 @dataclass
@@ -111,8 +115,8 @@ def _archive_dossier(archive: Archive, code: DossierCode, procedure: str,
                      received: list[ReceivedFile], documents: list[SignedDocument],
                      verdict: Verdict, now: datetime, owner_id: str | None,
                      reusable: list[dict] | None) -> dict:
-    store = archive.store
-    meta = {"dossier": str(code), "procedure": procedure}
+    store, run = archive.store, uuid.uuid4().hex
+    meta = {"dossier": str(code), "procedure": procedure, RUN_META: run}
     objects = [{"key": r.object_key, "sha256": r.sha256, "size": r.size, "role": "original",
                 "file": r.name} for r in received]
     doc_json, rows = [], []
@@ -125,7 +129,7 @@ def _archive_dossier(archive: Archive, code: DossierCode, procedure: str,
         carried = _result_keys(store, results)
         objects += [o for o in json.loads(store.get(previous.manifest_key))["objects"]
                     if o["key"] in carried and o["key"] not in {r.object_key for r in received}]
-    archive.catalogue.begin_upload(str(code), now)
+    archive.catalogue.begin_upload(str(code), now, run)
     for doc in documents:
         digitised_as = numbered.get(doc.order)
         doc_meta = {**meta, **({"digitisation-code": digitised_as} if digitised_as else {})}
@@ -206,10 +210,10 @@ def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile
                    digitised_as: str | None, incoming: list[dict], now: datetime) -> dict:
     """Upload a result's signed PDF (``<code>-KQ<n>``) and OCR JSON, then a new manifest naming
     them, then add it to the catalogue; return its entry in the dossier's ``results``."""
-    store, code = archive.store, parse_dossier_code(dossier.code)
-    meta = {"dossier": dossier.code, "procedure": dossier.procedure,
+    store, code, run = archive.store, parse_dossier_code(dossier.code), uuid.uuid4().hex
+    meta = {"dossier": dossier.code, "procedure": dossier.procedure, RUN_META: run,
             **({"digitisation-code": digitised_as} if digitised_as else {})}
-    archive.catalogue.begin_upload(dossier.code, now)
+    archive.catalogue.begin_upload(dossier.code, now, run)
     pdf = store.put(keys.result_key(code, document.order), document.pdf, "application/pdf", meta)
     ocr = store.put(keys.result_ocr_key(code, document.order), ocr_json(dossier.code, document),
                     "application/json", meta)
@@ -234,7 +238,8 @@ def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile
     ) if o["key"] not in listed]
     manifest["created_at"], manifest["result"] = now.isoformat(), result
     store.put(dossier.manifest_key, json.dumps(manifest, ensure_ascii=False, indent=1).encode(),
-              "application/json", {"dossier": dossier.code, "procedure": dossier.procedure})
+              "application/json", {"dossier": dossier.code, "procedure": dossier.procedure,
+                                   RUN_META: run})
     text = "\n\n".join(p.ocr.text for p in document.pages)
     archive.catalogue.add_result(dossier.code, result_row(entry, text, store, dossier.code), result)
     return entry

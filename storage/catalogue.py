@@ -107,6 +107,8 @@ class PendingRow(Base):
 
     dossier_code: Mapped[str] = mapped_column(String(50), primary_key=True)
     started_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    run: Mapped[str | None] = mapped_column(String(32))
+    """The run whose objects carry it in their ``upload-run`` metadata (``None`` before 0007)."""
 
 
 class EventRow(Base):
@@ -160,29 +162,42 @@ class Catalogue:
         return Session(self.engine, expire_on_commit=False)
 
     @contextmanager
-    def locked(self, names: list[str]) -> Iterator[None]:
+    def locked(self, names: list[str], wait: bool = True) -> Iterator[bool]:
         """Hold named locks shared by every process using this catalogue (taken in one order,
         so two holders never wait on each other): a file lock beside a SQLite file, advisory
         locks on PostgreSQL. Archiving takes its dossier's and its owner's, so two processes
-        never give one number to two documents nor write one dossier twice."""
+        never give one number to two documents nor write one dossier twice. With ``wait``
+        false, yields False at once if another holds one (and holds none)."""
         with ExitStack() as stack:
-            if self.engine.dialect.name == "postgresql":
-                connection = stack.enter_context(self.engine.connect())
-                for name in sorted(set(names)):
-                    key = int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "big",
-                                         signed=True)
-                    connection.execute(text("SELECT pg_advisory_lock(:k)"), {"k": key})
-                    stack.callback(connection.execute, text("SELECT pg_advisory_unlock(:k)"),
-                                   {"k": key})
-                    connection.commit()
-            elif self.engine.url.database not in (None, "", ":memory:"):
-                folder = Path(f"{self.engine.url.database}.locks")
-                folder.mkdir(exist_ok=True)
-                for name in sorted(set(names)):
-                    fd = stack.enter_context(
-                        open(folder / hashlib.sha256(name.encode()).hexdigest()[:32], "a+"))
-                    fcntl.flock(fd, fcntl.LOCK_EX)
-            yield
+            for name in sorted(set(names)):
+                if not self._lock(stack, name, wait):
+                    stack.close()
+                    yield False
+                    return
+            yield True
+
+    def _lock(self, stack: ExitStack, name: str, wait: bool) -> bool:
+        digest = hashlib.sha256(name.encode()).digest()
+        if self.engine.dialect.name == "postgresql":
+            connection = stack.enter_context(self.engine.connect())
+            key = int.from_bytes(digest[:8], "big", signed=True)
+            call = "pg_advisory_lock" if wait else "pg_try_advisory_lock"
+            got = connection.execute(text(f"SELECT {call}(:k)"), {"k": key}).scalar()
+            connection.commit()
+            if got is False:
+                return False
+            stack.callback(connection.execute, text("SELECT pg_advisory_unlock(:k)"), {"k": key})
+            return True
+        if self.engine.url.database in (None, "", ":memory:"):
+            return True  # one process only
+        folder = Path(f"{self.engine.url.database}.locks")
+        folder.mkdir(exist_ok=True)
+        fd = stack.enter_context(open(folder / digest.hex()[:32], "a+"))
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            return False
+        return True
 
     def find(self, code: str) -> DossierRow | None:
         with self.session() as session:
@@ -191,10 +206,10 @@ class Catalogue:
                 _ = row.documents, row.originals  # load before the session closes
             return row
 
-    def begin_upload(self, dossier: str, at: datetime) -> None:
-        """Note that ``dossier``'s objects are being uploaded (before the first one is)."""
+    def begin_upload(self, dossier: str, at: datetime, run: str) -> None:
+        """Note that ``dossier``'s objects are being uploaded by ``run`` (before the first one is)."""
         with self.session() as session, session.begin():
-            session.merge(PendingRow(dossier_code=dossier, started_at=at))
+            session.merge(PendingRow(dossier_code=dossier, started_at=at, run=run))
 
     def pending(self) -> list[PendingRow]:
         with self.session() as session:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
-
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
+import urllib3
 from minio import Minio
 from minio.commonconfig import GOVERNANCE
 from minio.error import S3Error
@@ -15,7 +18,7 @@ from minio.retention import Retention
 from minio.sse import Sse, SseKMS, SseS3
 
 from pipeline.errors import StorageError
-from storage.keys import object_class
+from storage.keys import object_class, object_url
 from storage.seaweedfs import S3Endpoint
 
 SHA_META = "sha256"
@@ -46,6 +49,37 @@ def server_side_encryption(kind: str, kms_key: str | None = None) -> Sse | None:
     return None
 
 
+def _unreachable(method: Callable) -> Callable:
+    """A store operation whose server is down, unreachable or failing raises one StorageError
+    naming the endpoint, not the HTTP client's own exception."""
+    @functools.wraps(method)
+    def guarded(self: ObjectStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise StorageError(
+                "s3_unreachable",
+                f"Không kết nối được kho lưu trữ S3 ({self.endpoint}); thử lại sau. "
+                "Những gì đã nhận vẫn được giữ.",
+                f"the S3 server {self.endpoint} cannot be reached ({type(exc).__name__}); "
+                "retry later, nothing received is lost") from exc
+        except S3Error as exc:
+            if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "NoSuchVersion"):
+                raise
+            raise StorageError(
+                "s3_failed", f"Kho lưu trữ S3 từ chối thao tác: {exc.code}.",
+                f"the S3 server refused the operation: {exc.code} ({exc.message})") from exc
+    return guarded
+
+
+def _guarded(cls: type) -> type:
+    for name, value in list(vars(cls).items()):
+        if callable(value) and not name.startswith("_"):
+            setattr(cls, name, _unreachable(value))
+    return cls
+
+
+@_guarded
 class ObjectStore:
     """One bucket, versioned and object-locked, holding every archived object."""
 
@@ -57,7 +91,7 @@ class ObjectStore:
                                "Mã hóa SSE-KMS cần kết nối HTTPS tới kho lưu trữ "
                                "(SOHOA_S3_SECURE=true).",
                                "SSE-KMS needs an HTTPS connection to S3 (SOHOA_S3_SECURE=true)")
-        self.bucket = bucket
+        self.bucket, self.endpoint = bucket, endpoint.endpoint
         self.sse = sse
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
                             secure=endpoint.secure, region=region)
@@ -79,7 +113,7 @@ class ObjectStore:
             ) from exc
 
     def url(self, key: str) -> str:
-        return keys.object_url(self.bucket, key)
+        return object_url(self.bucket, key)
 
     def key(self, url: str) -> str:
         """The key an :meth:`url` names."""
@@ -129,6 +163,23 @@ class ObjectStore:
         """The keys (latest versions) under ``prefix``."""
         return [o.object_name for o in self.client.list_objects(self.bucket, prefix=prefix,
                                                                 recursive=True)]
+
+    def versions_since(self, prefix: str, since: datetime) -> list[tuple[str, str]]:
+        """(key, version id) of every version written under ``prefix`` at or after ``since``."""
+        return [(o.object_name, o.version_id)
+                for o in self.client.list_objects(self.bucket, prefix=prefix, recursive=True,
+                                                  include_version=True)
+                if o.last_modified is not None and o.last_modified >= since
+                and not o.is_delete_marker]
+
+    def metadata(self, key: str, version_id: str) -> dict[str, str]:
+        """A version's own metadata (``x-amz-meta-`` left off the names)."""
+        stat = self.client.stat_object(self.bucket, key, version_id=version_id)
+        return {k.lower().removeprefix("x-amz-meta-"): v for k, v in stat.metadata.items()
+                if k.lower().startswith("x-amz-meta-")}
+
+    def delete_version(self, key: str, version_id: str) -> None:
+        self.client.remove_object(self.bucket, key, version_id=version_id)
 
     def get_if_present(self, key: str) -> bytes | None:
         try:

@@ -10,22 +10,15 @@ import pytest
 # Before Prefect is imported anywhere: only warnings (its INFO teardown line hits a closed stream).
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
+from helpers import free_port_base, stop_local_servers
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, save_scan, scan_look
-
-
-
-def _free_port_base() -> int:
-    """A base port whose whole SeaweedFS port set is free."""
-    from storage.seaweedfs import busy_ports
-
-    return next(base for base in range(20000, 29000, 10) if not busy_ports(base))
 
 
 @pytest.fixture(scope="session")
 def home(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sohoa-home")
     os.environ["SOHOA_HOME"] = str(path)
-    os.environ["SOHOA_LOCAL_S3_PORT"] = str(_free_port_base())
+    os.environ["SOHOA_LOCAL_S3_PORT"] = str(free_port_base())
     os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(path / "cache" / "pages")  # the page cache
     if os.environ.get("SOHOA_TEST_S3_ENDPOINT"):  # e.g. a MinIO server: a fresh bucket on it
         for name in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "SECURE", "REGION"):
@@ -36,15 +29,6 @@ def home(tmp_path_factory) -> Path:
         os.environ.pop("SOHOA_S3_ENDPOINT", None)
     yield path
     stop_local_servers(path)
-
-
-def stop_local_servers(home: Path) -> None:
-    """Stop what commands started for ``home`` (its SeaweedFS, its Prefect API), as the suite
-    must leave nothing running."""
-    from storage.supervisor import stop
-
-    for name in ("prefect", "s3"):
-        stop(home / "run", name, wait=60)
 
 
 @pytest.fixture(scope="session")

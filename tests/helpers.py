@@ -1,5 +1,5 @@
 """What several test modules need: a blank PDF to sign, poppler's tools run on PDF bytes, a
-scanned separator sheet."""
+scanned separator sheet, a free range of ports for a SeaweedFS, stopping a home's servers."""
 
 from __future__ import annotations
 
@@ -39,3 +39,20 @@ def scanned_sheet(dossier: str, component: str | None) -> bytes:
     out = io.BytesIO()
     image.convert("RGB").save(out, "JPEG", quality=85, dpi=(300, 300))
     return out.getvalue()
+
+
+def free_port_base(start: int = 20000) -> int:
+    """A base port whose whole SeaweedFS port set is free (homes of one session start apart,
+    as a server may not have taken its ports yet)."""
+    from storage.seaweedfs import busy_ports
+
+    return next(base for base in range(start, start + 5000, 10) if not busy_ports(base))
+
+
+def stop_local_servers(home: Path) -> None:
+    """Stop what commands started for ``home`` (its SeaweedFS, its Prefect API), as the suite
+    must leave nothing running."""
+    from storage.supervisor import stop
+
+    for name in ("prefect", "s3"):
+        stop(home / "run", name, wait=60)

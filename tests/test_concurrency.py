@@ -1,0 +1,166 @@
+"""Many ``sohoa`` processes on one home, and the faults they must survive: each command is a real
+process, the home's SeaweedFS and Prefect API are started by the first and shared by all."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import free_port_base, stop_local_servers
+
+SOHOA = [str(Path(sys.executable).parent / "sohoa")]
+KILLPOINT = [sys.executable, str(Path(__file__).with_name("killpoint.py"))]
+PROCEDURE = "2.000488"
+OWNER = "001088012345"
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    """A home of its own (embedded default: no endpoint, no Prefect API configured) and the
+    sample dossier's scans; what the commands start is stopped at the end."""
+    from pipeline.samples import write_sample_dossier
+
+    home = tmp_path_factory.mktemp("shared-home")
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_HOME=str(home), SOHOA_LOCAL_S3_PORT=str(free_port_base(start=21000)),
+               PYTHONPATH=str(Path(__file__).parent.parent))
+    files = write_sample_dossier(tmp_path_factory.mktemp("shared-scans"))
+    yield home, env, [str(f) for f in files]
+    stop_local_servers(home)
+
+
+def _run(env, *args, prefix=SOHOA, timeout=600) -> subprocess.CompletedProcess:
+    return subprocess.run([*prefix, *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+def _digitise(files, dossier, *, owner=OWNER) -> list[str]:
+    return ["digitise", *files, "--dossier", dossier, "--procedure", PROCEDURE,
+            "--owner", owner, "--json"]
+
+
+def _archive(env: dict):
+    """The shared home's archive, opened in this process as its commands open it."""
+    from pipeline.settings import Settings
+    from storage.archive import open_archive
+
+    return open_archive(Settings(home=env["SOHOA_HOME"], s3_endpoint=None, bucket="sohoa-archive",
+                                 local_s3_port=int(env["SOHOA_LOCAL_S3_PORT"])))
+
+
+def _versions(archive, dossier: str) -> dict[str, int]:
+    from pipeline.identifiers import parse_dossier_code
+    from storage.keys import dossier_prefix
+
+    counts: dict[str, int] = {}
+    for obj in archive.store.client.list_objects(
+            archive.store.bucket, prefix=dossier_prefix(parse_dossier_code(dossier)),
+            recursive=True, include_version=True):
+        counts[obj.object_name] = counts.get(obj.object_name, 0) + 1
+    return counts
+
+
+def test_four_digitise_at_once_on_a_fresh_home_share_its_servers(shared):
+    home, env, files = shared
+    dossiers = [f"000.00.06.H56-231027-07{i:02d}" for i in range(4)]
+    procs = [subprocess.Popen([*SOHOA, *_digitise(files, d)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for d in dossiers]
+    outs = [(p.wait(600), *p.communicate()) for p in procs]
+    for code, _, stderr in outs:
+        assert code == 0, stderr
+        assert "Traceback" not in stderr
+    results = [json.loads(stdout) for _, stdout, _ in outs]
+    codes = [doc["digitisation_code"] for r in results for doc in r["documents"]]
+    assert len(codes) == 8 and len(set(codes)) == 8  # two components each, one owner
+    audit = _run(env, "audit", "--json")
+    assert audit.returncode == 0 and json.loads(audit.stdout)["findings"] == []
+    assert json.loads(audit.stdout)["dossiers"] == 4
+
+
+def test_commands_that_need_no_object_storage_start_no_server(shared):
+    home, env, _ = shared
+    assert json.loads(_run(env, "stop", "--json").stdout)["stopped"]
+    for args in (["search", "--json"], ["procedures", "--json"], ["review", "list", "--json"]):
+        done = _run(env, *args)
+        assert done.returncode == 0, done.stderr
+    assert not (home / "run" / "s3.json").exists()
+    assert not (home / "run" / "prefect.json").exists()
+    assert len(json.loads(_run(env, "search", "--json").stdout)) == 8
+
+
+@pytest.mark.parametrize("point, number", [("originals", 10), ("objects", 11), ("commit", 12)])
+def test_a_digitise_killed_midway_is_completed_by_the_next_with_nothing_twice(shared, point,
+                                                                              number):
+    home, env, files = shared
+    dossier = f"000.00.06.H56-231027-07{number}"
+    killed = _run(env, point, *_digitise(files, dossier), prefix=KILLPOINT)
+    assert killed.returncode == -9
+    again = _run(env, *_digitise(files, dossier))
+    assert again.returncode == 0, again.stderr
+    result = json.loads(again.stdout)
+    with _archive(env) as archive:
+        versions = _versions(archive, dossier)
+        row = archive.catalogue.find(dossier)
+    # two originals, two PDFs, two OCR JSON, the manifest: each written once
+    assert sorted(versions.values()) == [1] * 7, versions
+    assert row is not None and len(row.documents) == len(result["documents"]) == 2
+    assert [d.digitisation_code for d in row.documents] == \
+        [d["digitisation_code"] for d in result["documents"]]
+    audit = _run(env, "audit", "--dossier", dossier, "--json")
+    assert audit.returncode == 0 and json.loads(audit.stdout)["findings"] == []
+
+
+def test_s3_server_killed_during_a_dossier_gives_one_message_and_a_retry_succeeds(shared):
+    home, env, files = shared
+    dossier = "000.00.06.H56-231027-0720"
+    failed = _run(env, "s3", *_digitise(files, dossier), prefix=KILLPOINT)
+    assert failed.returncode == 1
+    assert "Traceback" not in failed.stderr, failed.stderr
+    assert "[s3_unreachable]" in failed.stderr
+    assert str(home / "log" / "sohoa.log") in failed.stderr.replace("\n", "")
+    assert "Traceback" in (home / "log" / "sohoa.log").read_text()  # kept for maintainers
+    again = _run(env, *_digitise(files, dossier))
+    assert again.returncode == 0, again.stderr
+    with _archive(env) as archive:
+        assert sorted(_versions(archive, dossier).values()) == [1] * 7
+
+
+def test_a_full_disk_is_named_nothing_is_half_written_and_work_resumes_once_freed(tmp_path):
+    """SOHOA_HOME on a small filesystem of its own, filled up during a dossier."""
+    from pipeline.samples import write_sample_dossier
+
+    files = [str(f) for f in write_sample_dossier(tmp_path / "scans")]
+    home = tmp_path / "small"
+    home.mkdir()
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(home)], check=True)
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_HOME=str(home), SOHOA_LOCAL_S3_PORT=str(free_port_base(start=23000)),
+               PYTHONPATH=str(Path(__file__).parent.parent))
+    try:
+        first = _run(env, *_digitise(files, "000.00.06.H56-231027-0730"))
+        assert first.returncode == 0, first.stderr
+        filler = home / "filler"
+        subprocess.run(["dd", "if=/dev/zero", f"of={filler}", "bs=1M", "count=400"],
+                       capture_output=True)  # until the disk is full
+        dossier = "000.00.06.H56-231027-0731"
+        full = _run(env, *_digitise(files, dossier))
+        assert full.returncode == 1
+        assert "Traceback" not in full.stderr, full.stderr
+        assert "[disk_full]" in full.stderr or "[s3_failed]" in full.stderr, full.stderr
+        filler.unlink()
+        again = _run(env, *_digitise(files, dossier))
+        assert again.returncode == 0, again.stderr
+        with _archive(env) as archive:
+            assert archive.catalogue.pending() == []
+            assert archive.catalogue.find(dossier) is not None
+        audit = _run(env, "audit", "--json")
+        assert audit.returncode == 0 and json.loads(audit.stdout)["findings"] == [], audit.stdout
+    finally:
+        stop_local_servers(home)
+        subprocess.run(["umount", "-l", str(home)])
