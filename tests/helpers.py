@@ -56,3 +56,11 @@ def stop_local_servers(home: Path) -> None:
 
     for name in ("prefect", "s3"):
         stop(home / "run", name, wait=60)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

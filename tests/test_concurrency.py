@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
+import httpx
 import pytest
 
 from helpers import free_port_base, stop_local_servers
@@ -164,3 +167,59 @@ def test_a_full_disk_is_named_nothing_is_half_written_and_work_resumes_once_free
     finally:
         stop_local_servers(home)
         subprocess.run(["umount", "-l", str(home)])
+
+
+def _serve(env, port: int) -> subprocess.Popen:
+    return subprocess.Popen([*SOHOA, "serve", "--port", str(port)], env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+
+
+def _until(check, seconds=300):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            found = check()
+        except httpx.TransportError:  # not listening yet
+            found = None
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def test_serve_killed_while_it_processes_finishes_everything_accepted_after_restart(shared):
+    from helpers import free_port
+
+    home, env, files = shared
+    token = json.loads(_run(env, "client", "add", "motcua", "--agency", "000.00.06.H56",
+                            "--json").stdout)["token"]
+    auth = {"Authorization": f"Bearer {token}"}
+    port, codes = free_port(), [f"000.00.06.H56-231027-074{i}" for i in range(2)]
+    base = f"http://127.0.0.1:{port}"
+    server = _serve(env, port)
+    for code in codes:
+        _until(lambda: httpx.post(f"{base}/v1/dossiers", headers=auth, json={
+            "code": code, "procedure": PROCEDURE, "agency": "000.00.06.H56",
+            "owner_id": OWNER}).status_code == 201)
+        parts = [("files", (Path(f).name, Path(f).read_bytes(), "image/jpeg")) for f in files]
+        accepted = httpx.post(f"{base}/v1/dossiers/{code}/files", files=parts,
+                              headers={**auth, "Idempotency-Key": code}, timeout=60)
+        assert accepted.status_code == 202, accepted.text
+    _until(lambda: httpx.get(f"{base}/v1/dossiers/{codes[0]}", headers=auth).json()["status"]
+           == "processing")
+    os.killpg(server.pid, signal.SIGKILL)  # the API and its processor, mid-dossier
+    server.wait()
+    server = _serve(env, port)
+    try:
+        for code in codes:
+            _until(lambda: httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json()
+                   ["status"] in ("digitised", "needs_review"))
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, stderr = server.communicate(timeout=120)
+    assert "Traceback" not in stderr, stderr
+    with _archive(env) as archive:
+        assert archive.catalogue.pending() == []
+        for code in codes:
+            assert sorted(_versions(archive, code).values()) == [1] * 7
