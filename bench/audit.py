@@ -47,7 +47,7 @@ def _fill(settings: Settings, dossiers: int, documents: int, workdir: Path) -> N
             if number == 1:
                 ref = plan_pages(received, max_pages=1, max_pixels=settings.max_page_pixels,
                                  default_dpi=300)[0]
-                page = read_page(received, ref, "vie", 200)
+                page = read_page(received, ref, "vie", 200, 120)
                 with open_signer(settings) as signer:
                     doc, _ = make_document(1, Segment([page]), "2.000488", str(code), signer,
                                            code.agency, now)

@@ -36,7 +36,7 @@ from pipeline.segments import split
 
 def _read(path: Path) -> list[ProcessedPage]:
     received = read_local(path)
-    return [read_page(received, ref, "vie", 200) for ref in
+    return [read_page(received, ref, "vie", 200, 120) for ref in
             plan_pages(received, max_pages=10, max_pixels=120_000_000, default_dpi=300)]
 
 

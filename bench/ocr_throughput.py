@@ -69,7 +69,7 @@ def sohoa(images: list[Path], out: Path, jobs: int) -> None:
     def one(path: Path) -> ProcessedPage:  # the flow's page path, separator check included
         received = read_local(path)
         ref = plan_pages(received, max_pages=1, max_pixels=120_000_000, default_dpi=300)[0]
-        return read_page(received, ref, "vie", 200)
+        return read_page(received, ref, "vie", 200, 120)
 
     with ThreadPoolExecutor(jobs) as pool:
         pages = list(pool.map(one, images))

@@ -66,7 +66,8 @@ def read_sohoa(scan: RealScan, settings: Settings, pool: ThreadPoolExecutor) -> 
     refs = plan_pages(received, max_pages=settings.max_pages_per_file,
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
     pages = list(pool.map(lambda ref: read_page(received, ref, settings.ocr_language,
-                                                settings.min_scan_dpi), refs))
+                                                settings.min_scan_dpi, settings.page_seconds),
+                          refs))
     ocr = [p.ocr for p in pages if p.ocr is not None]
     return Reading([o.text for o in ocr], *_fields(ocr))
 

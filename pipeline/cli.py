@@ -161,7 +161,8 @@ def _print_result(result: dict) -> None:
 def _digitise_exit(result: dict) -> int:
     from pipeline.pages import REFUSALS
 
-    if result["status"] == "rejected" or any(p["code"] in REFUSALS for p in result["problems"]):
+    refused = REFUSALS | {"page_timeout", "unreadable_page"}  # a file, or one of its pages
+    if result["status"] == "rejected" or any(p["code"] in refused for p in result["problems"]):
         return EXIT_REFUSED_INPUT
     return 0
 
@@ -217,7 +218,8 @@ def _read_files(files: list[Path], settings: Settings) -> list[list[ProcessedPag
 
     def one(job) -> ProcessedPage:
         _, item, ref = job
-        return read_page(item, ref, settings.ocr_language, settings.min_scan_dpi)
+        return read_page(item, ref, settings.ocr_language, settings.min_scan_dpi,
+                         settings.page_seconds)
 
     with _progress() as bar, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         task = bar.add_task(STAGE_LABELS["ocr"], total=len(jobs))

@@ -34,7 +34,8 @@ _MAGIC = [
     (b"\x89PNG\r\n\x1a\n", "png"),
 ]
 REFUSALS = frozenset({"empty_file", "unsupported_type", "corrupt_pdf", "encrypted_pdf",
-                      "corrupt_image", "image_too_large", "too_many_pages", "no_pages"})
+                      "corrupt_image", "image_too_large", "page_size_unusable",
+                      "too_many_pages", "no_pages"})
 """Codes of :class:`InputFileError` raised here: a file that cannot be read as a scan."""
 SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
 CONTENT_TYPE = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
@@ -54,7 +55,17 @@ def detect_kind(head: bytes) -> str | None:
     return "pdf" if b"%PDF-" in head[:1024] else None
 
 
+MAX_SIDE_PX = 65_500  # JPEG's limit, and past any paper at 600 dpi
+MIN_SIDE_PX = 16
+
+
 def _check_pixels(name: str, width: int, height: int, limit: int, page: int) -> None:
+    if not MIN_SIDE_PX <= min(width, height) or max(width, height) > MAX_SIDE_PX:
+        raise _refuse(
+            name, "page_size_unusable",
+            f"Trang {page} có kích thước bất thường ({width}×{height} điểm ảnh), không phải "
+            "trang giấy quét: hãy quét lại.",
+            f"page {page} is {width}x{height} pixels, no scanned sheet has that shape")
     if width * height > limit:
         raise _refuse(
             name, "image_too_large",

@@ -100,6 +100,9 @@ class Settings(BaseSettings):
     max_page_pixels: int = 120_000_000
     """A page image larger than this is refused before it is decoded (A3 at 600 dpi is ~70 MP)."""
     max_pages_per_file: int = 500
+    page_seconds: float = 120.0
+    """Longest a page may take to read (render, OCR); past it the page is refused
+    (``page_timeout``) and the dossier goes on. A clean A4 page takes about 2 s."""
     default_dpi: int = 300
     """Resolution assumed for an image that does not state one, and for vector PDF pages."""
     min_scan_dpi: int = 200

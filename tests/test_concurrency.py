@@ -223,3 +223,51 @@ def test_serve_killed_while_it_processes_finishes_everything_accepted_after_rest
         assert archive.catalogue.pending() == []
         for code in codes:
             assert sorted(_versions(archive, code).values()) == [1] * 7
+
+
+DOSSIER_PROBLEMS = {"missing_component", "missing_owner_id", "owner_id_mismatch"}
+
+
+def test_the_bad_input_corpus_two_at_a_time_each_file_digitised_or_refused_by_name(
+        shared, tmp_path):
+    from bench.badinputs import corpus
+
+    home, env, _ = shared
+    files = sorted(corpus(tmp_path / "bad"))
+    halves = {"000.00.06.H56-231027-0750": files[::2], "000.00.06.H56-231027-0751": files[1::2]}
+    procs = {code: subprocess.Popen(
+        [*SOHOA, "digitise", *map(str, part), "--dossier", code, "--procedure", PROCEDURE,
+         "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for code, part in halves.items()}
+    for code, proc in procs.items():
+        stdout, stderr = proc.communicate(timeout=900)  # a hang fails here
+        assert proc.returncode in (0, 3), stderr
+        assert "Traceback" not in stderr, stderr
+        result = json.loads(stdout)
+        digitised = {doc["file"] for doc in result["documents"]}
+        named = {p["file"] for p in result["problems"] if p["file"]}
+        for path in halves[code]:
+            assert path.name in digitised | named, f"{path.name}: neither digitised nor refused"
+        assert all(p["file"] or p["code"] in DOSSIER_PROBLEMS for p in result["problems"])
+    with _archive(env) as archive:
+        assert archive.catalogue.pending() == []
+        assert all(archive.catalogue.find(code) for code in halves)
+    audit = _run(env, "audit", "--json")
+    assert audit.returncode == 0 and json.loads(audit.stdout)["findings"] == []
+
+
+def test_a_page_over_the_time_limit_is_refused_and_the_dossier_goes_on(shared, tmp_path):
+    from bench.badinputs import _scan
+
+    home, env, files = shared
+    slow = tmp_path / "cham.jpg"
+    slow.write_bytes(_scan(99))  # never read before: no page cache
+    dossier = "000.00.06.H56-231027-0760"
+    done = _run({**env, "SOHOA_PAGE_SECONDS": "0.05"}, "digitise", str(slow), "--dossier",
+                dossier, "--procedure", PROCEDURE, "--json")
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    result = json.loads(done.stdout)
+    assert [(p["file"], p["page"]) for p in result["problems"] if p["code"] == "page_timeout"] \
+        == [("cham.jpg", 1)]
+    with _archive(env) as archive:  # archived with its refusal, its original kept
+        assert [o.filename for o in archive.catalogue.find(dossier).originals] == ["cham.jpg"]

@@ -32,7 +32,7 @@ def scans():
 def _read(scan, pages=None):
     received = read_local(scan.path)
     refs = plan_pages(received, max_pages=50, max_pixels=120_000_000, default_dpi=300)
-    return [read_page(received, ref, "vie", 200).ocr for ref in refs
+    return [read_page(received, ref, "vie", 200, 120).ocr for ref in refs
             if pages is None or ref.number in pages]
 
 

@@ -8,14 +8,21 @@ import subprocess
 from pathlib import Path
 
 from pdf2image import convert_from_path
+from pdf2image.exceptions import PDFPopplerTimeoutError
 from PIL import Image
+
+from pipeline._exec import limits
 
 _PAGE_SIZE = re.compile(r"^Page\s+(\d+)\s+size:\s+([\d.]+) x ([\d.]+) pts", re.M)
 _PAGE_ROT = re.compile(r"^Page\s+(\d+)\s+rot:\s+(\d+)", re.M)
 
 
 def _run(args: list[str]) -> str:
-    done = subprocess.run(args, capture_output=True, text=True, check=True)
+    try:
+        done = subprocess.run(args, capture_output=True, text=True, check=True,
+                              timeout=limits.remaining())
+    except subprocess.TimeoutExpired:
+        raise limits.timed_out() from None
     return done.stdout
 
 
@@ -47,8 +54,11 @@ def image_ppi(path: Path) -> dict[int, int]:
 
 def render_page(path: Path, page: int, dpi: int) -> Image.Image:
     """One page as an RGB image, annotations (e.g. earlier signature stamps) hidden."""
-    images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page,
-                               hide_annotations=True, fmt="ppm")
+    try:
+        images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page,
+                                   hide_annotations=True, fmt="ppm", timeout=limits.remaining())
+    except PDFPopplerTimeoutError:
+        raise limits.timed_out() from None
     return images[0]
 
 

@@ -19,11 +19,16 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")  # parallelism comes from pages s
 import numpy as np  # noqa: E402
 import tesserocr  # noqa: E402
 
+from pipeline._exec import limits  # noqa: E402
 from pipeline.errors import SohoaError  # noqa: E402
 
 TIMEOUT_MS = 300_000
 _TESSDATA_GLOB = "/usr/share/tesseract-ocr/*/tessdata"
 _engines = threading.local()
+
+
+def _timeout_ms() -> int:
+    return int(min(TIMEOUT_MS, limits.remaining() * 1000))
 
 
 def _missing(what: str) -> SohoaError:
@@ -98,7 +103,8 @@ def recognise(gray: np.ndarray, dpi: int, language: str,
     with boxes and confidences."""
     engine = _engine(language, psm)
     _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
-    if not engine.Recognize(timeout=TIMEOUT_MS):
+    if not engine.Recognize(timeout=_timeout_ms()):
+        limits.remaining()  # the page's time is up: a page_timeout, not a failure
         raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
                          "tesseract failed or timed out on this page")
     found: list[tuple[str, float, tuple, tuple[int, int, int], list]] = []
@@ -125,6 +131,6 @@ def digits(gray: np.ndarray, dpi: int) -> tuple[str, float]:
     the Vietnamese model reads "49" and nothing."""
     engine = _engine("eng", tesserocr.PSM.SINGLE_LINE, "0123456789")
     _buffer = _set_image(engine, gray, dpi)
-    if not engine.Recognize(timeout=TIMEOUT_MS):
+    if not engine.Recognize(timeout=_timeout_ms()):
         return "", 0.0
     return (engine.GetUTF8Text() or "").strip(), float(engine.MeanTextConf())

@@ -41,7 +41,8 @@ def recognise(item: spool.Spooled, fields: dict[str, str], settings) -> dict:
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
     with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
         pages = list(pool.map(lambda ref: read_page(local, ref, settings.ocr_language,
-                                                    settings.min_scan_dpi), refs))
+                                                    settings.min_scan_dpi,
+                                                    settings.page_seconds), refs))
     ocr = [p.ocr for p in pages if p.ocr is not None]
     values, _ = extract_fields(ocr, fields)
     return {**{k: v.value for k, v in values.items()},

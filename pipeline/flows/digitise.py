@@ -8,6 +8,7 @@ functions that the tests call without Prefect.
 
 from __future__ import annotations
 
+import logging
 import os
 import tempfile
 from datetime import datetime, timedelta, timezone
@@ -22,7 +23,7 @@ from pyhanko.sign.signers import Signer
 from pipeline import progress
 from pipeline.completeness import DIGITISED, judge
 from pipeline.documents import make_document, seal
-from pipeline.errors import InputFileError
+from pipeline.errors import InputFileError, SohoaError
 from pipeline.fields.checks import check_owner, dossier_code_mismatches
 from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
@@ -56,7 +57,8 @@ def _page_key(_, parameters: dict) -> str:
 @task(name="read-page", cache_key_fn=_page_key, persist_result=True,
       cache_expiration=timedelta(days=PAGE_CACHE_DAYS))
 def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> ProcessedPage:
-    return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi)
+    return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi,
+                     settings.page_seconds)
 
 
 @task(name="document", **TASK)
@@ -78,6 +80,18 @@ def _plan(received: list[ReceivedFile], settings: Settings
             continue
         planned.append((item, refs))
     return planned, problems
+
+
+def _unreadable(ref: PageRef, exc: Exception) -> Problem:
+    """A page that could not be read (past its time limit, or broken in a way the file's checks
+    did not see): refused by name; its original stays stored."""
+    logging.getLogger(__name__).warning("%s page %d unreadable", ref.file, ref.number,
+                                        exc_info=exc)
+    if isinstance(exc, SohoaError):
+        return Problem(exc.code, exc.message_vi, ref.file, ref.number)
+    return Problem("unreadable_page",
+                   f"Trang {ref.number} không đọc được ({type(exc).__name__}): hãy quét lại; "
+                   "bản gốc vẫn được lưu.", ref.file, ref.number)
 
 
 def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
@@ -105,8 +119,12 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     pages: dict[PageRef, ProcessedPage] = {}
     progress.start("ocr", len(futures))
     for future in as_completed(list(futures)):
-        pages[futures[future]] = future.result()
+        try:
+            pages[futures[future]] = future.result()
+        except Exception as exc:  # one unreadable page is a refusal, never the dossier's end
+            problems.append(_unreadable(futures[future], exc))
         progress.advance("ocr")
+    planned = [(item, [r for r in refs if r in pages]) for item, refs in planned]
 
     segments, notices = split([[pages[r] for r in refs] for _, refs in planned],
                               procedure.components, [named.get(item.sha256) for item, _ in planned])
