@@ -19,7 +19,6 @@ def home(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sohoa-home")
     os.environ["SOHOA_HOME"] = str(path)
     os.environ["SOHOA_LOCAL_S3_PORT"] = str(free_port_base())
-    os.environ["PREFECT_LOCAL_STORAGE_PATH"] = str(path / "cache" / "pages")  # the page cache
     if os.environ.get("SOHOA_TEST_S3_ENDPOINT"):  # e.g. a MinIO server: a fresh bucket on it
         for name in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "SECURE", "REGION"):
             if f"SOHOA_TEST_S3_{name}" in os.environ:

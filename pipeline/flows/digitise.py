@@ -25,6 +25,7 @@ from pipeline.completeness import DIGITISED, judge
 from pipeline.documents import make_document, seal
 from pipeline.errors import InputFileError, SohoaError
 from pipeline.fields.checks import check_owner, dossier_code_mismatches
+from pipeline.flows.pagecache import page_cache
 from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.intake import receive_file
@@ -66,6 +67,12 @@ def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
              signer: Signer, now: datetime, profile: Profile) -> tuple[SignedDocument, list[Problem]]:
     return make_document(order, segment, procedure, str(dossier), signer, dossier.agency, now,
                          profile)
+
+
+def page_reader(settings: Settings):
+    """The page task with the home's page cache, each record written whole (two processes may
+    write one key at once)."""
+    return process_page.with_options(result_storage=page_cache(settings))
 
 
 def _plan(received: list[ReceivedFile], settings: Settings
@@ -114,7 +121,8 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         return stored.result  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
-    futures = {process_page.submit(item, ref, settings): ref
+    reader = page_reader(settings)
+    futures = {reader.submit(item, ref, settings): ref
                for item, refs in planned for ref in refs}
     pages: dict[PageRef, ProcessedPage] = {}
     progress.start("ocr", len(futures))

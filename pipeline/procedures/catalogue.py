@@ -99,9 +99,13 @@ def best_title(components: list[Component], text: str) -> Component | None:
     return best if best_score >= TITLE_MATCH else None
 
 
+SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: read by every command
+
+
 def _load_file(path: Path) -> Procedure:
     try:
-        return Procedure.model_validate(yaml.safe_load(path.read_text(encoding="utf-8")))
+        return Procedure.model_validate(yaml.load(path.read_text(encoding="utf-8"),
+                                                  Loader=SAFE_LOADER))
     except (ValidationError, yaml.YAMLError, SohoaError) as exc:
         raise SohoaError("invalid_procedure_file",
                          f"Tệp thủ tục {path.name} không hợp lệ: {exc}",

@@ -23,11 +23,10 @@ from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
 
 from pipeline.errors import SohoaError
-from pipeline.fonts import DEJAVU_SANS
+from pipeline.fonts import stamp_font
 from pipeline.settings import Settings
 from pipeline.signing.verify import load_trust_roots
 
-STAMP_FONT = DEJAVU_SANS
 STAMP_SIZE = (200.0, 40.0)  # points
 STAMP_FONT_SIZE = 10
 STAMP_MARGIN = 14.0
@@ -99,7 +98,7 @@ def _stamp_style(text: str, seal: Path | None) -> stamp.TextStampStyle:
         timestamp_format="%d/%m/%Y %H:%M:%S %z",
         # Shaping and rendering sizes must agree (pyHanko issue #733).
         text_box_style=TextBoxStyle(
-            font=GlyphAccumulatorFactory(str(STAMP_FONT), font_size=STAMP_FONT_SIZE),
+            font=GlyphAccumulatorFactory(str(stamp_font()), font_size=STAMP_FONT_SIZE),
             font_size=STAMP_FONT_SIZE),
         border_width=1,
         background=PdfImage(str(seal)) if seal else None,
