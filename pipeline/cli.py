@@ -659,8 +659,9 @@ def serve(
 
     settings = load_settings()
     _quiet_libraries(settings)
+    err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {_log_path()})"))
     uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
-                log_level="warning")
+                log_level="warning", log_config=None)  # its records to the log file, like ours
 
 
 @app.command()

@@ -22,6 +22,7 @@ import httpx
 from pipeline.api.webhooks import deliver, notify
 from pipeline.errors import SohoaError
 from pipeline.flows.engine import prefect_api
+from pipeline.logs import send_logs
 from pipeline.settings import Settings, load_settings
 from storage.archive import Archive, open_archive
 from storage.ingest import Ingest, UploadRow
@@ -129,6 +130,7 @@ def processor_main(stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
     for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
         logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = load_settings()
+    send_logs(settings.home_dir)  # a process of its own: its log goes to the same file
     with prefect_api(settings), open_archive(settings) as archive:
         processor = Processor(settings, archive, Ingest(archive.catalogue))
         processor.stopping = stop

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import threading
+import time
 from pathlib import Path
 
 from prefect._internal.compatibility.async_dispatch import async_dispatch
@@ -19,6 +20,9 @@ from prefect.filesystems import LocalFileSystem
 from prefect.utilities.asyncutils import run_sync_in_worker_thread
 
 from pipeline.settings import Settings
+
+
+SAVE_ATTEMPTS = 25
 
 
 class PageCacheStorage(LocalFileSystem):
@@ -48,13 +52,15 @@ def page_cache(settings: Settings) -> PageCacheStorage:
     result storage to be; the name is the folder's, so homes sharing one API stay apart)."""
     basepath = str(settings.home_dir / "cache" / "pages")
     name = "page-cache-" + hashlib.sha256(basepath.encode()).hexdigest()[:16]
-    try:
-        return PageCacheStorage.load(name)
-    except ValueError:  # not saved yet on this API
-        pass
-    block = PageCacheStorage(basepath=basepath)
-    try:
-        block.save(name)
-    except (ObjectAlreadyExists, ValueError):  # another process saved it meanwhile
-        return PageCacheStorage.load(name)
-    return block
+    for _ in range(SAVE_ATTEMPTS):  # processes starting together race to save it: one wins
+        try:
+            return PageCacheStorage.load(name)
+        except ValueError:  # not saved on this API yet
+            pass
+        block = PageCacheStorage(basepath=basepath)
+        try:
+            block.save(name)
+            return block
+        except (ObjectAlreadyExists, ValueError):  # another process is saving it
+            time.sleep(0.2)
+    return PageCacheStorage.load(name)
