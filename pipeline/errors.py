@@ -59,13 +59,16 @@ def known(exc: Exception, home: Path | None = None) -> SohoaError:
     """What a failure means to the person who ran the command: a ``SohoaError`` as it is, a full
     disk named as such (it can be fixed and the work resumed), anything else an internal error."""
     if _disk_full(exc, home):
-        return SohoaError("disk_full",
-                          "Đĩa dữ liệu đã đầy; giải phóng chỗ trống rồi chạy lại lệnh "
-                          "(những gì đã lưu không bị mất).",
-                          "the data disk is full; free some space and run the command again "
-                          "(nothing stored is lost)")
-    if isinstance(exc, SohoaError):
+        known_as = SohoaError("disk_full",
+                              "Đĩa dữ liệu đã đầy; giải phóng chỗ trống rồi chạy lại lệnh "
+                              "(những gì đã lưu không bị mất).",
+                              "the data disk is full; free some space and run the command "
+                              "again (nothing stored is lost)")
+    elif isinstance(exc, SohoaError):
         return exc
-    return InternalError("internal_error",
-                         f"sohoa gặp sự cố ngoài dự kiến ({type(exc).__name__}: {exc}).",
-                         f"unexpected failure ({type(exc).__name__}: {exc})")
+    else:
+        known_as = InternalError("internal_error",
+                                 f"sohoa gặp sự cố ngoài dự kiến ({type(exc).__name__}: {exc}).",
+                                 f"unexpected failure ({type(exc).__name__}: {exc})")
+    known_as.__cause__ = exc  # the log shows the original trace
+    return known_as

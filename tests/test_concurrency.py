@@ -271,3 +271,41 @@ def test_a_page_over_the_time_limit_is_refused_and_the_dossier_goes_on(shared, t
         == [("cham.jpg", 1)]
     with _archive(env) as archive:  # archived with its refusal, its original kept
         assert [o.filename for o in archive.catalogue.find(dossier).originals] == ["cham.jpg"]
+
+
+def test_page_cache_readers_see_a_whole_record_while_writers_replace_it(tmp_path):
+    import threading
+
+    from pipeline.flows.pagecache import PageCacheStorage
+
+    storage = PageCacheStorage(basepath=str(tmp_path))
+    records = [bytes([n]) * 3_000_000 for n in (1, 2)]  # a page record is about 2 MB
+    storage.write_path("page-key", records[0], _sync=True)
+    stop, seen = threading.Event(), []
+
+    def write(record):
+        while not stop.is_set():
+            storage.write_path("page-key", record, _sync=True)
+
+    writers = [threading.Thread(target=write, args=(r,)) for r in records]
+    for writer in writers:
+        writer.start()
+    for _ in range(200):
+        seen.append(storage.read_path("page-key", _sync=True))
+    stop.set()
+    for writer in writers:
+        writer.join()
+    assert all(record in records for record in seen)
+    assert not [p for p in tmp_path.iterdir() if p.name != "page-key"]  # no temporary left
+
+
+def test_an_unexpected_failure_is_one_message_and_debug_shows_the_trace(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+    env.update(SOHOA_HOME=str(tmp_path), SOHOA_DATABASE_URL="nosuchdb://x")
+    plain = _run(env, "search", "--json")
+    assert plain.returncode == 1 and "Traceback" not in plain.stderr
+    assert "[internal_error]" in plain.stderr and str(tmp_path / "log" / "sohoa.log") in \
+        plain.stderr
+    assert "Traceback" in (tmp_path / "log" / "sohoa.log").read_text()
+    debug = _run(env, "--debug", "search", "--json")
+    assert debug.returncode == 1 and "Traceback" in debug.stderr
