@@ -116,6 +116,13 @@ def _raw_pdf(objects: list[bytes]) -> bytes:
     return out.getvalue()
 
 
+def _one_page_pdf(page: bytes, kids: bytes = b"[3 0 R] /Count 1") -> bytes:
+    """A catalogue, a page tree with ``kids``, and one page with ``page``'s entries."""
+    return _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
+                     b"<< /Type /Pages /Kids %s >>" % kids,
+                     b"<< /Type /Page /Parent 2 0 R %s >>" % page])
+
+
 def _fuzzed(data: bytes, seed: int, flips: int) -> bytes:
     rng = random.Random(seed)
     out = bytearray(data)
@@ -139,18 +146,11 @@ def generated(folder: Path) -> list[Path]:
     out = io.BytesIO()
     Image.new("L", (1, 100_000), 255).save(out, "PNG")
     files["thin-1x100000.png"] = out.getvalue()
-    files["page-tree-loop.pdf"] = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                            b"<< /Type /Pages /Kids [2 0 R 3 0 R] /Count 2 >>",
-                                            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"])
-    files["page-without-size.pdf"] = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                               b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                               b"<< /Type /Page /Parent 2 0 R >>"])
-    files["page-zero-size.pdf"] = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 0 0] >>"])
-    files["page-5-metres.pdf"] = _raw_pdf([b"<< /Type /Catalog /Pages 2 0 R >>",
-                                           b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-                                           b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 14400] >>"])
+    files["page-tree-loop.pdf"] = _one_page_pdf(b"/MediaBox [0 0 595 842]",
+                                                kids=b"[2 0 R 3 0 R] /Count 2")
+    files["page-without-size.pdf"] = _one_page_pdf(b"")
+    files["page-zero-size.pdf"] = _one_page_pdf(b"/MediaBox [0 0 0 0]")
+    files["page-5-metres.pdf"] = _one_page_pdf(b"/MediaBox [0 0 14400 14400]")
     pdf = pikepdf.new()
     for _ in range(10_000):
         pdf.add_blank_page(page_size=(595, 842))
