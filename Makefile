@@ -33,6 +33,10 @@ bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.audit
 	$(VENV)/bin/python -m bench.ingest --seconds 30
+	$(VENV)/bin/python -m bench.badinputs
+	$(VENV)/bin/python -m bench.concurrency --cost
+	$(VENV)/bin/python -m bench.concurrency --rounds 50
+	$(VENV)/bin/python -m bench.concurrency --seconds 180
 
 $(BENCH_STAMP): $(STAMP)
 	@$(MAKE) --no-print-directory system APT_PACKAGES="$(BENCH_APT_PACKAGES)"

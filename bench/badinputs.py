@@ -176,3 +176,54 @@ def generated(folder: Path) -> list[Path]:
 def corpus(folder: Path, cache: Path = CACHE) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     return generated(folder) + from_sdists(folder, cache)
+
+
+def main() -> None:
+    """The corpus through ``sohoa digitise``, two dossiers at once on a fresh home."""
+    import json
+    import tempfile
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from helpers import free_port_base, stop_local_servers
+
+    sohoa = str(Path(sys.executable).parent / "sohoa")
+    with tempfile.TemporaryDirectory(prefix="sohoa-bad-") as tmp:
+        home = Path(tmp) / "home"
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
+        env.update(SOHOA_HOME=str(home), SOHOA_LOCAL_S3_PORT=str(free_port_base(start=26000)))
+        files = sorted(corpus(Path(tmp) / "corpus"))
+        halves = {"000.00.06.H56-231030-0001": files[::2], "000.00.06.H56-231030-0002": files[1::2]}
+        start = time.monotonic()
+        procs = {code: subprocess.Popen(
+            [sohoa, "digitise", *map(str, part), "--dossier", code, "--procedure", "2.000488",
+             "--json"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            for code, part in halves.items()}
+        tracebacks = hangs = unnamed = 0
+        try:
+            for code, proc in procs.items():
+                try:
+                    stdout, stderr = proc.communicate(timeout=1800)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+                    hangs += 1
+                    continue
+                tracebacks += "Traceback" in stderr
+                result = json.loads(stdout) if stdout.strip() else {"documents": [],
+                                                                    "problems": []}
+                for path in halves[code]:
+                    refusals = [p["code"] for p in result["problems"]
+                                if p["file"] == path.name and p.get("severity") == "review"]
+                    done = any(d["file"] == path.name for d in result["documents"])
+                    unnamed += not (done or refusals)
+                    print(f"{path.name:40} {'digitised' if done else 'refused':10} "
+                          f"{' '.join(sorted(set(refusals)))}")
+        finally:
+            stop_local_servers(home)
+    print(f"{len(files)} files in {time.monotonic() - start:.0f} s, 2 at a time: "
+          f"{tracebacks} tracebacks, {hangs} hangs, {unnamed} neither digitised nor refused "
+          "by name")
+
+
+if __name__ == "__main__":
+    main()

@@ -23,7 +23,7 @@ from minio import Minio
 
 from pipeline.errors import StorageError
 from pipeline.settings import Settings
-from storage.supervisor import Service, lease, port_free
+from storage.supervisor import Service, lease, port_free, start
 
 READY_TIMEOUT_S = 60.0
 GRPC_OFFSET = 10000
@@ -116,13 +116,23 @@ def _service(data_dir: Path, base_port: int, access: str, secret: str,
                    str(data_dir))
 
 
-@contextmanager
-def local_seaweedfs(settings: Settings) -> Iterator[S3Endpoint]:
-    """The home's local S3 endpoint, started on first use and shared by all its processes."""
+def _home_service(settings: Settings) -> tuple[Service, str, str]:
     data_dir = settings.home_dir / "s3"
     (data_dir / "data").mkdir(parents=True, exist_ok=True)
     access, secret = _credentials(data_dir)
-    service = _service(data_dir, settings.local_s3_port, access, secret, settings)
+    return _service(data_dir, settings.local_s3_port, access, secret, settings), access, secret
+
+
+def start_local_seaweedfs(settings: Settings) -> None:
+    """Have the home's local S3 server starting (if it is the one configured), not waiting."""
+    if not settings.s3_endpoint:
+        start(settings.home_dir / "run", _home_service(settings)[0])
+
+
+@contextmanager
+def local_seaweedfs(settings: Settings) -> Iterator[S3Endpoint]:
+    """The home's local S3 endpoint, started on first use and shared by all its processes."""
+    service, access, secret = _home_service(settings)
     with lease(settings.home_dir / "run", service,
                lambda address: _answers(S3Endpoint(address, access, secret)),
                READY_TIMEOUT_S) as address:

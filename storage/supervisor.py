@@ -113,6 +113,9 @@ def _spawn(run_dir: Path, service: Service) -> subprocess.Popen:
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                 start_new_session=True, close_fds=True,
                                 cwd=Path(__file__).resolve().parent.parent)
+    # Known at once (the caller holds the start lock): no other process starts a second one
+    # before this one has its server running; the supervisor adds its child's pid.
+    _write(paths["json"], {"pid": proc.pid, "child": None, "address": service.address})
     return proc
 
 
@@ -153,6 +156,17 @@ def lease(run_dir: Path, service: Service, ready: Callable[[str], bool],
         yield state["address"]
     finally:
         users.close()
+
+
+def start(run_dir: Path, service: Service) -> None:
+    """Start the home's ``service`` if it is not running, without waiting for it: a command
+    that will need two servers starts both at once (a lease then waits for it)."""
+    run_dir.mkdir(parents=True, exist_ok=True)
+    paths = _paths(run_dir, service.name)
+    with _locked(paths["start"]):
+        state = _read(paths["json"])
+        if state is None or not _supervising(state["pid"]):
+            _spawn(run_dir, service)
 
 
 def stop(run_dir: Path, name: str, wait: float) -> bool:
@@ -209,6 +223,7 @@ def _supervise(spec_path: Path) -> int:
                 "code": f"{service.name}_ports_busy",
                 "vi": f"Cổng {busy} đang bị chiếm; đặt SOHOA_LOCAL_S3_PORT sang dải cổng khác.",
                 "en": f"loopback ports {busy} are in use; set SOHOA_LOCAL_S3_PORT to another range"})
+            _forget(paths["json"])
             return 1
         time.sleep(POLL_S)
     log = open(Path(service.log_dir) / f"{service.name}.log", "ab")  # noqa: SIM115
@@ -239,10 +254,15 @@ def _supervise(spec_path: Path) -> int:
                     break
                 fcntl.flock(start, fcntl.LOCK_UN)
         _end(child)
-        state = _read(paths["json"])
-        if state and state["pid"] == os.getpid():
-            paths["json"].unlink(missing_ok=True)
+        _forget(paths["json"])
     return 0
+
+
+def _forget(state_path: Path) -> None:
+    """Remove the state file if it is this supervisor's (a newer one may have replaced it)."""
+    state = _read(state_path)
+    if state and state["pid"] == os.getpid():
+        state_path.unlink(missing_ok=True)
 
 
 if __name__ == "__main__":

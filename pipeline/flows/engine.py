@@ -16,6 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from pipeline.settings import Settings
+from storage.seaweedfs import start_local_seaweedfs
 from storage.supervisor import Service, free_port, lease
 
 READY_TIMEOUT_S = 90.0
@@ -57,6 +58,7 @@ def prefect_api(settings: Settings) -> Iterator[None]:
         return
     from prefect.settings import PREFECT_API_URL, temporary_settings
 
+    start_local_seaweedfs(settings)  # the flows will open the archive: both servers start at once
     with lease(settings.home_dir / "run", _service(settings), _healthy, READY_TIMEOUT_S) as url, \
             temporary_settings(updates={PREFECT_API_URL: url}):
         os.environ["PREFECT_API_URL"] = url  # and for the processes this one starts
