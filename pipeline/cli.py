@@ -161,7 +161,7 @@ def _print_result(result: dict) -> None:
 def _digitise_exit(result: dict) -> int:
     from pipeline.pages import REFUSALS
 
-    refused = REFUSALS | {"page_timeout", "unreadable_page"}  # a file, or one of its pages
+    refused = REFUSALS | {"page_timeout", "file_timeout", "unreadable_page"}  # or some pages
     if result["status"] == "rejected" or any(p["code"] in refused for p in result["problems"]):
         return EXIT_REFUSED_INPUT
     return 0

@@ -103,6 +103,9 @@ class Settings(BaseSettings):
     page_seconds: float = 120.0
     """Longest a page may take to read (render, OCR); past it the page is refused
     (``page_timeout``) and the dossier goes on. A clean A4 page takes about 2 s."""
+    file_seconds: float = 1800.0
+    """Longest a file's pages may take to read, summed; past it the rest of its pages are
+    refused (``file_timeout``)."""
     default_dpi: int = 300
     """Resolution assumed for an image that does not state one, and for vector PDF pages."""
     min_scan_dpi: int = 200

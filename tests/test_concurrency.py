@@ -309,3 +309,22 @@ def test_an_unexpected_failure_is_one_message_and_debug_shows_the_trace(tmp_path
     assert "Traceback" in (tmp_path / "log" / "sohoa.log").read_text()
     debug = _run(env, "--debug", "search", "--json")
     assert debug.returncode == 1 and "Traceback" in debug.stderr
+
+
+def test_a_file_over_its_time_limit_has_its_pages_refused(shared, tmp_path):
+    import io
+
+    from PIL import Image
+
+    from bench.badinputs import _scan
+
+    home, env, _ = shared
+    pages = [Image.open(io.BytesIO(_scan(seed))) for seed in (100, 101)]
+    slow = tmp_path / "tap-cham.pdf"
+    pages[0].save(slow, save_all=True, append_images=pages[1:], resolution=200)
+    done = _run({**env, "SOHOA_FILE_SECONDS": "0.05"}, "digitise", str(slow), "--dossier",
+                "000.00.06.H56-231027-0761", "--procedure", PROCEDURE, "--json")
+    assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
+    refused = [(p["file"], p["page"]) for p in json.loads(done.stdout)["problems"]
+               if p["code"] == "file_timeout"]
+    assert sorted(refused) == [("tap-cham.pdf", 1), ("tap-cham.pdf", 2)]

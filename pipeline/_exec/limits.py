@@ -1,9 +1,11 @@
-"""The time a page may take, from settings (``page_seconds``): set once around a page's reading,
-honoured by every engine call under it (tesseract's own timeout, poppler's subprocess timeout),
-so a page crafted to hang is refused instead of holding a worker for ever."""
+"""The time a page and a file may take to read, from settings (``page_seconds``,
+``file_seconds``): set around a page's reading and honoured by every engine call under it
+(tesseract's own timeout, poppler's subprocess timeouts), so a page or a file crafted to hang
+is refused instead of holding a worker for ever."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -11,30 +13,74 @@ from contextvars import ContextVar
 
 from pipeline.errors import InputFileError
 
-_DEADLINE: ContextVar[float | None] = ContextVar("page_deadline", default=None)
+_DEADLINE: ContextVar[tuple[float, str] | None] = ContextVar("read_deadline", default=None)
 UNLIMITED_S = 3600.0
+_SPENT: dict[str, float] = {}  # seconds spent on each file's pages so far, summed
+_SPENT_LOCK = threading.Lock()
+_MESSAGES = {
+    "page_timeout": ("Trang này đọc quá lâu, đã dừng: hãy quét lại.",
+                     "reading this page took longer than the page time limit"),
+    "file_timeout": ("Các trang của tệp này đọc quá lâu, đã dừng: hãy quét lại tệp.",
+                     "reading this file's pages took longer than the file time limit"),
+}
 
 
 @contextmanager
-def page_time_limit(seconds: float) -> Iterator[None]:
-    token = _DEADLINE.set(time.monotonic() + seconds)
+def _until(deadline: float, code: str) -> Iterator[None]:
+    current = _DEADLINE.get()
+    token = _DEADLINE.set(min(current, (deadline, code)) if current else (deadline, code))
     try:
         yield
     finally:
         _DEADLINE.reset(token)
 
 
+@contextmanager
+def page_time_limit(seconds: float) -> Iterator[None]:
+    with _until(time.monotonic() + seconds, "page_timeout"):
+        yield
+
+
+@contextmanager
+def file_time_limit(key: str, seconds: float) -> Iterator[None]:
+    """One page of the file ``key``, whose pages may take ``seconds`` together (the time of
+    pages read side by side is summed); what this page takes is added to the file's."""
+    with _SPENT_LOCK:
+        left = seconds - _SPENT.get(key, 0.0)
+    if left <= 0:
+        raise timed_out("file_timeout")
+    start = time.monotonic()
+    try:
+        with _until(start + left, "file_timeout"):
+            yield
+    finally:
+        with _SPENT_LOCK:
+            _SPENT[key] = _SPENT.get(key, 0.0) + time.monotonic() - start
+
+
+def forget(prefix: str) -> None:
+    """Drop the time kept for files whose keys start with ``prefix`` (a finished run's)."""
+    with _SPENT_LOCK:
+        for key in [k for k in _SPENT if k.startswith(prefix)]:
+            del _SPENT[key]
+
+
 def remaining() -> float:
     """Seconds left for the current page (raises once none are)."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
+    current = _DEADLINE.get()
+    if current is None:
         return UNLIMITED_S
-    left = deadline - time.monotonic()
+    left = current[0] - time.monotonic()
     if left <= 0:
-        raise timed_out()
+        raise timed_out(current[1])
     return left
 
 
-def timed_out() -> InputFileError:
-    return InputFileError("page_timeout", "Trang này đọc quá lâu, đã dừng: hãy quét lại.",
-                          "reading this page took longer than the page time limit")
+def expired() -> InputFileError:
+    """The refusal for the limit that ran out (called when an engine gave up on time)."""
+    current = _DEADLINE.get()
+    return timed_out(current[1] if current else "page_timeout")
+
+
+def timed_out(code: str = "page_timeout") -> InputFileError:
+    return InputFileError(code, *_MESSAGES[code])

@@ -22,7 +22,7 @@ def _run(args: list[str]) -> str:
         done = subprocess.run(args, capture_output=True, text=True, check=True,
                               timeout=limits.remaining())
     except subprocess.TimeoutExpired:
-        raise limits.timed_out() from None
+        raise limits.expired() from None
     return done.stdout
 
 
@@ -58,7 +58,7 @@ def render_page(path: Path, page: int, dpi: int) -> Image.Image:
         images = convert_from_path(path, dpi=dpi, first_page=page, last_page=page,
                                    hide_annotations=True, fmt="ppm", timeout=limits.remaining())
     except PDFPopplerTimeoutError:
-        raise limits.timed_out() from None
+        raise limits.expired() from None
     return images[0]
 
 

@@ -104,7 +104,7 @@ def recognise(gray: np.ndarray, dpi: int, language: str,
     engine = _engine(language, psm)
     _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
     if not engine.Recognize(timeout=_timeout_ms()):
-        limits.remaining()  # the page's time is up: a page_timeout, not a failure
+        limits.remaining()  # the time is up: a page_timeout or file_timeout, not a failure
         raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
                          "tesseract failed or timed out on this page")
     found: list[tuple[str, float, tuple, tuple[int, int, int], list]] = []

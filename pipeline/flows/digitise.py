@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import tempfile
+import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,6 +22,8 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pyhanko.sign.signers import Signer
 
 from pipeline import progress
+from pipeline._exec.limits import file_time_limit
+from pipeline._exec.limits import forget as forget_times
 from pipeline.completeness import DIGITISED, judge
 from pipeline.documents import make_document, seal
 from pipeline.errors import InputFileError, SohoaError
@@ -57,9 +60,12 @@ def _page_key(_, parameters: dict) -> str:
 
 @task(name="read-page", cache_key_fn=_page_key, persist_result=True,
       cache_expiration=timedelta(days=PAGE_CACHE_DAYS))
-def process_page(received: ReceivedFile, ref: PageRef, settings: Settings) -> ProcessedPage:
-    return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi,
-                     settings.page_seconds)
+def process_page(received: ReceivedFile, ref: PageRef, settings: Settings,
+                 run: str = "") -> ProcessedPage:
+    """Read a page within its own time limit and what is left of its file's in this ``run``."""
+    with file_time_limit(f"{run}:{received.sha256}", settings.file_seconds):
+        return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi,
+                         settings.page_seconds)
 
 
 @task(name="document", **TASK)
@@ -121,8 +127,8 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         return stored.result  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
-    reader = page_reader(settings)
-    futures = {reader.submit(item, ref, settings): ref
+    reader, run = page_reader(settings), uuid.uuid4().hex
+    futures = {reader.submit(item, ref, settings, run): ref
                for item, refs in planned for ref in refs}
     pages: dict[PageRef, ProcessedPage] = {}
     progress.start("ocr", len(futures))
@@ -132,6 +138,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         except Exception as exc:  # one unreadable page is a refusal, never the dossier's end
             problems.append(_unreadable(futures[future], exc))
         progress.advance("ocr")
+    forget_times(run)
     planned = [(item, [r for r in refs if r in pages]) for item, refs in planned]
 
     segments, notices = split([[pages[r] for r in refs] for _, refs in planned],
