@@ -25,7 +25,6 @@ from pathlib import Path
 from pipeline.completeness import Verdict
 from pipeline.documents import make_document, seal
 from pipeline.identifiers import parse_dossier_code
-from pipeline.intake import receive_file
 from pipeline.pages import plan_pages
 from pipeline.reading import read_page
 from pipeline.samples import SAMPLE_PERSON, judicial_record_form, save_scan, scan_look
@@ -35,6 +34,7 @@ from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots
 from storage.archive import archive_dossier, open_archive
 from storage.audit import VALIDATION_LOGGERS, audit
+from storage.originals import receive_file
 
 
 def _fill(settings: Settings, dossiers: int, documents: int, workdir: Path) -> None:

@@ -353,7 +353,8 @@ def separator(
     """Print a separator sheet (QR: dossier code, component) to put in front of its pages."""
     from pipeline.identifiers import parse_dossier_code
     from pipeline.procedures.catalogue import load_catalogue
-    from pipeline.separators import Separator, sheet_pdf
+    from pipeline.model import Separator
+    from pipeline.separators import sheet_pdf
 
     try:
         code = str(parse_dossier_code(dossier))
@@ -634,7 +635,7 @@ def export(
     out: Annotated[Path, typer.Option("--out", file_okay=False)],
 ) -> None:
     """Write a dossier's archived files from storage into OUT, checking each sha256."""
-    from pipeline.exports import export_dossier
+    from storage.exports import export_dossier
     from storage.archive import open_archive
 
     settings = load_settings()
@@ -952,7 +953,7 @@ def review_history(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
 @app.command()
 def demo() -> None:
     """Digitise a bundled sample dossier (generated here) and show where the result is."""
-    from pipeline.exports import export_dossier
+    from storage.exports import export_dossier
     from pipeline.samples import write_sample_dossier
     from storage.archive import open_archive
 

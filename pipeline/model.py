@@ -5,8 +5,58 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from pipeline.ocr.quality import PageQuality
-from pipeline.separators import Separator
+SIDES = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}
+MESSAGES = {  # the page quality gate's issues (pipeline.ocr.quality), as staff read them
+    "low_resolution": "Trang quét ở {dpi} dpi, dưới mức tối thiểu 200 dpi: quét lại ở 300 dpi, "
+                      "chế độ màu.",
+    "blurred": "Trang bị mờ, nhòe: lau kính máy quét, giữ giấy phẳng và quét lại.",
+    "too_dark": "Trang quá tối: tăng độ sáng trên máy quét và quét lại.",
+    "too_light": "Chữ quá nhạt, không đọc được: giảm độ sáng hoặc tăng độ tương phản rồi quét lại.",
+    "cut_off": "Trang bị mất chữ ở mép {sides}: đặt giấy ngay ngắn, đúng khổ và quét lại.",
+    "blank_page": "Trang trắng (như mặt sau khi quét hai mặt): đã bỏ khỏi tài liệu, bản gốc vẫn "
+                  "được lưu.",
+}
+
+
+@dataclass(frozen=True)
+class PageQuality:
+    """What was measured on a page and the issues found (codes of :data:`MESSAGES`)."""
+
+    dpi: int
+    paper: float  # brightness of the paper as scanned, 0..255
+    contrast: float  # paper minus ink once the lighting is evened out, 0..255
+    ink: float  # share of the page covered by ink
+    edge_mm: float  # width of ink edges: sharpness
+    cut_sides: tuple[str, ...]
+    issues: tuple[str, ...]
+
+    @property
+    def blank(self) -> bool:
+        return "blank_page" in self.issues
+
+    def message(self, code: str) -> str:
+        sides = ", ".join(SIDES[s] for s in self.cut_sides)
+        return MESSAGES[code].format(dpi=self.dpi, sides=sides)
+
+    def to_json(self) -> dict:
+        return {"dpi": self.dpi, "paper": round(self.paper, 1), "contrast": round(self.contrast, 1),
+                "ink": round(self.ink, 5), "edge_mm": round(self.edge_mm, 3),
+                "issues": list(self.issues)}
+
+
+SEPARATOR_PREFIX = "SOHOA-SEP/1"
+
+
+@dataclass(frozen=True)
+class Separator:
+    """What a separator sheet's QR code says: the dossier, and the component that follows."""
+
+    dossier: str
+    component: str | None = None
+
+    @property
+    def payload(self) -> str:
+        return f"{SEPARATOR_PREFIX}|{self.dossier}|{self.component or ''}"
 
 
 @dataclass(frozen=True)

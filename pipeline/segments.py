@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.model import ProcessedPage, Problem
+from pipeline.model import Problem, ProcessedPage, Separator
 from pipeline.procedures.catalogue import Component, best_title
-from pipeline.separators import Separator
 from pipeline.text import fold
 
 MIN_KEYWORDS = 2  # keyword hits needed to classify a document by its content

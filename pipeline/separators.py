@@ -7,7 +7,6 @@ it on the page image, starts a new document there, and leaves the sheet itself o
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
 
 import cv2
 import numpy as np
@@ -17,8 +16,8 @@ from PIL import Image, ImageDraw, ImageFont
 from pipeline.errors import InvalidIdentifier
 from pipeline.fonts import DEJAVU_SANS, DEJAVU_SANS_BOLD
 from pipeline.identifiers import parse_dossier_code
+from pipeline.model import SEPARATOR_PREFIX, Separator
 
-PREFIX = "SOHOA-SEP/1"
 _DETECT_DPI = 100  # the sheet's QR is 60 mm wide, 1.8 mm a module: 7 pixels at this resolution
 _QR_AREAS = [(0.2, 0.12, 0.8, 0.55),  # where the sheet prints its QR (fractions of width, height)
              (0.2, 0.45, 0.8, 0.88)]  # and where that is when the sheet is fed upside down
@@ -26,20 +25,10 @@ _SHEET_DPI = 200
 _QR_MM = 60
 
 
-@dataclass(frozen=True)
-class Separator:
-    dossier: str
-    component: str | None = None
-
-    @property
-    def payload(self) -> str:
-        return f"{PREFIX}|{self.dossier}|{self.component or ''}"
-
-
 def parse_payload(text: str) -> Separator | None:
     """The separator a QR payload names, or ``None`` if it is not a valid sohoa sheet."""
     parts = text.split("|")
-    if len(parts) != 3 or parts[0] != PREFIX:
+    if len(parts) != 3 or parts[0] != SEPARATOR_PREFIX:
         return None
     try:
         dossier = str(parse_dossier_code(parts[1]))

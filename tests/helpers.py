@@ -32,7 +32,8 @@ def scanned_sheet(dossier: str, component: str | None) -> bytes:
     from pdf2image import convert_from_bytes
 
     from pipeline.samples import scan_look
-    from pipeline.separators import Separator, sheet_pdf
+    from pipeline.model import Separator
+    from pipeline.separators import sheet_pdf
 
     image = scan_look(convert_from_bytes(sheet_pdf(Separator(dossier, component)), dpi=300)[0],
                       seed=5)

@@ -178,7 +178,8 @@ def batch(scans, tmp_path_factory):
     from PIL import Image
 
     from pipeline.samples import scan_look
-    from pipeline.separators import Separator, sheet_pdf
+    from pipeline.model import Separator
+    from pipeline.separators import sheet_pdf
 
     sheets = [scan_look(convert_from_bytes(sheet_pdf(Separator("000.00.06.H56-231027-0007", c)),
                                            dpi=300)[0], seed=9) for c in ("GIAY_TO_TUY_THAN", None)]
@@ -239,7 +240,8 @@ def test_separator_command_writes_a_sheet_the_pipeline_recognises(tmp_path):
     from pdf2image import convert_from_path
 
     from pipeline.ocr.preprocess import to_gray
-    from pipeline.separators import Separator, detect
+    from pipeline.model import Separator
+    from pipeline.separators import detect
 
     out = tmp_path / "tach.pdf"
     result = runner.invoke(app, ["separator", "000.00.06.H56-231027-0009", "TK_LLTP",

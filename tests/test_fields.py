@@ -8,8 +8,7 @@ import pytest
 from pipeline.fields.extract import extract_fields
 from pipeline.fields.validators import (doc_number, parse_date, person_name, personal_id, phone,
                                         sex, tax_code)
-from pipeline.model import NO_TEXT, OcrPage, Word
-from pipeline.ocr.quality import PageQuality
+from pipeline.model import NO_TEXT, OcrPage, PageQuality, Word
 from pipeline.ocr.recognise import ocr_page
 from pipeline.procedures.catalogue import find_procedure
 from pipeline.samples import decision, scan_look

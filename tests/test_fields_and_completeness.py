@@ -5,8 +5,7 @@ import pytest
 from pipeline.completeness import judge
 from pipeline.fields.extract import extract_fields
 from pipeline.fields.validators import parse_date
-from pipeline.model import NO_TEXT, OcrPage, Problem, Word
-from pipeline.ocr.quality import PageQuality
+from pipeline.model import NO_TEXT, OcrPage, PageQuality, Problem, Word
 from pipeline.procedures.catalogue import best_title, find_procedure, load_catalogue
 from pipeline.errors import SohoaError
 

@@ -1,10 +1,9 @@
 """Pages → documents: separator sheets, component titles, continuation pages, keywords, blanks."""
 
-from pipeline.model import NO_TEXT, EncodedImage, OcrPage, PageRef, ProcessedPage, Word
-from pipeline.ocr.quality import PageQuality
+from pipeline.model import (NO_TEXT, EncodedImage, OcrPage, PageQuality, PageRef, ProcessedPage,
+                            Separator, Word)
 from pipeline.procedures.catalogue import find_procedure
 from pipeline.segments import split
-from pipeline.separators import Separator
 
 COMPONENTS = find_procedure("2.000488").components
 DOSSIER = "000.00.06.H56-231027-0361"

@@ -31,7 +31,6 @@ from pipeline.fields.checks import check_owner, dossier_code_mismatches
 from pipeline.flows.pagecache import page_cache
 from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
-from pipeline.intake import receive_file
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import Procedure, find_procedure
@@ -41,6 +40,7 @@ from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.signer import Profile, profile_from
 from storage.archive import Archive, archive_dossier, open_archive, originals_digest
+from storage.originals import receive_file
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
 PAGE_CACHE_DAYS = 30

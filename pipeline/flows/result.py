@@ -19,7 +19,7 @@ from pipeline.documents import make_result
 from pipeline.errors import SohoaError
 from pipeline.flows.digitise import page_reader
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
-from pipeline.intake import read_local, receive_file
+from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import find_procedure
@@ -28,6 +28,7 @@ from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots, verify_pdf
 from storage.archive import Archive, archive_result, open_archive
 from storage.catalogue import DossierRow
+from storage.originals import receive_file
 
 
 class UnknownDossier(SohoaError):

@@ -7,11 +7,10 @@ page (a duplex back) is dropped from the document but kept among the originals.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import cv2
 import numpy as np
 
+from pipeline.model import PageQuality
 from pipeline.ocr.preprocess import clear_margins, flatten
 
 MIN_DPI = 200  # Decree 30/2020 and Circular 02/2019: every page at least 200 dpi
@@ -24,43 +23,6 @@ _MIN_CONTRAST = 90  # ink this close to the paper: too light or washed out
 _EDGE_BAND_MM = 1.5  # text inside this band at a side has been cut off by the scan
 _EDGE_INK = 0.01  # share of that band covered by ink
 
-SIDES = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}
-MESSAGES = {
-    "low_resolution": "Trang quét ở {dpi} dpi, dưới mức tối thiểu 200 dpi: quét lại ở 300 dpi, "
-                      "chế độ màu.",
-    "blurred": "Trang bị mờ, nhòe: lau kính máy quét, giữ giấy phẳng và quét lại.",
-    "too_dark": "Trang quá tối: tăng độ sáng trên máy quét và quét lại.",
-    "too_light": "Chữ quá nhạt, không đọc được: giảm độ sáng hoặc tăng độ tương phản rồi quét lại.",
-    "cut_off": "Trang bị mất chữ ở mép {sides}: đặt giấy ngay ngắn, đúng khổ và quét lại.",
-    "blank_page": "Trang trắng (như mặt sau khi quét hai mặt): đã bỏ khỏi tài liệu, bản gốc vẫn "
-                  "được lưu.",
-}
-
-
-@dataclass(frozen=True)
-class PageQuality:
-    """What was measured on a page and the issues found (codes of :data:`MESSAGES`)."""
-
-    dpi: int
-    paper: float  # brightness of the paper as scanned, 0..255
-    contrast: float  # paper minus ink once the lighting is evened out, 0..255
-    ink: float  # share of the page covered by ink
-    edge_mm: float  # width of ink edges: sharpness
-    cut_sides: tuple[str, ...]
-    issues: tuple[str, ...]
-
-    @property
-    def blank(self) -> bool:
-        return "blank_page" in self.issues
-
-    def message(self, code: str) -> str:
-        sides = ", ".join(SIDES[s] for s in self.cut_sides)
-        return MESSAGES[code].format(dpi=self.dpi, sides=sides)
-
-    def to_json(self) -> dict:
-        return {"dpi": self.dpi, "paper": round(self.paper, 1), "contrast": round(self.contrast, 1),
-                "ink": round(self.ink, 5), "edge_mm": round(self.edge_mm, 3),
-                "issues": list(self.issues)}
 
 
 def _percentile(gray: np.ndarray, q: float) -> float:
