@@ -32,9 +32,10 @@ from pipeline.segments import Segment
 from pipeline.settings import Settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots
-from storage.archive import archive_dossier, open_archive
+from storage.archive import archive_dossier
 from storage.audit import VALIDATION_LOGGERS, audit
 from storage.originals import receive_file
+from storage.session import open_archive
 
 
 def _fill(settings: Settings, dossiers: int, documents: int, workdir: Path) -> None:

@@ -244,7 +244,7 @@ def soak(seconds: float, workers: int, fault_every: float) -> None:
 
 def _count(run: Soak, home: Path, env: dict, findings: list) -> None:
     from pipeline.settings import Settings
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = Settings(home=home, s3_endpoint=None, bucket="sohoa-archive",
                         local_s3_port=int(env["SOHOA_LOCAL_S3_PORT"]))

@@ -23,9 +23,9 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from bench.dossier_corpus import GeneratedDossier, build
+from pipeline.checks import owner_mismatches
 from pipeline.completeness import DIGITISED, judge
 from pipeline.documents import read_document
-from pipeline.fields.checks import owner_mismatches
 from pipeline.intake import read_local
 from pipeline.model import ProcessedPage
 from pipeline.pages import plan_pages

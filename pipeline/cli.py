@@ -510,7 +510,7 @@ def audit(
 
     Exit 1 on any finding."""
     from pipeline.signing.verify import load_trust_roots
-    from storage.archive import open_archive
+    from storage.session import open_archive
     from storage.audit import audit as run_audit
 
     start = _day(since, "--since")
@@ -534,7 +534,7 @@ def audit(
 def reconcile(as_json: AsJson = False) -> None:
     """Repair the catalogue after a crash between upload and commit (also done by every command
     that opens the archive). Exit 1 while a dossier cannot be repaired: digitise it again."""
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings()
     _quiet_libraries(settings)
@@ -558,7 +558,7 @@ def hold(
     """Legal hold on every object of a dossier (no deletion while on), or lift it."""
     from pipeline.identifiers import parse_dossier_code
     from storage import keys
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     try:
         code = parse_dossier_code(dossier)
@@ -589,7 +589,7 @@ def link(
     """A short-lived download link to a signed PDF, for archivists (no S3 credentials needed)."""
     from datetime import timedelta
 
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings()
     _quiet_libraries(settings)
@@ -636,7 +636,7 @@ def export(
 ) -> None:
     """Write a dossier's archived files from storage into OUT, checking each sha256."""
     from storage.exports import export_dossier
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings()
     try:
@@ -720,7 +720,8 @@ def scan(
     """Scan a batch from the feeder, split it at separator sheets, submit each dossier."""
     from datetime import datetime, timezone
 
-    from scanner_drivers.base import BatchSettings, open_scanner
+    from scanner_drivers.base import BatchSettings
+    from scanner_drivers.devices import open_scanner
     from scanner_drivers.batches import write_pages
     from scanner_drivers.submit import submit_batch
 
@@ -849,7 +850,7 @@ REVIEW_ERRORS = {"unknown_dossier", "unknown_document", "unknown_field", "invali
 
 def _review(action, as_json: bool) -> None:
     """Run a review action with the archive open; its refusals exit 2, storage failures 1."""
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings()
     _quiet_libraries(settings)
@@ -955,7 +956,7 @@ def demo() -> None:
     """Digitise a bundled sample dossier (generated here) and show where the result is."""
     from storage.exports import export_dossier
     from pipeline.samples import write_sample_dossier
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = _ask_pin(load_settings())
     _quiet_libraries(settings)

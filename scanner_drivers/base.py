@@ -39,18 +39,3 @@ class Device:
 class Scanner(Protocol):
     def scan(self, batch: BatchSettings) -> Iterator[ScannedPage]:
         """Scan every sheet in the feeder (both sides when ``duplex``), page by page."""
-
-
-def open_scanner(uri: str) -> Scanner:
-    """The driver for a device URI: ``sane:<SANE device name>`` or ``escl:<http(s) URL>``."""
-    kind, _, target = uri.partition(":")
-    if kind == "sane" and target:
-        from scanner_drivers.sane import SaneScanner
-
-        return SaneScanner(target)
-    if kind == "escl" and target:
-        from scanner_drivers.escl import EsclScanner
-
-        return EsclScanner(target)
-    raise ScannerError("unknown_device", f"Không hiểu địa chỉ máy quét {uri} (sane:… hoặc escl:…).",
-                       f"unknown device URI {uri} (expected sane:… or escl:…)", uri)

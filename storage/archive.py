@@ -1,14 +1,12 @@
 """Archive a digitised dossier: objects first, then the catalogue in one transaction.
 
-The S3 server and the catalogue are opened together by :func:`open_archive`.
+The S3 server and the catalogue are opened together by :func:`storage.session.open_archive`.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,12 +15,9 @@ from pipeline.documents import ocr_json
 from pipeline.identifiers import (DossierCode, digitisation_code, digitisation_prefix,
                                   parse_dossier_code)
 from pipeline.model import Problem, ReceivedFile, SignedDocument
-from pipeline.settings import Settings
 from storage import keys
 from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
-from storage.objects import ObjectStore, server_side_encryption, sha256_hex
-from storage.seaweedfs import S3Endpoint, local_seaweedfs
-
+from storage.objects import ObjectStore, sha256_hex
 
 RUN_META = "upload-run"  # metadata naming the run that wrote an object (see storage.reconcile)
 
@@ -32,29 +27,6 @@ class Archive:
     store: ObjectStore
     catalogue: Catalogue
     reconciled: dict = field(default_factory=dict)  # what opening it repaired (sohoa reconcile)
-
-
-@contextmanager
-def open_archive(settings: Settings) -> Iterator[Archive]:
-    """The configured S3 endpoint, or the home's shared local SeaweedFS, and the catalogue."""
-    with ExitStack() as stack:
-        if settings.s3_endpoint:
-            endpoint = S3Endpoint(settings.s3_endpoint, settings.s3_access_key or "",
-                                  settings.s3_secret_key.get_secret_value()
-                                  if settings.s3_secret_key else "", settings.s3_secure)
-        else:
-            endpoint = stack.enter_context(local_seaweedfs(settings))
-        store = ObjectStore(endpoint, settings.bucket, settings.s3_region,
-                            settings.retention_years, settings.retention_mode,
-                            server_side_encryption(settings.s3_encryption, settings.s3_kms_key))
-        store.ensure_bucket()
-        catalogue = Catalogue(settings.catalogue_url)
-        stack.callback(catalogue.dispose)
-        archive = Archive(store, catalogue)
-        from storage.reconcile import reconcile  # it builds on this module
-
-        archive.reconciled = reconcile(archive)
-        yield archive
 
 
 def originals_digest(shas: list[str]) -> str:

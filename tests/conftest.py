@@ -34,7 +34,7 @@ def home(tmp_path_factory) -> Path:
 def archive(home):
     """The archive on a real local SeaweedFS, kept up for the whole session."""
     from pipeline.settings import load_settings
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     with open_archive(load_settings()) as opened:
         yield opened

@@ -51,7 +51,7 @@ def _digitise(files, dossier, *, owner=OWNER) -> list[str]:
 def _archive(env: dict):
     """The shared home's archive, opened in this process as its commands open it."""
     from pipeline.settings import Settings
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     return open_archive(Settings(home=env["SOHOA_HOME"], s3_endpoint=None, bucket="sohoa-archive",
                                  local_s3_port=int(env["SOHOA_LOCAL_S3_PORT"])))

@@ -116,7 +116,7 @@ def test_official_document_fields_from_a_scanned_decision():
 
 
 def test_a_receipt_printing_another_dossier_code_is_flagged():
-    from pipeline.fields.checks import dossier_code_mismatches
+    from pipeline.checks import dossier_code_mismatches
     from pipeline.model import EncodedImage, PageRef, ProcessedPage, SignedDocument
 
     page = _page(_row("GIẤY TIẾP NHẬN HỒ SƠ VÀ HẸN TRẢ KẾT QUẢ"),

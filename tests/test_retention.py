@@ -10,7 +10,7 @@ from minio.error import S3Error
 def locked(archive):
     """A second bucket of the same server, whose documents are kept one year."""
     from pipeline.settings import load_settings
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings().model_copy(update={"bucket": "sohoa-retention-test",
                                                   "retention_years": {"document": 1}})
@@ -76,7 +76,7 @@ def test_server_side_encryption_is_asked_for_every_object(archive):
     from datetime import timedelta
 
     from pipeline.settings import load_settings
-    from storage.archive import open_archive
+    from storage.session import open_archive
 
     settings = load_settings().model_copy(update={"bucket": "sohoa-encrypted-test",
                                                   "s3_encryption": "SSE-S3"})

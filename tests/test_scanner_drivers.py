@@ -11,7 +11,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from scanner_drivers.base import BatchSettings, ScannerError, open_scanner
+from scanner_drivers.base import BatchSettings, ScannerError
+from scanner_drivers.devices import open_scanner
 from tests.escl_responder import EsclResponder
 from tests.helpers import scanned_sheet
 

@@ -23,8 +23,9 @@ from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_o
                                   parse_procedure_code)
 from pipeline.procedures.catalogue import find_procedure
 from pipeline.settings import Settings
-from storage.archive import Archive, open_archive
+from storage.archive import Archive
 from storage.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
+from storage.session import open_archive
 
 VERSION = "1"
 PROCESSOR_STOP_SECONDS = 120

@@ -17,9 +17,9 @@ from fastapi.responses import JSONResponse
 
 from pipeline.api import spool
 from pipeline.api.auth import Credentials
+from pipeline.api.templates import templates
 from pipeline.errors import InputFileError
 from pipeline.fields.extract import extract_fields
-from pipeline.fields.templates import templates
 from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
 from pipeline.reading import read_page

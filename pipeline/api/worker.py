@@ -24,8 +24,9 @@ from pipeline.errors import SohoaError
 from pipeline.flows.engine import prefect_api
 from pipeline.logs import send_logs
 from pipeline.settings import Settings, load_settings
-from storage.archive import Archive, open_archive
+from storage.archive import Archive
 from storage.ingest import Ingest, UploadRow
+from storage.session import open_archive
 
 log = logging.getLogger("sohoa.worker")
 POLL_SECONDS = 0.2

@@ -24,12 +24,12 @@ from pyhanko.sign.signers import Signer
 from pipeline import progress
 from pipeline._exec.limits import file_time_limit
 from pipeline._exec.limits import forget as forget_times
+from pipeline.checks import check_owner, dossier_code_mismatches
 from pipeline.completeness import DIGITISED, judge
 from pipeline.documents import make_document, seal
 from pipeline.errors import InputFileError, SohoaError
-from pipeline.fields.checks import check_owner, dossier_code_mismatches
+from pipeline.flows.offers import reusable
 from pipeline.flows.pagecache import page_cache
-from pipeline.flows.review import reusable
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
@@ -39,8 +39,9 @@ from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.signer import Profile, profile_from
-from storage.archive import Archive, archive_dossier, open_archive, originals_digest
+from storage.archive import Archive, archive_dossier, originals_digest
 from storage.originals import receive_file
+from storage.session import open_archive
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
 PAGE_CACHE_DAYS = 30

@@ -26,9 +26,10 @@ from pipeline.procedures.catalogue import find_procedure
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots, verify_pdf
-from storage.archive import Archive, archive_result, open_archive
+from storage.archive import Archive, archive_result
 from storage.catalogue import DossierRow
 from storage.originals import receive_file
+from storage.session import open_archive
 
 
 class UnknownDossier(SohoaError):

@@ -13,18 +13,19 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from pipeline.checks import owner_mismatches
 from pipeline.completeness import DIGITISED, NEEDS_REVIEW, missing_problem
 from pipeline.documents import seal_pdf, signer_name
 from pipeline.errors import SohoaError
-from pipeline.fields.checks import owner_mismatches
 from pipeline.fields.extract import DEFAULT_FIELDS, FIELD_NAMES
 from pipeline.fields.validators import VALIDATORS
 from pipeline.model import FieldValue
-from pipeline.procedures.catalogue import Procedure, find_procedure, load_catalogue
+from pipeline.procedures.catalogue import Procedure, find_procedure
 from pipeline.settings import Settings
 from pipeline.signing.backends import open_signer
-from storage.archive import Archive, open_archive, replace_documents
+from storage.archive import Archive, replace_documents
 from storage.catalogue import DossierRow
+from storage.session import open_archive
 
 OWNER_CODES = ("id_number_mismatch", "name_mismatch")
 
@@ -98,36 +99,6 @@ def correct(archive: Archive, settings: Settings, dossier: str, order: int, fiel
     _apply(result, procedure, detail, by, datetime.now(timezone.utc))
     archive.catalogue.record(dossier, "correct", by, detail, result)
     return result
-
-
-def _add_months(moment: datetime, months: int) -> datetime:
-    month = moment.month - 1 + months
-    year, month = moment.year + month // 12, month % 12 + 1
-    return moment.replace(year=year, month=month, day=min(moment.day, 28))
-
-
-def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_id: str | None,
-             missing: list[str], dossier: str, now: datetime) -> list[dict[str, Any]]:
-    """For each missing component, the owner's newest still-valid digitised copy of the same
-    paper (from any procedure), offered instead of asking for the paper again."""
-    if owner_id is None:
-        return []
-    catalogue = load_catalogue(settings.procedures_dir)
-    offers = []
-    for code in missing:
-        component = procedure.component(code)
-        if component is None or component.paper is None or component.valid_months is None:
-            continue
-        same_paper = sorted({c for p in catalogue.values() for c in p.papers(component.paper)})
-        since = _add_months(now, -component.valid_months)
-        for document, row in archive.catalogue.reusable(owner_id, same_paper, since, dossier)[:1]:
-            offers.append({
-                "component": code, "paper": component.paper,
-                "digitisation_code": document.digitisation_code, "dossier": row.code,
-                "object": archive.store.url(document.object_key),
-                "digitised_at": row.updated_at.isoformat(),
-                "valid_until": _add_months(row.updated_at, component.valid_months).isoformat()})
-    return offers
 
 
 def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by: str
