@@ -1,0 +1,222 @@
+"""Reading without archiving: ``ocr``, ``extract``, separator sheets, ``verify``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.markup import escape
+
+from pipeline.cli.base import (EXIT_INVALID, EXIT_REFUSED_INPUT, STAGE_LABELS, AsJson, Files, app,
+                               emit, err, fail, progress_bar, quiet_libraries)
+from pipeline.errors import InputFileError, SohoaError
+from pipeline.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pipeline.model import ProcessedPage
+
+
+def _read_files(files: list[Path], settings: Settings) -> list[list[ProcessedPage]]:
+    """Every page of every file through the flow's page path, side by side; refusals exit 3."""
+    from pipeline.intake import read_local
+    from pipeline.pages import plan_pages
+    from pipeline.reading import read_page
+
+    jobs = []
+    for index, path in enumerate(files):
+        item = read_local(path)
+        try:
+            refs = plan_pages(item, max_pages=settings.max_pages_per_file,
+                              max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
+        except InputFileError as exc:
+            raise fail(exc, EXIT_REFUSED_INPUT) from None
+        jobs += [(index, item, ref) for ref in refs]
+
+    def one(job) -> ProcessedPage:
+        _, item, ref = job
+        return read_page(item, ref, settings.ocr_language, settings.min_scan_dpi,
+                         settings.page_seconds)
+
+    with progress_bar() as bar, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
+        task = bar.add_task(STAGE_LABELS["ocr"], total=len(jobs))
+        pages = []
+        for page in pool.map(one, jobs):
+            pages.append(page)
+            bar.advance(task)
+    by_file: list[list[ProcessedPage]] = [[] for _ in files]
+    for (index, _, _), page in zip(jobs, pages):
+        by_file[index].append(page)
+    return by_file
+
+
+@app.command()
+def ocr(
+    files: Files,
+    as_json: AsJson = False,
+) -> None:
+    """Read the text of scans (same page path as `digitise`); stores nothing."""
+    settings = load_settings()
+    pages = []
+    for path, file_pages in zip(files, _read_files(files, settings)):
+        for page in file_pages:
+            out = {"file": str(path), "page": page.ref.number, "dpi": page.ref.dpi}
+            if page.ocr is None:
+                out |= {"text": "", "confidence": 0.0, "rotation": 0, "skew": 0.0,
+                        "quality": None, "problems": [], "separator": vars(page.separator)}
+            else:
+                quality = page.ocr.quality
+                out |= {"text": page.ocr.text, "confidence": round(page.ocr.confidence, 2),
+                        "rotation": page.ocr.rotation, "skew": page.ocr.skew,
+                        "quality": quality.to_json(),
+                        "problems": [quality.message(code) for code in quality.issues]}
+            pages.append(out)
+    if as_json:
+        emit({"pages": pages})
+    else:
+        for page in pages:
+            sys.stdout.write(f"--- {page['file']} trang {page['page']} "
+                             f"(tin cậy {page['confidence']})\n")
+            for message in page["problems"]:
+                sys.stdout.write(f"!!! {message}\n")
+            sys.stdout.write(page["text"] + "\n")
+
+
+@app.command()
+def extract(
+    files: Files,
+    as_json: AsJson = False,
+) -> None:
+    """Find the documents in scans and read their fields, with no dossier or procedure given."""
+    from pipeline.documents import read_document
+    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.segments import split
+
+    settings = load_settings()
+    catalogue = load_catalogue(settings.procedures_dir)
+    components, procedures = {}, {}
+    for procedure in catalogue.values():
+        for component in procedure.components:
+            components.setdefault(component.code, component)
+            procedures.setdefault(component.code, []).append(procedure.code)
+    read = _read_files(files, settings)
+    segments, notices = split(read, list(components.values()))
+    paths = {pages[0].ref.file_sha256: str(path) for path, pages in zip(files, read)}
+    documents = []
+    for segment in segments:
+        fields, problems = read_document(segment)
+        code = segment.component.code if segment.component else None
+        documents.append({
+            "file": paths[segment.pages[0].ref.file_sha256],
+            "pages": [p.ref.number for p in segment.pages],
+            "component": code, "component_name": segment.component.name if code else None,
+            "procedures": procedures.get(code, []), "classified_by": segment.by,
+            "fields": {k: v.to_json() for k, v in fields.items()},
+            "problems": [p.to_json() for p in problems],
+        })
+    result = {"documents": documents, "problems": [p.to_json() for p in notices]}
+    if as_json:
+        emit(result)
+        return
+    for doc in documents:
+        fields = ", ".join(f"{k}={v['value']}" for k, v in doc["fields"].items())
+        err.print(escape(f"{doc['file']} tr.{doc['pages']}: {doc['component'] or '?'} "
+                         f"({doc['classified_by']}) {fields}"))
+        for problem in doc["problems"]:
+            err.print(f"  [yellow]! {problem['code']}[/yellow] " + escape(problem["message"]))
+
+
+@app.command()
+def separator(
+    dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+    component: Annotated[str | None, typer.Argument(help="Mã thành phần hồ sơ")] = None,
+    out: Annotated[Path, typer.Option("--out", help="PDF to write")] = Path("separator.pdf"),
+) -> None:
+    """Print a separator sheet (QR: dossier code, component) to put in front of its pages."""
+    from pipeline.identifiers import parse_dossier_code
+    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.model import Separator
+    from pipeline.separators import sheet_pdf
+
+    try:
+        code = str(parse_dossier_code(dossier))
+    except SohoaError as exc:
+        raise fail(exc, EXIT_INVALID) from None
+    names = {c.code: c.name for p in load_catalogue(load_settings().procedures_dir).values()
+             for c in p.components}
+    if component is not None and component not in names:
+        err.print(escape(f"Thành phần {component} không có trong danh mục (xem `sohoa procedures`)."))
+        raise typer.Exit(EXIT_INVALID)
+    out.write_bytes(sheet_pdf(Separator(code, component), names.get(component)))
+    err.print(escape(f"Đã ghi tờ phân cách: {out}"))
+
+
+VERIFY_LANGS = ("vi", "en")
+VERIFY_TEXT = {  # key: (Vietnamese, English)
+    "valid": ("HỢP LỆ", "VALID"), "invalid": ("KHÔNG HỢP LỆ", "NOT VALID"),
+    "signature": ("Chữ ký", "Signature"), "stamp": ("Dấu thời gian tài liệu", "Document timestamp"),
+    "signer": ("Người ký", "Signer"), "at": ("Thời gian ký", "Signing time"),
+    "tsa": ("Dấu thời gian (TSA)", "Timestamp (TSA)"), "unknown": ("không rõ", "unknown"),
+    "intact": ("Toàn vẹn", "Intact"), "yes": ("có", "yes"), "no": ("không", "no"),
+    "tampered": ("KHÔNG — tài liệu đã bị sửa sau khi ký", "NO: the document was changed after signing"),
+    "whole": ("Phủ toàn bộ tài liệu", "Covers the whole document"),
+    "changes": ("thay đổi sau khi ký", "changes after signing"),
+    "trusted": ("Chứng thư được tin cậy", "Certificate trusted"),
+    "untrusted": ("không (không thuộc gốc tin cậy đã cấu hình)",
+                  "no (not under the configured trust roots)"),
+    "revocation": ("Tình trạng thu hồi", "Revocation"), "revoked": ("ĐÃ BỊ THU HỒI", "REVOKED"),
+    "not_revoked": ("chưa bị thu hồi", "not revoked"),
+    "unchecked": ("chưa kiểm tra (dùng --online)", "not checked (use --online)"),
+    "none": ("Không có chữ ký số nào trong tệp.", "The file has no digital signature."),
+    "verdict": ("Kết luận", "Verdict"), "ok": ("hợp lệ", "valid"), "bad": ("KHÔNG hợp lệ", "NOT valid"),
+}
+
+
+def _verify_text(report: dict, lang: str) -> str:
+    t = {key: texts[VERIFY_LANGS.index(lang)] for key, texts in VERIFY_TEXT.items()}
+    lines = []
+    for sig in report["signatures"]:
+        title = t["stamp"] if sig.get("kind") == "document_timestamp" else t["signature"]
+        revocation = {True: t["revoked"], False: t["not_revoked"], None: t["unchecked"]}
+        lines += [
+            f"{title} {sig['field']}: {t['valid'] if sig['valid'] else t['invalid']}",
+            f"  {t['signer']}: {sig['signer']}",
+            f"  {t['at']}: {sig['signed_at'] or t['unknown']}",
+            f"  {t['tsa']}: {sig.get('timestamp') or t['no']}",
+            f"  {t['intact']}: {t['yes'] if sig['intact'] else t['tampered']}",
+            f"  {t['whole']}: {t['yes'] if sig['covers_whole_document'] else t['no']}"
+            f" ({t['changes']}: {sig['changes_after']})",
+            f"  {t['trusted']}: {t['yes'] if sig['trusted'] else t['untrusted']}",
+            f"  {t['revocation']}: {revocation[sig.get('revoked')]}",
+        ]
+    if not report["signatures"]:
+        lines.append(t["none"] + (f" ({report['error']})" if report.get("error") else ""))
+    lines.append(f"{t['verdict']}: {t['ok'] if report['valid'] else t['bad']}")
+    return "\n".join(lines)
+
+
+@app.command()
+def verify(
+    pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_json: AsJson = False,
+    online: Annotated[bool, typer.Option(
+        "--online", help="Also ask the OCSP responders and CRLs the certificates name.")] = False,
+    lang: Annotated[str, typer.Option("--lang", help="vi (default) or en")] = "vi",
+) -> None:
+    """Check every signature of a PDF; exit 1 when any is invalid or there is none."""
+    settings = load_settings()
+    quiet_libraries(settings)
+    from pipeline.signing.verify import load_trust_roots, verify_pdf
+
+    if lang not in VERIFY_LANGS:
+        err.print(escape(f"--lang must be one of {', '.join(VERIFY_LANGS)}"))
+        raise typer.Exit(EXIT_INVALID)
+    report = verify_pdf(pdf.read_bytes(), load_trust_roots(settings.trust_roots), online).to_json()
+    if as_json:
+        emit(report)
+    else:
+        sys.stdout.write(_verify_text(report, lang) + "\n")
+    raise typer.Exit(0 if report["valid"] else 1)

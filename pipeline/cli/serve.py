@@ -1,0 +1,92 @@
+"""The ingest API: ``serve`` and its ``client`` tokens."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+from rich.markup import escape
+
+from pipeline.cli.base import (EXIT_INVALID, AsJson, app, emit, err, fail, log_path,
+                               quiet_libraries)
+from pipeline.errors import SohoaError
+from pipeline.settings import load_settings
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port")] = 8080,
+) -> None:
+    """Run the ingest API (and its background worker) until interrupted."""
+    import uvicorn
+
+    from pipeline.api.app import create_app
+
+    settings = load_settings()
+    quiet_libraries(settings)
+    err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {log_path()})"))
+    uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
+                log_level="warning", log_config=None)  # its records to the log file, like ours
+
+
+client_app = typer.Typer(no_args_is_help=True, help="API clients (bearer tokens, agency scopes).")
+app.add_typer(client_app, name="client")
+
+
+def _ingest():
+    from storage.catalogue import Catalogue
+    from storage.ingest import Ingest
+
+    return Ingest(Catalogue(load_settings().catalogue_url))
+
+
+@client_app.command("add")
+def client_add(
+    name: Annotated[str, typer.Argument(help="Tên ứng dụng (e.g. motcua-thanhhoa)")],
+    agency: Annotated[list[str], typer.Option("--agency", help="Mã cơ quan, repeatable")],
+    as_json: AsJson = False,
+) -> None:
+    """Create a client scoped to agencies; print its token and webhook secret once."""
+    from pipeline.identifiers import parse_agency_code
+
+    try:
+        agencies = [parse_agency_code(a) for a in agency]
+    except SohoaError as exc:
+        raise fail(exc, EXIT_INVALID) from None
+    try:
+        token, secret = _ingest().add_client(name, agencies)
+    except ValueError:
+        err.print(escape(f"Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."))
+        raise typer.Exit(EXIT_INVALID) from None
+    out = {"name": name, "agencies": sorted(set(agencies)), "token": token,
+           "webhook_secret": secret}
+    if as_json:
+        emit(out)
+    else:
+        sys.stdout.write(f"token: {token}\nwebhook_secret: {secret}\n")
+        err.print("Chỉ hiện một lần: hãy lưu lại ngay.")
+
+
+@client_app.command("list")
+def client_list(as_json: AsJson = False) -> None:
+    """Clients, their agencies and whether revoked (never their tokens)."""
+    rows = [{"name": c.name, "agencies": c.agencies, "created_at": c.created_at.isoformat(),
+             "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None}
+            for c in _ingest().clients()]
+    if as_json:
+        emit(rows)
+    else:
+        for row in rows:
+            sys.stdout.write(f"{row['name']}\t{','.join(row['agencies'])}\t"
+                             f"{'revoked ' + row['revoked_at'] if row['revoked_at'] else 'active'}\n")
+
+
+@client_app.command("revoke")
+def client_revoke(name: Annotated[str, typer.Argument()], as_json: AsJson = False) -> None:
+    """Revoke a client's token at once; exit 1 when there is no such active client."""
+    revoked = _ingest().revoke(name)
+    if as_json:
+        emit({"name": name, "revoked": revoked})
+    raise typer.Exit(0 if revoked else 1)
