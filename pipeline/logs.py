@@ -14,6 +14,9 @@ from pathlib import Path
 
 PREFECT_LOGGING = Path(__file__).with_name("prefect-logging.yml")
 FORMAT = "%(asctime)s %(process)d %(levelname)s %(name)s: %(message)s"
+SILENCED = ("pyhanko", "pyhanko_certvalidator", "fontTools")
+"""Libraries that log expected conditions (a signature's validation path, a font table
+dropped) as warnings and errors: left out of the log."""
 
 
 def log_file(home: Path) -> Path:
@@ -37,7 +40,8 @@ def send_logs(home: Path, debug: bool = False) -> Path:
         handler.setFormatter(logging.Formatter(FORMAT))
         root.addHandler(handler)
     root.setLevel(logging.DEBUG if debug else logging.WARNING)
+    for name in SILENCED:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
     logging.captureWarnings(True)
     logging.raiseExceptions = False  # a log that cannot be written (full disk) is no traceback
-
     return path

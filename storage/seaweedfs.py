@@ -99,9 +99,12 @@ def _answers(endpoint: S3Endpoint) -> bool:
     return True
 
 
-def _service(data_dir: Path, base_port: int, access: str, secret: str,
-             settings: Settings) -> Service:
-    ports = _ports(base_port)
+def _home_service(settings: Settings) -> tuple[Service, str, str]:
+    """The home's ``weed mini`` as the supervisor runs it, and the S3 keys to reach it."""
+    data_dir = settings.home_dir / "s3"
+    (data_dir / "data").mkdir(parents=True, exist_ok=True)
+    access, secret = _credentials(data_dir)
+    ports = _ports(settings.local_s3_port)
     args = [
         str(weed_binary()), "mini", f"-dir={data_dir / 'data'}",
         "-ip=127.0.0.1", "-ip.bind=127.0.0.1",
@@ -110,17 +113,11 @@ def _service(data_dir: Path, base_port: int, access: str, secret: str,
         f"-admin.port={ports['admin']}", "-admin.ui=false", "-webdav=false",
         "-s3.port.iceberg=0", "-s3.port.lance=0", "-master.telemetry=false",
     ]
-    return Service("s3", args, f"127.0.0.1:{ports['s3']}", _all_ports(base_port),
-                   settings.local_idle_seconds, str(settings.home_dir / "log"),
-                   {"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret},
-                   str(data_dir))
-
-
-def _home_service(settings: Settings) -> tuple[Service, str, str]:
-    data_dir = settings.home_dir / "s3"
-    (data_dir / "data").mkdir(parents=True, exist_ok=True)
-    access, secret = _credentials(data_dir)
-    return _service(data_dir, settings.local_s3_port, access, secret, settings), access, secret
+    service = Service("s3", args, f"127.0.0.1:{ports['s3']}", _all_ports(settings.local_s3_port),
+                      settings.local_idle_seconds, str(settings.home_dir / "log"),
+                      {"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret},
+                      str(data_dir))
+    return service, access, secret
 
 
 def start_local_seaweedfs(settings: Settings) -> None:

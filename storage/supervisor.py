@@ -84,6 +84,12 @@ def _write(path: Path, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def _running(state_path: Path) -> dict | None:
+    """The state of the service's live supervisor, if one is running."""
+    state = _read(state_path)
+    return state if state is not None and _supervising(state["pid"]) else None
+
+
 def _try_lock(fd: IO, kind: int) -> bool:
     try:
         fcntl.flock(fd, kind | fcntl.LOCK_NB)
@@ -141,12 +147,11 @@ def lease(run_dir: Path, service: Service, ready: Callable[[str], bool],
             spawned: subprocess.Popen | None = None
             deadline = time.monotonic() + timeout
             while True:
-                state = _read(paths["json"])
-                running = state is not None and _supervising(state["pid"])
-                if running and ready(state["address"]):
+                state = _running(paths["json"])
+                if state is not None and ready(state["address"]):
                     break
-                if not running and (spawned is None or spawned.poll() is not None):
-                    if spawned is not None:
+                if state is None:
+                    if spawned is not None:  # the one this started has gone: it failed
                         raise _failure(run_dir, service, "stopped while starting")
                     spawned = _spawn(run_dir, service)
                 if time.monotonic() > deadline:
@@ -164,8 +169,7 @@ def start(run_dir: Path, service: Service) -> None:
     run_dir.mkdir(parents=True, exist_ok=True)
     paths = _paths(run_dir, service.name)
     with _locked(paths["start"]):
-        state = _read(paths["json"])
-        if state is None or not _supervising(state["pid"]):
+        if _running(paths["json"]) is None:
             _spawn(run_dir, service)
 
 
@@ -184,8 +188,8 @@ def stop(run_dir: Path, name: str, wait: float) -> bool:
                                    f"Máy chủ cục bộ {name} vẫn đang được dùng sau {wait:.0f} giây.",
                                    f"the local {name} server is still in use after {wait:.0f} s")
             time.sleep(POLL_S)
-        state = _read(paths["json"])
-        if state is None or not _supervising(state["pid"]):
+        state = _running(paths["json"])
+        if state is None:
             paths["json"].unlink(missing_ok=True)
             return False
         os.kill(state["pid"], signal.SIGTERM)

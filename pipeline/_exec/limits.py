@@ -82,5 +82,5 @@ def expired() -> InputFileError:
     return timed_out(current[1] if current else "page_timeout")
 
 
-def timed_out(code: str = "page_timeout") -> InputFileError:
+def timed_out(code: str) -> InputFileError:
     return InputFileError(code, *_MESSAGES[code])

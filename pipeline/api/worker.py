@@ -128,8 +128,6 @@ def processor_main(stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
     takes the CPU from the requests; ``stop`` (a multiprocessing event) lets the current
     dossier finish first."""
     os.nice(nice)
-    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
     settings = load_settings()
     send_logs(settings.home_dir)  # a process of its own: its log goes to the same file
     with prefect_api(settings), open_archive(settings) as archive:

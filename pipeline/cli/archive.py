@@ -11,9 +11,8 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_FAILURE, EXIT_INVALID, AsJson, app, emit, err, fail,
-                               open_catalogue, parse_day, quiet_libraries)
-from pipeline.errors import SohoaError
+from pipeline.cli.base import (EXIT_FAILURE, EXIT_INVALID, AsJson, app, emit, err, exit_on_error,
+                               open_catalogue, parse_day)
 from pipeline.settings import load_settings
 
 
@@ -74,7 +73,6 @@ def audit(
 
     start = parse_day(since, "--since")
     settings = load_settings()
-    quiet_libraries(settings)
     with open_archive(settings) as archive:
         report = run_audit(archive, load_trust_roots(settings.trust_roots), dossier, start,
                            workers)
@@ -96,7 +94,6 @@ def reconcile(as_json: AsJson = False) -> None:
     from storage.session import open_archive
 
     settings = load_settings()
-    quiet_libraries(settings)
     with open_archive(settings) as archive:
         report = archive.reconciled
     if as_json:
@@ -119,12 +116,9 @@ def hold(
     from storage import keys
     from storage.session import open_archive
 
-    try:
+    with exit_on_error():
         code = parse_dossier_code(dossier)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
     settings = load_settings()
-    quiet_libraries(settings)
     with open_archive(settings) as archive:
         objects = archive.store.keys(keys.dossier_prefix(code))
         for key in objects:
@@ -151,7 +145,6 @@ def link(
     from storage.session import open_archive
 
     settings = load_settings()
-    quiet_libraries(settings)
     with open_archive(settings) as archive:
         row = archive.catalogue.find(dossier)
         doc = next((d for d in row.documents if d.order == document), None) if row else None
@@ -171,10 +164,8 @@ def procedures(as_json: AsJson = False) -> None:
     from pipeline.procedures.catalogue import load_catalogue
 
     settings = load_settings()
-    try:
+    with exit_on_error():
         catalogue = load_catalogue(settings.procedures_dir)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
     data = [{"code": p.code, "name": p.name, "level": p.level,
              "components": [{"code": c.code, "name": c.name, "required": c.required}
                             for c in p.components]} for p in catalogue.values()]
@@ -198,11 +189,9 @@ def export(
     from storage.session import open_archive
 
     settings = load_settings()
-    try:
+    with exit_on_error(EXIT_FAILURE):
         with open_archive(settings) as archive:
             written = export_dossier(archive, dossier, out)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_FAILURE) from None
     for path in written:
         sys.stdout.write(f"{path}\n")
 
@@ -217,11 +206,9 @@ def stop(
     from storage.supervisor import stop as stop_service
 
     settings = load_settings()
-    try:
+    with exit_on_error(EXIT_FAILURE):
         stopped = [name for name in ("prefect", "s3")
                    if stop_service(settings.home_dir / "run", name, wait)]
-    except SohoaError as exc:
-        raise fail(exc, EXIT_FAILURE) from None
     if as_json:
         emit({"stopped": stopped})
     else:

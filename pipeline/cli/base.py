@@ -49,12 +49,10 @@ def ask_pin(settings: Settings) -> Settings:
 
 
 def quiet_libraries(settings: Settings) -> None:
-    """Prefect state under the data directory, and only warnings from chatty libraries."""
+    """Prefect's state under the data directory, and only its warnings."""
     os.environ.setdefault("PREFECT_HOME", str(settings.home_dir / "prefect"))
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    for name in ("pyhanko", "pyhanko_certvalidator", "fontTools"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 @app.callback()
@@ -64,7 +62,9 @@ def _options(debug: Annotated[bool, typer.Option(
     """Every command logs to SOHOA_HOME/log/sohoa.log; the console gets one message per failure."""
     from pipeline.logs import send_logs
 
-    send_logs(load_settings().home_dir, debug)
+    settings = load_settings()
+    send_logs(settings.home_dir, debug)
+    quiet_libraries(settings)
 
 
 def main() -> None:
@@ -72,9 +72,7 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        from pipeline.errors import known
-
-        fail(known(exc), EXIT_FAILURE)
+        fail(exc, EXIT_FAILURE)
         sys.exit(EXIT_FAILURE)
 
 
@@ -96,9 +94,10 @@ def log_path() -> str:
     return str(log_file(home)) if home else "$SOHOA_HOME/log/sohoa.log"
 
 
-def fail(exc: SohoaError, code: int) -> typer.Exit:
+def fail(exc: Exception, code: int) -> typer.Exit:
     """One message for the user (Vietnamese, then English and the stable code); the trace to
-    the log, which a failure of the system (exit 1) names."""
+    the log, which a failure of the system (exit 1) names. A refusal (exit 2, 3) is a
+    ``SohoaError``; a failure is told as :func:`pipeline.errors.known` reads it."""
     from pipeline.errors import known
 
     if code == EXIT_FAILURE:
@@ -123,7 +122,7 @@ def flow_engine(settings: Settings):
 
 
 def run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None = None
-                  ) -> dict:
+                 ) -> dict:
     from pipeline import progress as hooks
     from pipeline.flows.digitise import digitise_dossier
 
@@ -165,6 +164,14 @@ def digitise_exit(result: dict) -> int:
         return EXIT_REFUSED_INPUT
     return 0
 
+
+@contextmanager
+def exit_on_error(code: int = EXIT_INVALID) -> Iterator[None]:
+    """A ``SohoaError`` raised in the body ends the command: its message, exit ``code``."""
+    try:
+        yield
+    except SohoaError as exc:
+        raise fail(exc, code) from None
 
 
 @contextmanager

@@ -11,7 +11,7 @@ from rich.markup import escape
 
 from pipeline.cli.base import (DEMO_DOSSIER, DEMO_PROCEDURE, EXIT_FAILURE, EXIT_INVALID,
                                EXIT_REFUSED_INPUT, AsJson, Files, app, ask_pin, digitise_exit,
-                               emit, err, fail, flow_engine, print_result, quiet_libraries,
+                               emit, err, exit_on_error, fail, flow_engine, print_result,
                                run_digitise)
 from pipeline.errors import InputFileError, SohoaError
 from pipeline.settings import load_settings
@@ -28,21 +28,16 @@ def digitise(
 ) -> None:
     """Digitise one dossier: store originals, OCR, build and sign PDFs, check completeness, archive."""
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
     from pipeline.identifiers import parse_dossier_code, parse_owner_id
     from pipeline.procedures.catalogue import find_procedure
 
-    try:
+    with exit_on_error():
         parse_dossier_code(dossier)
         find_procedure(procedure, settings.procedures_dir)
         if owner:
             parse_owner_id(owner)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
-    try:
+    with exit_on_error(EXIT_FAILURE):
         result = run_digitise(files, dossier, procedure, owner)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_FAILURE) from None
     if as_json:
         emit(result)
     else:
@@ -58,14 +53,11 @@ def result(
 ) -> None:
     """Digitise a result issued for a dossier and sign it as the agency: <code>-KQ<n>."""
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
     from pipeline.flows.result import UnknownDossier, digitise_result
     from pipeline.identifiers import parse_dossier_code
 
-    try:
+    with exit_on_error():
         parse_dossier_code(dossier)
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
     try:
         with flow_engine(settings):
             entry = digitise_result(file=str(file), dossier=dossier)
@@ -93,7 +85,6 @@ def demo() -> None:
     from storage.session import open_archive
 
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
     files = write_sample_dossier(settings.home_dir / "sample")
     err.print(f"Hồ sơ mẫu: {', '.join(str(f) for f in files)}")
     out = settings.home_dir / "demo-export"

@@ -12,8 +12,8 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.base import (EXIT_INVALID, EXIT_REFUSED_INPUT, STAGE_LABELS, AsJson, Files, app,
-                               emit, err, fail, progress_bar, quiet_libraries)
-from pipeline.errors import InputFileError, SohoaError
+                               emit, err, exit_on_error, fail, progress_bar)
+from pipeline.errors import InputFileError
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -141,10 +141,8 @@ def separator(
     from pipeline.model import Separator
     from pipeline.separators import sheet_pdf
 
-    try:
+    with exit_on_error():
         code = str(parse_dossier_code(dossier))
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
     names = {c.code: c.name for p in load_catalogue(load_settings().procedures_dir).values()
              for c in p.components}
     if component is not None and component not in names:
@@ -208,7 +206,6 @@ def verify(
 ) -> None:
     """Check every signature of a PDF; exit 1 when any is invalid or there is none."""
     settings = load_settings()
-    quiet_libraries(settings)
     from pipeline.signing.verify import load_trust_roots, verify_pdf
 
     if lang not in VERIFY_LANGS:

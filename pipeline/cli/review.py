@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.base import (EXIT_INVALID, AsJson, Files, app, ask_pin, digitise_exit, emit, err,
-                               fail, flow_engine, open_catalogue, print_result, quiet_libraries)
+                               fail, flow_engine, open_catalogue, print_result)
 from pipeline.errors import SohoaError
 from pipeline.settings import load_settings
 
@@ -26,7 +26,6 @@ def _review(action, as_json: bool) -> None:
     from storage.session import open_archive
 
     settings = load_settings()
-    quiet_libraries(settings)
     try:
         with open_archive(settings) as archive:
             result = action(archive, settings)
@@ -80,7 +79,6 @@ def review_attach(
     from pipeline.flows.review import attach
 
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
     try:
         with flow_engine(settings):
             result = attach(settings, dossier, files, by)

@@ -10,7 +10,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.base import (EXIT_FAILURE, EXIT_REFUSED_INPUT, AsJson, app, ask_pin, emit, err,
-                               fail, quiet_libraries)
+                               exit_on_error, fail)
 from pipeline.errors import InputFileError, SohoaError
 from pipeline.settings import Settings, load_settings
 
@@ -20,10 +20,8 @@ def devices(as_json: AsJson = False) -> None:
     """Scanners SANE can see (``sane:<device>`` URIs for ``sohoa scan``)."""
     from scanner_drivers.sane import devices as sane_devices
 
-    try:
+    with exit_on_error(EXIT_FAILURE):
         found = [{"uri": d.uri, "name": d.name} for d in sane_devices()]
-    except SohoaError as exc:
-        raise fail(exc, EXIT_FAILURE) from None
     if as_json:
         emit(found)
     else:
@@ -55,7 +53,6 @@ def scan(
     from scanner_drivers.submit import submit_batch
 
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
     folder = _counters(settings) / f"quay-{counter:02d}" / "batches" / \
         datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     try:
@@ -93,7 +90,6 @@ def watch(
     from scanner_drivers.submit import submit_batch
 
     settings = ask_pin(load_settings())
-    quiet_libraries(settings)
 
     def handle(path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="sohoa-hot-") as tmp:

@@ -8,9 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_INVALID, AsJson, app, emit, err, fail, log_path,
-                               quiet_libraries)
-from pipeline.errors import SohoaError
+from pipeline.cli.base import EXIT_INVALID, AsJson, app, emit, err, exit_on_error, log_path
 from pipeline.settings import load_settings
 
 
@@ -25,7 +23,6 @@ def serve(
     from pipeline.api.app import create_app
 
     settings = load_settings()
-    quiet_libraries(settings)
     err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {log_path()})"))
     uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
                 log_level="warning", log_config=None)  # its records to the log file, like ours
@@ -51,10 +48,8 @@ def client_add(
     """Create a client scoped to agencies; print its token and webhook secret once."""
     from pipeline.identifiers import parse_agency_code
 
-    try:
+    with exit_on_error():
         agencies = [parse_agency_code(a) for a in agency]
-    except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID) from None
     try:
         token, secret = _ingest().add_client(name, agencies)
     except ValueError:

@@ -12,12 +12,14 @@ import logging
 import os
 import tempfile
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from prefect import flow, task
 from prefect.cache_policies import NO_CACHE
-from prefect.futures import as_completed
+from prefect.futures import PrefectFuture, as_completed
 from prefect.task_runners import ThreadPoolTaskRunner
 from pyhanko.sign.signers import Signer
 
@@ -62,7 +64,7 @@ def _page_key(_, parameters: dict) -> str:
 @task(name="read-page", cache_key_fn=_page_key, persist_result=True,
       cache_expiration=timedelta(days=PAGE_CACHE_DAYS))
 def process_page(received: ReceivedFile, ref: PageRef, settings: Settings,
-                 run: str = "") -> ProcessedPage:
+                 run: str) -> ProcessedPage:
     """Read a page within its own time limit and what is left of its file's in this ``run``."""
     with file_time_limit(f"{run}:{received.sha256}", settings.file_seconds):
         return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi,
@@ -76,10 +78,15 @@ def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
                          profile)
 
 
-def page_reader(settings: Settings):
-    """The page task with the home's page cache, each record written whole (two processes may
-    write one key at once)."""
-    return process_page.with_options(result_storage=page_cache(settings))
+@contextmanager
+def page_reading(settings: Settings) -> Iterator[Callable[[ReceivedFile, PageRef], PrefectFuture]]:
+    """Submit pages to the page task: the home's page cache (each record written whole, as two
+    processes may write one key at once), and files' time budgets kept for this reading only."""
+    reader, run = process_page.with_options(result_storage=page_cache(settings)), uuid.uuid4().hex
+    try:
+        yield lambda received, ref: reader.submit(received, ref, settings, run)
+    finally:
+        forget_times(run)
 
 
 def _plan(received: list[ReceivedFile], settings: Settings
@@ -128,18 +135,16 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
         return stored.result  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
-    reader, run = page_reader(settings), uuid.uuid4().hex
-    futures = {reader.submit(item, ref, settings, run): ref
-               for item, refs in planned for ref in refs}
     pages: dict[PageRef, ProcessedPage] = {}
-    progress.start("ocr", len(futures))
-    for future in as_completed(list(futures)):
-        try:
-            pages[futures[future]] = future.result()
-        except Exception as exc:  # one unreadable page is a refusal, never the dossier's end
-            problems.append(_unreadable(futures[future], exc))
-        progress.advance("ocr")
-    forget_times(run)
+    with page_reading(settings) as submit:
+        futures = {submit(item, ref): ref for item, refs in planned for ref in refs}
+        progress.start("ocr", len(futures))
+        for future in as_completed(list(futures)):
+            try:
+                pages[futures[future]] = future.result()
+            except Exception as exc:  # one unreadable page is a refusal, never the dossier's end
+                problems.append(_unreadable(futures[future], exc))
+            progress.advance("ocr")
     planned = [(item, [r for r in refs if r in pages]) for item, refs in planned]
 
     segments, notices = split([[pages[r] for r in refs] for _, refs in planned],

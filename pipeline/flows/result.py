@@ -17,7 +17,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.documents import make_result
 from pipeline.errors import SohoaError
-from pipeline.flows.digitise import page_reader
+from pipeline.flows.digitise import page_reading
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
 from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
@@ -69,8 +69,8 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
     refs = plan_pages(local, max_pages=settings.max_pages_per_file,  # refused before stored
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
     received = receive_file(file, code, archive.store, workdir)  # same name, sha256 and pages
-    reader = page_reader(settings)
-    pages = [f.result() for f in [reader.submit(received, ref, settings) for ref in refs]]
+    with page_reading(settings) as submit:
+        pages = [f.result() for f in [submit(received, ref) for ref in refs]]
     now = datetime.now(timezone.utc)
     with open_signer(settings, "agency") as agency:
         document, problems = make_result(len(results) + 1, pages, row.procedure, row.code, agency,
