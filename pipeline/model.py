@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Protocol
 
 SIDES = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}
 MESSAGES = {  # the page quality gate's issues (pipeline.ocr.quality), as staff read them
@@ -135,6 +137,20 @@ class EncodedImage:
 
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in pixels, y downwards
+
+
+class HasBox(Protocol):
+    box: Box
+
+
+def line_height(words: Sequence[HasBox]) -> int:
+    """The median height of ``words``' boxes: the unit gaps, margins and blanks are measured in."""
+    return sorted(w.box[3] - w.box[1] for w in words)[len(words) // 2]
+
+
+def shifted(box: Box, dx: int, dy: int) -> Box:
+    """``box`` moved by (dx, dy): from a crop's pixels back to the page's."""
+    return box[0] + dx, box[1] + dy, box[2] + dx, box[3] + dy
 
 
 @dataclass(frozen=True)

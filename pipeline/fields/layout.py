@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, replace
 
-from pipeline.model import OcrPage, Word
+from pipeline.model import OcrPage, Word, line_height
 from pipeline.text import fold_aligned, nfc
 
 
@@ -55,7 +55,7 @@ COLUMN_GAP = 2.5  # a gap between words wider than this many line heights separa
 
 def _columns(words: list[Word]) -> list[list[Word]]:
     """Split an engine line that runs across columns (a Decree 30 header row) at its gutters."""
-    height = sorted(w.box[3] - w.box[1] for w in words)[len(words) // 2]
+    height = line_height(words)
     parts = [[words[0]]]
     for previous, word in zip(words, words[1:]):
         if word.box[0] - previous.box[2] > COLUMN_GAP * height:

@@ -15,6 +15,7 @@ from typing import Protocol, Sequence, TypeVar
 
 from rapidfuzz import fuzz
 
+from pipeline.model import line_height
 from pipeline.text import fold
 
 _MOTTO = re.compile(r"cong\s*hoa\s*xa\s*hoi|chu\s*nghia\s*viet\s*nam")
@@ -52,10 +53,6 @@ def _motto_left(lines: Sequence[Sequence[Boxed]]) -> tuple[int, int] | None:
     return None
 
 
-def _height(line: Sequence[Boxed]) -> int:
-    return sorted(w.box[3] - w.box[1] for w in line)[len(line) // 2]
-
-
 def _split(lines: list[list[W]], gutter: float) -> tuple[list[W], list[W]]:
     return ([w for w in lines if (w.box[0] + w.box[2]) / 2 < gutter],
             [w for w in lines if (w.box[0] + w.box[2]) / 2 >= gutter])
@@ -78,7 +75,7 @@ def header_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], 
     dated = [east for _, east in parts if east and _PLACE_DATE.search(_text(east))]
     numbered = [west for west, _ in parts if west and NUMBER.match(_text(west))]
     last = dated or numbered
-    bottom = last[0][0].box[3] if last else lines[motto][0].box[3] + 3 * _height(lines[motto])
+    bottom = last[0][0].box[3] if last else lines[motto][0].box[3] + 3 * line_height(lines[motto])
     left: list[list[W]] = []
     right: list[list[W]] = []
     rest: list[list[W]] = []
@@ -107,24 +104,25 @@ def footer_columns(lines: list[list[W]]) -> tuple[list[list[W]], list[list[W]], 
                   if RECIPIENTS.match(fold(" ".join(w.text for w in line)))), None)
     if start is None:
         return lines, [], []
-    top = start[0].box[1] - 2 * _height(start)  # the signer's title may sit a little higher
+    top = start[0].box[1] - 2 * line_height(start)  # the signer's title may sit a little higher
     page_left = min(line[0].box[0] for line in lines)
     page_right = max(w.box[2] for line in lines for w in line)
     middle = (page_left + page_right) / 2
     block = [line for line in lines if line[0].box[1] >= top]
     starts = [b.box[0] for line in block for a, b in zip([None, *line], line)
-              if b.box[0] >= middle * 0.9 and (a is None or b.box[0] - a.box[2] > GAP * _height(line))]
+              if b.box[0] >= middle * 0.9
+              and (a is None or b.box[0] - a.box[2] > GAP * line_height(line))]
     if not starts:
         return lines, [], []
     gutter = min(starts)
     left: list[list[W]] = []
     right: list[list[W]] = []
     for line in block:
+        height = line_height(line)
         cut = next((i for i, (a, b) in enumerate(zip(line, line[1:]), start=1)
-                    if b.box[0] >= gutter - _height(line) and b.box[0] - a.box[2] > GAP * _height(line)),
-                   None)
+                    if b.box[0] >= gutter - height and b.box[0] - a.box[2] > GAP * height), None)
         if cut is None:  # one column's line, even where it runs past the other's edge
-            (left if line[0].box[0] < gutter - _height(line) else right).append(line)
+            (left if line[0].box[0] < gutter - height else right).append(line)
         else:
             left.append(line[:cut])
             right.append(line[cut:])

@@ -11,7 +11,7 @@ import tesserocr
 from PIL import Image
 
 from pipeline._exec import tesseract
-from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word
+from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word, line_height, shifted
 from pipeline.ocr import slots
 from pipeline.ocr.ink import separate
 from pipeline.ocr.order import footer_columns, header_columns
@@ -89,7 +89,7 @@ def _missed(gray: np.ndarray, dpi: int, language: str, words: list[tesseract.Eng
     a faded seal) is left out."""
     if not words:
         return words
-    height = sorted(w.box[3] - w.box[1] for w in words)[len(words) // 2]
+    height = line_height(words)
     ink = (gray < 128).astype(np.uint8)
     for w in words:
         x0, y0, x1, y1 = w.box
@@ -109,11 +109,10 @@ def _missed(gray: np.ndarray, dpi: int, language: str, words: list[tesseract.Eng
             continue
         after = next((i for i, word in enumerate(out) if word.box[1] > y), len(out))
         block = out[after].line[0] if after < len(out) else 10_000
-        out[after:after] = [replace(f, box=(f.box[0] + left, f.box[1] + top, f.box[2] + left,
-                                            f.box[3] + top),
+        out[after:after] = [replace(f, box=shifted(f.box, left, top),
                                     line=(block, -1 - number, f.line[2]),
-                                    symbols=tuple((t, (b[0] + left, b[1] + top, b[2] + left,
-                                                       b[3] + top), c) for t, b, c in f.symbols))
+                                    symbols=tuple((t, shifted(b, left, top), c)
+                                                  for t, b, c in f.symbols))
                             for f in found]
     return out
 

@@ -20,6 +20,7 @@ import cv2
 import numpy as np
 
 from pipeline._exec import tesseract
+from pipeline.model import line_height, shifted
 from pipeline.text import fold, nfc
 
 _SLOT_LINE = re.compile(r"^s[o0]\s*[:;.]|ngay|thang|nam")
@@ -83,14 +84,14 @@ def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.nda
         if not _SLOT_LINE.search(fold(" ".join(w.text for w in line))):
             out.append(line)
             continue
-        height = sorted(w.box[3] - w.box[1] for w in line)[len(line) // 2]
+        height = line_height(line)
         top = max(0, min(w.box[1] for w in line) - height // 2)
         bottom = min(blue.shape[0], max(w.box[3] for w in line) + height // 2)
         left = max(0, min(w.box[0] for w in line) - height)
         right = min(blue.shape[1], max(w.box[2] for w in line) + 3 * height)
         ink = blue[top:bottom, left:right]
-        patches = [(x0 + left, y0 + top, x1 + left, y1 + top)
-                   for x0, y0, x1, y1 in (_ink_patches(ink, height) if ink.any() else [])]
+        patches = [shifted(patch, left, top)
+                   for patch in (_ink_patches(ink, height) if ink.any() else [])]
         patches = _blanks(line, patches, height) if patches else []
         out.append(_written_in(line, blue, patches, dpi) if patches else line)
     return out
