@@ -31,6 +31,13 @@ PROCEDURES = ["2.000488", "1.001193", "1.000894", "1.001612"]
 BATCH = 5000
 
 
+def _record(code: str, procedure: str) -> dict:
+    """A dossier record as the archive keeps it (none of its keys is searched)."""
+    return {"dossier": code, "procedure": procedure, "status": "digitised", "owner_id": None,
+            "missing_components": [], "documents": [], "problems": [], "originals": [],
+            "manifest": f"s3://sohoa-archive/{code}/manifest.json"}
+
+
 def _rows(count: int, seed: int):
     rng = random.Random(seed)
     start = date(2023, 1, 1)
@@ -41,7 +48,7 @@ def _rows(count: int, seed: int):
         procedure = PROCEDURES[number % len(PROCEDURES)]
         dossier = {"code": code, "agency": "000.00.06.H56", "procedure": procedure,
                    "received_on": received, "status": "digitised", "originals_digest": "0" * 64,
-                   "manifest_key": f"{code}/manifest.json", "result": {},
+                   "manifest_key": f"{code}/manifest.json", "result": _record(code, procedure),
                    "updated_at": datetime.now(timezone.utc)}
         documents = [{"dossier_code": code, "order": order, "component": component,
                       "pages": 1, "object_key": f"{code}.{order:02d}.pdf", "sha256": "0" * 64,

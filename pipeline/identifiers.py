@@ -6,7 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from pipeline.errors import InvalidIdentifier
+from pipeline.errors import (InvalidAgencyCode, InvalidDossierCode, InvalidIdentifier,
+                             InvalidOwnerId, InvalidProcedureCode)
 from pipeline.text import fold
 
 AGENCY_RE = re.compile(r"^(?=.{1,35}$)[0-9A-Z]+(?:\.[0-9A-Z]+)*$")
@@ -29,27 +30,14 @@ class DossierCode:
 
 def parse_agency_code(text: str) -> str:
     if not AGENCY_RE.match(text) or not any(LEVEL1_RE.match(g) for g in text.split(".")):
-        raise InvalidIdentifier(
-            "invalid_agency_code",
-            "Mã định danh cơ quan không hợp lệ (tối đa 35 ký tự 0-9, A-Z, dấu chấm; "
-            "có nhóm cấp 1 dạng chữ cái A–Y và hai chữ số, ví dụ H56).",
-            "agency code must be up to 35 characters of [0-9A-Z.] with a level-1 group "
-            "such as H56 (a letter A-Y and two digits)",
-            subject=text,
-        )
+        raise InvalidAgencyCode(text)
     return text
 
 
 def parse_dossier_code(text: str) -> DossierCode:
     """Validate a dossier code (Circular 01/2018/TT-VPCP) and return its parts."""
     match = DOSSIER_RE.match(text.strip()) if text else None
-    bad = InvalidIdentifier(
-        "invalid_dossier_code",
-        "Mã hồ sơ không hợp lệ: phải có dạng <mã cơ quan>-<YYMMDD>-<NNNN>, "
-        "ví dụ 000.00.06.H56-231027-0361.",
-        "dossier code must look like <agency code>-<YYMMDD>-<NNNN>, e.g. 000.00.06.H56-231027-0361",
-        subject=text or "(empty)",
-    )
+    bad = InvalidDossierCode(text or "(empty)")
     if not match:
         raise bad
     raw = match["date"]
@@ -66,12 +54,7 @@ def parse_dossier_code(text: str) -> DossierCode:
 
 def parse_procedure_code(text: str) -> str:
     if not PROCEDURE_RE.match(text or ""):
-        raise InvalidIdentifier(
-            "invalid_procedure_code",
-            "Mã thủ tục không hợp lệ: phải có dạng một chữ số, dấu chấm, sáu chữ số (ví dụ 1.001193).",
-            "procedure code must be a digit, a dot and six digits (e.g. 1.001193)",
-            subject=text or "(empty)",
-        )
+        raise InvalidProcedureCode(text or "(empty)")
     return text
 
 
@@ -110,11 +93,7 @@ def parse_owner_id(text: str) -> str:
     branch; the dash dropped)."""
     value = text.strip().replace("-", "")
     if not re.fullmatch(r"\d{9}|\d{10}|\d{12}|\d{13}", value):
-        raise InvalidIdentifier(
-            "invalid_owner_id",
-            "Số định danh chủ hồ sơ không hợp lệ: CCCD 12 số, CMND 9 số hoặc mã số thuế 10/13 số.",
-            "owner ID must be a 12-digit CCCD, 9-digit CMND or 10/13-digit tax code",
-            subject=text or "(empty)")
+        raise InvalidOwnerId(text or "(empty)")
     return value
 
 

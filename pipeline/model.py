@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Protocol
+
+from pydantic.dataclasses import dataclass as checked_dataclass
 
 SIDES = {"top": "trên", "bottom": "dưới", "left": "trái", "right": "phải"}
 MESSAGES = {  # the page quality gate's issues (pipeline.ocr.quality), as staff read them
@@ -61,20 +64,24 @@ class Separator:
         return f"{SEPARATOR_PREFIX}|{self.dossier}|{self.component or ''}"
 
 
-@dataclass(frozen=True)
+class Severity(StrEnum):
+    REVIEW = "review"  # a person must look before the dossier counts as digitised
+    NOTICE = "notice"  # the pipeline has handled it (a blank duplex back dropped, say)
+
+
+@checked_dataclass(frozen=True)
 class Problem:
     """Something staff must know about: a machine code, a Vietnamese message, where it is.
 
-    ``severity`` is ``review`` when a person must look before the dossier counts as digitised,
-    ``notice`` when the pipeline has handled it (a blank duplex back dropped, say). A review
-    correction of ``field`` in ``document`` settles the problems that name them.
+    A review correction of ``field`` in ``document`` settles the problems that name them.
+    Validated (a pydantic dataclass): it is part of the dossier record.
     """
 
     code: str
     message: str
     file: str | None = None
     page: int | None = None
-    severity: str = "review"
+    severity: Severity = Severity.REVIEW
     document: int | None = None  # order of the document it concerns
     field: str | None = None  # the field it concerns
 

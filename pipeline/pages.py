@@ -17,7 +17,8 @@ import pikepdf
 from PIL import Image, ImageSequence, UnidentifiedImageError
 
 from pipeline._exec import poppler
-from pipeline.errors import InputFileError
+from pipeline.errors import (CorruptImage, CorruptPdf, EmptyFile, EncryptedPdf, ImageTooLarge,
+                             NoPages, PageSizeUnusable, TooManyPages, UnsupportedType)
 from pipeline.model import EncodedImage, PageRef, ReceivedFile, Word
 from pipeline.text import fold, nfc
 
@@ -33,17 +34,9 @@ _MAGIC = [
     (b"\xff\xd8\xff", "jpeg"),
     (b"\x89PNG\r\n\x1a\n", "png"),
 ]
-REFUSALS = frozenset({"empty_file", "unsupported_type", "corrupt_pdf", "encrypted_pdf",
-                      "corrupt_image", "image_too_large", "page_size_unusable",
-                      "too_many_pages", "no_pages"})
-"""Codes of :class:`InputFileError` raised here: a file that cannot be read as a scan."""
 SUFFIX = {"pdf": ".pdf", "tiff": ".tif", "jpeg": ".jpg", "png": ".png"}
 CONTENT_TYPE = {"pdf": "application/pdf", "tiff": "image/tiff", "jpeg": "image/jpeg",
                 "png": "image/png"}
-
-
-def _refuse(name: str, code: str, vi: str, en: str) -> InputFileError:
-    return InputFileError(code, vi, en, subject=name)
 
 
 def detect_kind(head: bytes) -> str | None:
@@ -61,17 +54,9 @@ MIN_SIDE_PX = 16
 
 def _check_pixels(name: str, width: int, height: int, limit: int, page: int) -> None:
     if not MIN_SIDE_PX <= min(width, height) or max(width, height) > MAX_SIDE_PX:
-        raise _refuse(
-            name, "page_size_unusable",
-            f"Trang {page} có kích thước bất thường ({width}×{height} điểm ảnh), không phải "
-            "trang giấy quét: hãy quét lại.",
-            f"page {page} is {width}x{height} pixels, no scanned sheet has that shape")
+        raise PageSizeUnusable(name, page=page, width=width, height=height)
     if width * height > limit:
-        raise _refuse(
-            name, "image_too_large",
-            f"Trang {page} quá lớn ({width}×{height} điểm ảnh, giới hạn {limit:,}): "
-            "hãy quét lại ở độ phân giải 200–300 dpi.",
-            f"page {page} is {width}x{height} pixels, over the limit of {limit:,}")
+        raise ImageTooLarge(name, page=page, width=width, height=height, limit=limit)
 
 
 def _plan_pdf(received: ReceivedFile, max_pages: int, max_pixels: int,
@@ -81,24 +66,18 @@ def _plan_pdf(received: ReceivedFile, max_pages: int, max_pixels: int,
         with pikepdf.open(received.path) as pdf:
             count = len(pdf.pages)
     except pikepdf.PasswordError:
-        raise _refuse(name, "encrypted_pdf",
-                      "PDF được bảo vệ bằng mật khẩu: hãy gửi bản không mã hóa.",
-                      "the PDF is encrypted with a password") from None
+        raise EncryptedPdf(name) from None
     except pikepdf.PdfError as exc:
-        raise _refuse(name, "corrupt_pdf", "Tệp PDF bị hỏng, không đọc được: hãy quét lại.",
-                      f"the PDF is corrupt ({exc})") from None
+        raise CorruptPdf(name, problem=exc) from None
     if count == 0:
-        raise _refuse(name, "no_pages", "Tệp PDF không có trang nào.", "the PDF has no pages")
+        raise NoPages(name)
     if count > max_pages:
-        raise _refuse(name, "too_many_pages",
-                      f"Tệp có {count} trang, vượt giới hạn {max_pages} trang.",
-                      f"{count} pages, over the limit of {max_pages}")
+        raise TooManyPages(name, count=count, limit=max_pages)
     try:
         sizes = poppler.page_sizes(received.path, count)
         ppi = poppler.image_ppi(received.path)
     except Exception:
-        raise _refuse(name, "corrupt_pdf", "Tệp PDF bị hỏng, không đọc được: hãy quét lại.",
-                          "poppler cannot read the PDF") from None
+        raise CorruptPdf(name, problem="poppler cannot read it") from None
     refs = []
     for number, (w_pt, h_pt) in enumerate(sizes, start=1):
         dpi = min(MAX_RENDER_DPI, max(MIN_RENDER_DPI, ppi.get(number, default_dpi)))
@@ -122,9 +101,7 @@ def _plan_image(received: ReceivedFile, max_pages: int, max_pixels: int,
             refs = []
             for number, frame in enumerate(ImageSequence.Iterator(image), start=1):
                 if number > max_pages:
-                    raise _refuse(name, "too_many_pages",
-                                  f"Tệp có hơn {max_pages} trang.",
-                                  f"more than {max_pages} pages")
+                    raise TooManyPages(name, count=f"> {max_pages}", limit=max_pages)
                 _check_pixels(name, frame.width, frame.height, max_pixels, number)
                 refs.append(PageRef(name, received.sha256, received.kind, number,
                                     _image_dpi(frame, default_dpi)))
@@ -135,8 +112,7 @@ def _plan_image(received: ReceivedFile, max_pages: int, max_pixels: int,
                 image.draft(image.mode, (max(1, image.width // 8), max(1, image.height // 8)))
             image.load()  # decode the first frame: catches truncated and corrupt data
     except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-        raise _refuse(name, "corrupt_image", "Tệp ảnh bị hỏng, không đọc được: hãy quét lại.",
-                      f"the image is corrupt ({exc})") from None
+        raise CorruptImage(name, problem=exc) from None
     return refs
 
 
@@ -147,12 +123,9 @@ def plan_pages(received: ReceivedFile, *, max_pages: int, max_pixels: int,
     ``decode=False`` (the API's receipt) checks an image's headers only: pixel data that
     turns out corrupt is then named when the page is read."""
     if received.size == 0:
-        raise _refuse(received.name, "empty_file", "Tệp rỗng (0 byte): hãy quét lại.",
-                      "the file is empty (0 bytes)")
+        raise EmptyFile(received.name)
     if received.kind is None:
-        raise _refuse(received.name, "unsupported_type",
-                      "Không phải tệp PDF, TIFF, JPEG hay PNG: định dạng không được hỗ trợ.",
-                      "not a PDF, TIFF, JPEG or PNG file")
+        raise UnsupportedType(received.name)
     if received.kind == "pdf":
         return _plan_pdf(received, max_pages, max_pixels, default_dpi)
     return _plan_image(received, max_pages, max_pixels, default_dpi, decode)

@@ -1,13 +1,19 @@
-"""Runtime settings, read from ``SOHOA_*`` environment variables (pydantic-settings)."""
+"""Runtime settings, read from ``SOHOA_*`` environment variables (pydantic-settings).
+
+Loaded once by the entry point (the CLI's callback, ``sohoa serve``, a worker) and passed to
+what needs them; flows load them only when called without (a deployment's run).
+"""
 
 from __future__ import annotations
 
+import os
 from functools import cached_property
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, SecretStr, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 
 class SignerConfig(BaseModel):
@@ -22,6 +28,22 @@ class SignerConfig(BaseModel):
     pkcs12: Path | None = None
     pkcs12_passphrase: SecretStr | None = None
     pss: bool = False
+
+
+FLAT_SIGNER_PREFIX = "signer_"  # the scan signer's flat aliases: signer_pkcs12 = signer.pkcs12
+
+
+class _FlatSignerEnv(PydanticBaseSettingsSource):
+    """``SOHOA_SIGNER_<NAME>`` variables, the scan signer's documented flat aliases (read last:
+    ``SOHOA_SIGNER__<NAME>`` wins)."""
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {f"{FLAT_SIGNER_PREFIX}{name}": os.environ[variable]
+                for name in SignerConfig.model_fields
+                if (variable := f"SOHOA_SIGNER_{name.upper()}") in os.environ}
 
 
 class Settings(BaseSettings):
@@ -59,24 +81,12 @@ class Settings(BaseSettings):
     database_url: str | None = None
     """SQLAlchemy URL of the catalogue; default SQLite under ``home``."""
 
-    # Signing (role "scan": the staff member who scanned). The first configured backend is used:
-    # a PKCS#11 token, a remote signing service, a PKCS#12 file; else the development key.
-    signer_pkcs11_module: Path | None = None
-    """The token's PKCS#11 library (a USB token's or HSM's vendor module, SoftHSM2 in tests)."""
-    signer_pkcs11_token: str | None = None
-    """Token label."""
-    signer_pkcs11_key: str | None = None
-    """Label of the private key (and of its certificate, unless ``signer_pkcs11_cert`` is set)."""
-    signer_pkcs11_cert: str | None = None
-    signer_pin: SecretStr | None = None
-    """The token's user PIN; when unset, ``sohoa`` asks for it at the terminal. Never logged."""
-    signer_remote: str | None = None
-    """``module:factory`` of a remote signing service: ``factory(settings)`` returns a pyHanko
-    ``Signer`` (e.g. an ``ExternalSigner`` whose signing calls the service)."""
-    signer_pkcs12: Path | None = None
-    signer_pkcs12_passphrase: SecretStr | None = None
-    signer_pss: bool = False
-    """Sign with RSASSA-PSS instead of PKCS#1 v1.5 (RSA keys)."""
+    # Signing. The first configured backend of a role is used: a PKCS#11 token, a remote
+    # signing service, a PKCS#12 file; else the development key.
+    signer: SignerConfig = SignerConfig()
+    """The scanning official's key (role "scan"), as ``SOHOA_SIGNER__PKCS12``,
+    ``SOHOA_SIGNER__PKCS11_MODULE``…; the flat ``SOHOA_SIGNER_PKCS12`` … (and ``signer_pkcs12=``
+    given to ``Settings``) are accepted as aliases. Unset: a development key."""
     agency: SignerConfig = SignerConfig()
     """The agency's key (role "agency": archival copies and results), as
     ``SOHOA_AGENCY__PKCS12``, ``SOHOA_AGENCY__PKCS11_MODULE``… Unset: a development key."""
@@ -97,6 +107,11 @@ class Settings(BaseSettings):
     """Extra procedure YAML files; they override bundled ones with the same code."""
 
     ocr_language: str = "vie"
+    ocr_engine: Literal["tesseract", "recorded"] = "tesseract"
+    """``recorded``: pages already read come from ``ocr_recordings``, others are read by tesseract
+    and recorded (``pipeline.ocr.engine``); for the tests and benchmarks of what follows
+    reading, never for production."""
+    ocr_recordings: Path | None = None
     max_page_pixels: int = 120_000_000
     """A page image larger than this is refused before it is decoded (A3 at 600 dpi is ~70 MP)."""
     max_pages_per_file: int = 500
@@ -132,21 +147,38 @@ class Settings(BaseSettings):
     ocr_requires_token: bool = False
     """Whether ``POST /ocr`` (the drop-in OCR service) needs a client's bearer token."""
 
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, env_settings,
+                                   dotenv_settings, file_secret_settings):
+        return (init_settings, env_settings, dotenv_settings, file_secret_settings,
+                _FlatSignerEnv(settings_cls))
+
+    @model_validator(mode="before")
+    @classmethod
+    def _nest_flat_signer(cls, data: Any) -> Any:
+        """``signer_pkcs12=…`` and ``SOHOA_SIGNER_PKCS12`` become ``signer.pkcs12``."""
+        if not isinstance(data, dict):
+            return data
+        flat = {k.removeprefix(FLAT_SIGNER_PREFIX): v for k, v in data.items()
+                if k.startswith(FLAT_SIGNER_PREFIX)}
+        if not flat:
+            return data
+        nested = data.get("signer") or {}
+        nested = nested.model_dump(exclude_unset=True) if isinstance(nested, BaseModel) else nested
+        return {**{k: v for k, v in data.items() if not k.startswith(FLAT_SIGNER_PREFIX)},
+                "signer": {**flat, **nested}}
+
+    @model_validator(mode="after")
+    def _recordings_named(self) -> Settings:
+        if self.ocr_engine == "recorded" and self.ocr_recordings is None:
+            raise ValueError("SOHOA_OCR_ENGINE=recorded needs SOHOA_OCR_RECORDINGS (a folder)")
+        return self
+
     @cached_property
     def home_dir(self) -> Path:
         path = self.home.expanduser().resolve()
         path.mkdir(parents=True, exist_ok=True)
         return path
-
-    @property
-    def scan_signer(self) -> SignerConfig:
-        """The scanning official's key, from the ``SOHOA_SIGNER_*`` settings."""
-        return SignerConfig(pkcs11_module=self.signer_pkcs11_module,
-                            pkcs11_token=self.signer_pkcs11_token,
-                            pkcs11_key=self.signer_pkcs11_key, pkcs11_cert=self.signer_pkcs11_cert,
-                            pin=self.signer_pin, remote=self.signer_remote,
-                            pkcs12=self.signer_pkcs12,
-                            pkcs12_passphrase=self.signer_pkcs12_passphrase, pss=self.signer_pss)
 
     @property
     def catalogue_url(self) -> str:

@@ -6,14 +6,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from pipeline.errors import SohoaError
-
-
-class ScannerError(SohoaError):
-    def __init__(self, code: str, vi: str, en: str, device: str | None = None):
-        super().__init__(code, vi, en, subject=device)
-
-
 @dataclass(frozen=True)
 class BatchSettings:
     resolution: int = 300

@@ -11,20 +11,12 @@ from pathlib import Path
 import pikepdf
 
 from pipeline import separators
-from pipeline.errors import SohoaError
 from pipeline.intake import read_local
 from pipeline.ocr.preprocess import to_gray
 from pipeline.pages import SUFFIX, load_page, plan_pages
 from pipeline.settings import Settings
 from scanner_drivers.base import ScannedPage
-
-
-class NoSeparator(SohoaError):
-    def __init__(self, file: str):
-        super().__init__("no_separator", f"{file}: trang đầu lô quét không phải tờ phân cách "
-                         "(mã hồ sơ): không biết thuộc hồ sơ nào.",
-                         f"{file}: the batch does not start with a separator sheet (dossier "
-                         "code): its pages belong to no known dossier", subject=file)
+from scanner_drivers.errors import NoSeparator
 
 
 @dataclass

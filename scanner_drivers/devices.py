@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from scanner_drivers.base import Scanner, ScannerError
+from scanner_drivers.base import Scanner
+from scanner_drivers.errors import UnknownDevice
 from scanner_drivers.escl import EsclScanner
 from scanner_drivers.sane import SaneScanner
 
@@ -14,5 +15,4 @@ def open_scanner(uri: str) -> Scanner:
         return SaneScanner(target)
     if kind == "escl" and target:
         return EsclScanner(target)
-    raise ScannerError("unknown_device", f"Không hiểu địa chỉ máy quét {uri} (sane:… hoặc escl:…).",
-                       f"unknown device URI {uri} (expected sane:… or escl:…)", uri)
+    raise UnknownDevice(uri=uri)

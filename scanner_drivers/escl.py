@@ -14,7 +14,9 @@ from urllib.parse import urljoin
 
 import httpx
 
-from scanner_drivers.base import BatchSettings, ScannedPage, ScannerError
+from scanner_drivers.base import BatchSettings, ScannedPage
+from scanner_drivers.errors import (EsclError, NoDuplex, NoFeeder, ResolutionUnsupported,
+                                    ScannerError)
 
 PWG = "http://www.pwg.org/schemas/2010/12/sm"
 SCAN = "http://schemas.hp.com/imaging/escl/2011/05/03"
@@ -50,8 +52,7 @@ class EsclScanner:
         self.base = base_url.rstrip("/") + "/"
 
     def _fail(self, what: str, detail: str) -> ScannerError:
-        return ScannerError("escl_error", f"Máy quét {self.base} báo lỗi khi {what}.",
-                            f"scanner {self.base}: {what} failed: {detail}", self.base)
+        return EsclError(self.base, what=what, detail=detail)
 
     def capabilities(self, client: httpx.Client) -> Capabilities:
         try:
@@ -75,17 +76,12 @@ class EsclScanner:
             caps = self.capabilities(client)
             source = "Feeder" if batch.feeder else "Platen"
             if source not in caps.sources:
-                raise ScannerError("no_feeder", f"Máy quét {caps.model} không có khay nạp giấy.",
-                                   f"scanner {caps.model} has no {source}", self.base)
+                raise NoFeeder(self.base, model=caps.model)
             if batch.duplex and not caps.duplex:
-                raise ScannerError("no_duplex", f"Máy quét {caps.model} không quét hai mặt.",
-                                   f"scanner {caps.model} has no duplex", self.base)
+                raise NoDuplex(self.base, model=caps.model)
             if batch.resolution not in caps.resolutions:
-                raise ScannerError("resolution_unsupported",
-                                   f"Máy quét không hỗ trợ {batch.resolution} dpi "
-                                   f"(có: {caps.resolutions}).",
-                                   f"{batch.resolution} dpi unsupported ({caps.resolutions})",
-                                   self.base)
+                raise ResolutionUnsupported(self.base, resolution=batch.resolution,
+                                            resolutions=caps.resolutions)
             try:
                 job = client.post(urljoin(self.base, "eSCL/ScanJobs"),
                                   content=_settings_xml(batch, source, batch.duplex),

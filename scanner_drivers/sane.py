@@ -10,7 +10,9 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from scanner_drivers.base import BatchSettings, Device, ScannedPage, ScannerError
+from scanner_drivers.base import BatchSettings, Device, ScannedPage
+from scanner_drivers.errors import (DeviceUnavailable, NoDuplex, NoFeeder, NothingScanned,
+                                    SaneMissing)
 
 DUPLEX_SOURCES = ("ADF Duplex", "Duplex", "ADF Back")
 FEEDER_SOURCES = ("Automatic Document Feeder", "ADF", "ADF Front", "Feeder")
@@ -22,8 +24,7 @@ def _run(args: list[str], device: str | None = None) -> subprocess.CompletedProc
         return subprocess.run(["scanimage", *args], capture_output=True, text=True,
                               timeout=TIMEOUT)
     except FileNotFoundError:
-        raise ScannerError("sane_missing", "Chưa cài scanimage (gói sane-utils).",
-                           "scanimage is not installed (Debian sane-utils)", device) from None
+        raise SaneMissing(device) from None
 
 
 def devices() -> list[Device]:
@@ -35,8 +36,7 @@ def devices() -> list[Device]:
 def _sources(device: str) -> list[str]:
     options = _run(["-d", device, "-A"], device)
     if options.returncode != 0:
-        raise ScannerError("device_unavailable", f"Không mở được máy quét {device}.",
-                           f"cannot open scanner {device}: {options.stderr.strip()}", device)
+        raise DeviceUnavailable(device, detail=options.stderr.strip())
     found = re.search(r"--source (.+?) \[", options.stdout)
     return found.group(1).split("|") if found else []
 
@@ -52,12 +52,8 @@ class SaneScanner:
             return None
         source = next((s for s in sources if s in wanted), None)
         if source is None:
-            raise ScannerError(
-                "no_duplex" if batch.duplex else "no_feeder",
-                f"Máy quét {self.device} không có {'quét hai mặt' if batch.duplex else 'khay nạp giấy'}"
-                f" (có: {', '.join(sources)}).",
-                f"scanner {self.device} has no {'duplex' if batch.duplex else 'feeder'} source "
-                f"(has: {', '.join(sources)})", self.device)
+            missing = NoDuplex if batch.duplex else NoFeeder
+            raise missing(self.device, model=f"{self.device} ({', '.join(sources)})")
         return source
 
     def scan(self, batch: BatchSettings) -> Iterator[ScannedPage]:
@@ -71,8 +67,6 @@ class SaneScanner:
             done = _run(args, self.device)
             pages = sorted(Path(tmp).glob("p*.tif"))
             if not pages:
-                raise ScannerError("nothing_scanned", "Máy quét không trả về trang nào: kiểm tra "
-                                   "khay giấy.", f"no page scanned: {done.stderr.strip()}",
-                                   self.device)
+                raise NothingScanned(self.device, detail=done.stderr.strip())
             for page in pages:
                 yield ScannedPage(page.read_bytes(), "tiff", batch.resolution, batch.mode)

@@ -9,13 +9,9 @@ from pathlib import Path
 
 import httpx
 
-from pipeline.errors import SohoaError
 from pipeline.settings import Settings
 from scanner_drivers.batches import DossierBatch, part_files, split_by_sheets
-
-
-class SubmitError(SohoaError):
-    pass
+from scanner_drivers.errors import ApiRefused, ApiUnreachable, BatchWithoutPages, ProcedureNeeded
 
 
 def _content_key(files: list[Path], dossier: str, component: str | None) -> str:
@@ -35,8 +31,7 @@ def submit(batch: DossierBatch, settings: Settings, workdir: Path,
         return {**summary, "submitted_to": settings.api_url,
                 "received": _to_api(batch.dossier, parts, settings)}
     if procedure is None:
-        raise SubmitError("procedure_needed", "Cần --procedure khi không gửi qua API "
-                          "(SOHOA_API_URL).", "--procedure is needed without SOHOA_API_URL")
+        raise ProcedureNeeded()
     from pipeline.flows.digitise import digitise_dossier
     from pipeline.flows.engine import prefect_api
 
@@ -45,7 +40,7 @@ def submit(batch: DossierBatch, settings: Settings, workdir: Path,
         result = digitise_dossier(files=[str(f) for f in files], dossier=batch.dossier,
                                   procedure=procedure,
                                   components=[c for c, fs in parts for _ in fs])
-    return {**summary, "submitted_to": "local", "status": result["status"]}
+    return {**summary, "submitted_to": "local", "status": result.status}
 
 
 def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: Settings
@@ -63,17 +58,18 @@ def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: 
                     data={"component": component} if component else None,
                     files=[("files", (path.name, handle)) for path, handle in zip(files, handles)])
             except httpx.HTTPError as exc:
-                raise SubmitError("api_unreachable", f"Không gửi được tới {settings.api_url}.",
-                                  f"cannot reach {settings.api_url}: {exc}") from None
+                raise ApiUnreachable(url=settings.api_url, problem=exc) from None
             finally:
                 for handle in handles:
                     handle.close()
             if response.status_code != 202:
                 body = response.json() if response.headers.get("content-type", "").endswith(
                     "json") else {}
-                raise SubmitError(body.get("code", f"http_{response.status_code}"),
-                                  body.get("message_vi", f"API trả lời {response.status_code}."),
-                                  body.get("message_en", f"API answered {response.status_code}"))
+                raise ApiRefused(code=body.get("code", f"http_{response.status_code}"),
+                                 message_vi=body.get("message_vi",
+                                                     f"API trả lời {response.status_code}."),
+                                 message_en=body.get("message_en",
+                                                     f"API answered {response.status_code}"))
             received += response.json()["received"]
     return received
 
@@ -83,6 +79,5 @@ def submit_batch(files: list[Path], settings: Settings, workdir: Path,
     """A scanned batch split at its separator sheets, each dossier submitted."""
     batches = split_by_sheets(files, settings)
     if not batches:
-        raise SubmitError("no_pages", "Lô quét chỉ có tờ phân cách, không có trang hồ sơ.",
-                          "the batch holds separator sheets and no dossier page")
+        raise BatchWithoutPages()
     return [submit(batch, settings, workdir, procedure) for batch in batches]

@@ -11,6 +11,7 @@ import fcntl
 import hashlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from dataclasses import asdict
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from pipeline.model import Severity
+from pipeline.records import DossierRecord, EventKind, Status
 from pipeline.text import fold
 from storage.migrations import migrate
 
@@ -43,6 +46,19 @@ class UtcDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
 
 
+class RecordJSON(TypeDecorator):
+    """A dossier record kept as JSON, read back as a :class:`DossierRecord`."""
+
+    impl = JSON
+    cache_ok = True
+
+    def process_bind_param(self, value: DossierRecord | dict | None, dialect) -> dict | None:
+        return value.to_json() if isinstance(value, DossierRecord) else value
+
+    def process_result_value(self, value: dict | None, dialect) -> DossierRecord | None:
+        return DossierRecord.model_validate(value) if value is not None else None
+
+
 def _now() -> datetime:
     return datetime.now(timezone.utc)
 
@@ -58,13 +74,18 @@ class DossierRow(Base):
     originals_digest: Mapped[str] = mapped_column(String(64))
     """sha256 over the sorted sha256s of the originals: the input that produced this record."""
     manifest_key: Mapped[str | None] = mapped_column(String(300))
-    result: Mapped[dict[str, Any]] = mapped_column(JSON)
+    record: Mapped[DossierRecord] = mapped_column("result", RecordJSON)
+    """Replaced whole, never changed in place (copies are made and stored)."""
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
 
     documents: Mapped[list[DocumentRow]] = relationship(
         back_populates="dossier", cascade="all, delete-orphan",
         order_by="[DocumentRow.kind, DocumentRow.order]")  # components first, then results
     originals: Mapped[list[OriginalRow]] = relationship(cascade="all, delete-orphan")
+
+    def document(self, order: int, kind: str = "component") -> DocumentRow | None:
+        """Document ``order`` (``kind`` ``result``: the n of ``-KQ<n>``), if there is one."""
+        return next((d for d in self.documents if d.kind == kind and d.order == order), None)
 
 
 class DocumentRow(Base):
@@ -121,7 +142,7 @@ class EventRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     dossier_code: Mapped[str] = mapped_column(String(50), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # "correct" | "attach" | "approve"
+    kind: Mapped[str] = mapped_column(String(20))  # an EventKind
     by: Mapped[str] = mapped_column(String(200))
     at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     detail: Mapped[dict[str, Any]] = mapped_column(JSON)
@@ -228,13 +249,13 @@ class Catalogue:
             if pending is not None:
                 session.delete(pending)
 
-    def add_result(self, dossier: str, document: DocumentRow, result: dict[str, Any]) -> None:
-        """Add a result document to a dossier with its updated result, and end its pending
-        upload, in one transaction."""
+    def add_result(self, dossier: str, document: DocumentRow, record: DossierRecord) -> None:
+        """Add an issued result's document to a dossier with its updated record, and end its
+        pending upload, in one transaction."""
         with self.session() as session, session.begin():
             row = session.get(DossierRow, dossier)
             row.documents.append(document)
-            row.result, row.updated_at = result, _now()
+            row.record, row.updated_at = record, _now()
             pending = session.get(PendingRow, dossier)
             if pending is not None:
                 session.delete(pending)
@@ -251,32 +272,33 @@ class Catalogue:
         (``sohoa review list --json``)."""
         return [{"dossier": row.code, "procedure": row.procedure,
                  "updated_at": row.updated_at.isoformat(),
-                 "missing_components": row.result["missing_components"],
-                 "problems": [p for p in row.result["problems"]
-                              if p.get("severity", "review") == "review"]}
-                for row in self.with_status("needs_review")]
+                 "missing_components": row.record.missing_components,
+                 "problems": [asdict(p) for p in row.record.problems
+                              if p.severity == Severity.REVIEW]}
+                for row in self.with_status(Status.NEEDS_REVIEW)]
 
     def with_status(self, status: str) -> list[DossierRow]:
         with self.session() as session:
             return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
                                         .order_by(DossierRow.updated_at)))
 
-    def record(self, dossier: str, kind: str, by: str, detail: dict[str, Any],
-               result: dict[str, Any] | None = None) -> EventRow:
-        """Add an event and, in the same transaction, the dossier's updated result."""
+    def record(self, dossier: str, kind: EventKind, by: str, detail: dict[str, Any],
+               record: DossierRecord | None = None) -> EventRow:
+        """Add an event and, in the same transaction, the dossier's updated record."""
         with self.session() as session, session.begin():
             event = EventRow(dossier_code=dossier, kind=kind, by=by, detail=detail)
             session.add(event)
-            if result is not None:
+            if record is not None:
                 row = session.get(DossierRow, dossier)
-                row.result, row.status, row.updated_at = result, result["status"], _now()
+                row.record, row.status, row.updated_at = record, record.status, _now()
                 for document in row.documents:
                     if document.kind == "result":
                         continue
-                    match = next(d for d in result["documents"] if d["order"] == document.order)
-                    document.fields, document.sha256 = match["fields"], match["sha256"]
+                    match = record.document(document.order)
+                    document.fields = {k: v.to_json() for k, v in match.fields.items()}
+                    document.sha256 = match.sha256
                     document.search_text = search_text(
-                        document.text, [str(v["value"]) for v in match["fields"].values()],
+                        document.text, [v.value for v in match.fields.values()],
                         dossier, document.digitisation_code)
             return event
 
@@ -289,7 +311,7 @@ class Catalogue:
                 select(DocumentRow, DossierRow).join(DossierRow)
                 .where(DocumentRow.component.in_(components),
                        DocumentRow.digitisation_code.startswith(f"{owner_id}.", autoescape=True),
-                       DossierRow.status == "digitised", DossierRow.updated_at >= since,
+                       DossierRow.status == Status.DIGITISED, DossierRow.updated_at >= since,
                        DossierRow.code != other_than)
                 .order_by(DossierRow.updated_at.desc()))
             return [(document, dossier) for document, dossier in rows]

@@ -6,8 +6,9 @@ import json
 import os
 from pathlib import Path
 
-from pipeline.errors import SohoaError
+from pipeline.errors import UnknownDossier
 from storage.archive import Archive
+from storage.errors import ChecksumMismatch
 from storage.objects import sha256_hex
 
 
@@ -22,18 +23,14 @@ def export_dossier(archive: Archive, dossier: str, out: Path) -> list[Path]:
     """Write the manifest, signed PDFs, OCR JSON and originals of ``dossier`` into ``out``."""
     row = archive.catalogue.find(dossier)
     if row is None or not row.manifest_key:
-        raise SohoaError("unknown_dossier", f"Không có hồ sơ {dossier} trong kho lưu trữ.",
-                         f"dossier {dossier} is not in the catalogue", subject=dossier)
+        raise UnknownDossier(dossier=dossier)
     manifest_bytes = archive.store.get(row.manifest_key)
     manifest = json.loads(manifest_bytes)
     written = []
     for entry in manifest["objects"]:
         data = archive.store.get(entry["key"])
         if sha256_hex(data) != entry["sha256"]:
-            raise SohoaError("checksum_mismatch",
-                             f"Đối tượng {entry['key']} đã bị thay đổi (sha256 không khớp bản kê).",
-                             f"object {entry['key']} does not match its manifest sha256",
-                             subject=entry["key"])
+            raise ChecksumMismatch(key=entry["key"])
         name = entry["key"].rsplit("/", 1)[-1]
         target = out / ("originals" if entry["role"] == "original" else "") / name
         _write_atomic(target, data)

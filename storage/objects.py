@@ -17,7 +17,8 @@ from minio.error import S3Error
 from minio.retention import Retention
 from minio.sse import Sse, SseKMS, SseS3
 
-from pipeline.errors import StorageError
+from storage.errors import (BucketUnavailable, EncryptionNeedsTls, KmsKeyMissing, S3Failed,
+                            S3Unreachable)
 from storage.keys import object_class, object_url
 from storage.seaweedfs import S3Endpoint
 
@@ -42,9 +43,7 @@ def server_side_encryption(kind: str, kms_key: str | None = None) -> Sse | None:
         return SseS3()
     if kind == "SSE-KMS":
         if not kms_key:
-            raise StorageError("kms_key_missing",
-                               "Đã chọn mã hóa SSE-KMS nhưng chưa đặt SOHOA_S3_KMS_KEY.",
-                               "SSE-KMS is set but SOHOA_S3_KMS_KEY is not")
+            raise KmsKeyMissing()
         return SseKMS(kms_key, {})
     return None
 
@@ -57,18 +56,11 @@ def _unreachable(method: Callable) -> Callable:
         try:
             return method(self, *args, **kwargs)
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise StorageError(
-                "s3_unreachable",
-                f"Không kết nối được kho lưu trữ S3 ({self.endpoint}); thử lại sau. "
-                "Những gì đã nhận vẫn được giữ.",
-                f"the S3 server {self.endpoint} cannot be reached ({type(exc).__name__}); "
-                "retry later, nothing received is lost") from exc
+            raise S3Unreachable(endpoint=self.endpoint, kind=type(exc).__name__) from exc
         except S3Error as exc:
             if exc.code in ("NoSuchKey", "NoSuchObject", "NotFound", "NoSuchVersion"):
                 raise
-            raise StorageError(
-                "s3_failed", f"Kho lưu trữ S3 từ chối thao tác: {exc.code}.",
-                f"the S3 server refused the operation: {exc.code} ({exc.message})") from exc
+            raise S3Failed(s3_code=exc.code, detail=exc.message) from exc
     return guarded
 
 
@@ -87,10 +79,7 @@ class ObjectStore:
                  retention_years: dict[str, int] | None = None, retention_mode: str = GOVERNANCE,
                  sse: Sse | None = None):
         if sse is not None and sse.tls_required() and not endpoint.secure:
-            raise StorageError("encryption_needs_tls",
-                               "Mã hóa SSE-KMS cần kết nối HTTPS tới kho lưu trữ "
-                               "(SOHOA_S3_SECURE=true).",
-                               "SSE-KMS needs an HTTPS connection to S3 (SOHOA_S3_SECURE=true)")
+            raise EncryptionNeedsTls()
         self.bucket, self.endpoint = bucket, endpoint.endpoint
         self.sse = sse
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
@@ -106,11 +95,7 @@ class ObjectStore:
         except S3Error as exc:
             if exc.code == "BucketAlreadyOwnedByYou":  # another process made it meanwhile
                 return
-            raise StorageError(
-                "bucket_unavailable",
-                f"Không tạo hoặc mở được kho lưu trữ {self.bucket}: {exc.code}.",
-                f"cannot create or open bucket {self.bucket}: {exc.code}",
-            ) from exc
+            raise BucketUnavailable(bucket=self.bucket, s3_code=exc.code) from exc
 
     def url(self, key: str) -> str:
         return object_url(self.bucket, key)

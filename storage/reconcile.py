@@ -13,42 +13,46 @@ import json
 import logging
 from datetime import datetime, timedelta
 
-from pipeline.errors import StorageError
+from pydantic import ValidationError
+
 from pipeline.identifiers import DossierCode, parse_dossier_code
+from pipeline.records import Manifest
 from storage import keys
-from storage.archive import RUN_META, Archive, originals_digest, result_row
-from storage.catalogue import DocumentRow, DossierRow, OriginalRow, PendingRow, search_text
+from storage.archive import RUN_META, Archive, document_row, originals_digest
+from storage.catalogue import DossierRow, OriginalRow, PendingRow
+from storage.errors import StorageError
 
 
-def _rebuild(archive: Archive, manifest: dict) -> DossierRow:
-    store, result = archive.store, manifest["result"]
-    code = parse_dossier_code(result["dossier"])
-    sizes = {o["key"]: o["size"] for o in manifest["objects"]}
-    documents = []
-    for doc in result["documents"]:
-        ocr = json.loads(store.get(store.key(doc["ocr_object"])))
-        text = "\n\n".join(page["text"] for page in ocr["pages"])
-        values = [str(v["value"]) for v in doc["fields"].values()]
-        documents.append(DocumentRow(
-            order=doc["order"], component=doc["component"], pages=doc["pages"],
-            object_key=store.key(doc["object"]), sha256=doc["sha256"],
-            ocr_key=store.key(doc["ocr_object"]), fields=doc["fields"], text=text,
-            digitisation_code=doc.get("digitisation_code"),
-            search_text=search_text(text, values, str(code), doc.get("digitisation_code"))))
-    for entry in result.get("results", []):
-        ocr = json.loads(store.get(store.key(entry["ocr_object"])))
-        documents.append(result_row(entry, "\n\n".join(page["text"] for page in ocr["pages"]),
-                                    store, str(code)))
+def _text(archive: Archive, ocr_object: str) -> str:
+    ocr = json.loads(archive.store.get(archive.store.key(ocr_object)))
+    return "\n\n".join(page["text"] for page in ocr["pages"])
+
+
+def _rebuild(archive: Archive, manifest: Manifest) -> DossierRow:
+    store, record = archive.store, manifest.result
+    code = parse_dossier_code(record.dossier)
+    sizes = {o.key: o.size for o in manifest.objects}
+    documents = [document_row(doc, _text(archive, doc.ocr_object), store, str(code))
+                 for doc in record.documents]
+    documents += [document_row(entry, _text(archive, entry.ocr_object), store, str(code))
+                  for entry in record.results]
     return DossierRow(
-        code=str(code), agency=code.agency, procedure=result["procedure"],
-        received_on=code.received, status=result["status"],
-        originals_digest=originals_digest([o["sha256"] for o in result["originals"]]),
-        manifest_key=keys.manifest_key(code), result=result,
-        updated_at=datetime.fromisoformat(manifest["created_at"]), documents=documents,
-        originals=[OriginalRow(sha256=o["sha256"], filename=o["file"],
-                               object_key=store.key(o["object"]),
-                               size=sizes[store.key(o["object"])])
-                   for o in result["originals"]])
+        code=str(code), agency=code.agency, procedure=record.procedure,
+        received_on=code.received, status=record.status,
+        originals_digest=originals_digest([o.sha256 for o in record.originals]),
+        manifest_key=keys.manifest_key(code), record=record,
+        updated_at=datetime.fromisoformat(manifest.created_at), documents=documents,
+        originals=[OriginalRow(sha256=o.sha256, filename=o.file, object_key=store.key(o.object),
+                               size=sizes[store.key(o.object)])
+                   for o in record.originals])
+
+
+def _manifest(data: bytes | None) -> Manifest | None:
+    """The manifest, if it is one that carries the record (a partly written one never is)."""
+    try:
+        return Manifest.model_validate_json(data) if data else None
+    except ValidationError:
+        return None
 
 
 def reconcile(archive: Archive) -> dict:
@@ -59,10 +63,8 @@ def reconcile(archive: Archive) -> dict:
             if not mine:
                 continue  # being archived by a live process
             code = parse_dossier_code(pending.dossier_code)
-            data = archive.store.get_if_present(keys.manifest_key(code))
-            manifest = json.loads(data) if data else None
-            if manifest and "result" in manifest \
-                    and datetime.fromisoformat(manifest["created_at"]) >= pending.started_at:
+            manifest = _manifest(archive.store.get_if_present(keys.manifest_key(code)))
+            if manifest and datetime.fromisoformat(manifest.created_at) >= pending.started_at:
                 archive.catalogue.replace(_rebuild(archive, manifest))
                 repaired.append(pending.dossier_code)
             else:

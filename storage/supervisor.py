@@ -25,7 +25,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import IO
 
-from pipeline.errors import StorageError
+from storage.errors import ServiceInUse, ServicePortsBusy, ServiceStartFailed, StorageError
 
 POLL_S = 0.25
 PORT_WAIT_S = 15.0
@@ -45,6 +45,7 @@ class Service:
     log_dir: str
     env: dict[str, str] = field(default_factory=dict)
     cwd: str = "."
+    port_setting: str = ""  # what moves its ports elsewhere, named when they are taken
 
 
 def port_free(port: int) -> bool:
@@ -126,13 +127,12 @@ def _spawn(run_dir: Path, service: Service) -> subprocess.Popen:
 
 
 def _failure(run_dir: Path, service: Service, why_en: str) -> StorageError:
+    """Why a server did not start: its supervisor's own finding, else what was seen here."""
     failed = _read(_paths(run_dir, service.name)["failed"])
     if failed:
-        return StorageError(failed["code"], failed["vi"], failed["en"])
-    log = Path(service.log_dir) / f"{service.name}.log"
-    return StorageError(f"{service.name}_start_failed",
-                        f"Không khởi động được máy chủ cục bộ {service.name}; xem {log}.",
-                        f"the local {service.name} server {why_en}; see {log}")
+        return ServicePortsBusy(**failed)
+    return ServiceStartFailed(service=service.name, why=why_en,
+                              log=Path(service.log_dir) / f"{service.name}.log")
 
 
 @contextmanager
@@ -184,9 +184,7 @@ def stop(run_dir: Path, name: str, wait: float) -> bool:
         deadline = time.monotonic() + wait
         while not _try_lock(users, fcntl.LOCK_EX):
             if time.monotonic() > deadline:
-                raise StorageError("service_in_use",
-                                   f"Máy chủ cục bộ {name} vẫn đang được dùng sau {wait:.0f} giây.",
-                                   f"the local {name} server is still in use after {wait:.0f} s")
+                raise ServiceInUse(name=name, wait=wait)
             time.sleep(POLL_S)
         state = _running(paths["json"])
         if state is None:
@@ -223,10 +221,8 @@ def _supervise(spec_path: Path) -> int:
     deadline = time.monotonic() + PORT_WAIT_S  # a server of a killed supervisor may be closing
     while busy := [p for p in service.ports if not port_free(p)]:
         if time.monotonic() > deadline:
-            _write(paths["failed"], {
-                "code": f"{service.name}_ports_busy",
-                "vi": f"Cổng {busy} đang bị chiếm; đặt SOHOA_LOCAL_S3_PORT sang dải cổng khác.",
-                "en": f"loopback ports {busy} are in use; set SOHOA_LOCAL_S3_PORT to another range"})
+            _write(paths["failed"], {"service": service.name, "ports": busy,  # ServicePortsBusy
+                                     "setting": service.port_setting or "its port"})
             _forget(paths["json"])
             return 1
         time.sleep(POLL_S)

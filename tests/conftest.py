@@ -10,8 +10,32 @@ import pytest
 # Before Prefect is imported anywhere: only warnings (its INFO teardown line hits a closed stream).
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from helpers import free_port_base, stop_local_servers
+from helpers import RECORDED_OCR, free_port_base, stop_local_servers
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, save_scan, scan_look
+
+
+@pytest.fixture(scope="session", autouse=True)
+def json_outputs_hold_their_contracts():
+    """Every ``--json`` output a test sees through ``CliRunner`` is checked against its published
+    contract (``pipeline.contracts``), whatever the test itself asserts."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from contracts import check_output, command_of
+
+    invoke = CliRunner.invoke
+
+    def checked(self, app, args=None, *rest, **kwargs):
+        result = invoke(self, app, args, *rest, **kwargs)
+        command = command_of(list(args or []))
+        if "--json" in (args or []) and command and result.stdout.strip():
+            check_output(command, json.loads(result.stdout))
+        return result
+
+    CliRunner.invoke = checked
+    yield
+    CliRunner.invoke = invoke
 
 
 @pytest.fixture(scope="session")
@@ -19,6 +43,7 @@ def home(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("sohoa-home")
     os.environ["SOHOA_HOME"] = str(path)
     os.environ["SOHOA_LOCAL_S3_PORT"] = str(free_port_base())
+    os.environ.update(RECORDED_OCR)
     if os.environ.get("SOHOA_TEST_S3_ENDPOINT"):  # e.g. a MinIO server: a fresh bucket on it
         for name in ("ENDPOINT", "ACCESS_KEY", "SECRET_KEY", "SECURE", "REGION"):
             if f"SOHOA_TEST_S3_{name}" in os.environ:

@@ -65,3 +65,24 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+RECORDINGS = Path(__file__).parent / "data" / "ocr-recordings"
+RECORDED_OCR = {"SOHOA_OCR_ENGINE": "recorded", "SOHOA_OCR_RECORDINGS": str(RECORDINGS)}
+"""The flows' tests read pages through the recorded engine (``pipeline.ocr.engine``): a page
+tesseract read once is answered from ``tests/data/ocr-recordings``, a new one read and added.
+The tests of recognition itself call tesseract directly."""
+
+
+def record(code: str, status: str = "digitised", fields: dict | None = None,
+           sha256: str = "a" * 64):
+    """A dossier record with one document, as the archive would keep it."""
+    from pipeline.records import DossierRecord
+
+    return DossierRecord.model_validate({
+        "dossier": code, "procedure": "2.000488", "status": status, "owner_id": None,
+        "missing_components": [], "problems": [], "originals": [], "manifest": "s3://b/m",
+        "documents": [{"order": 1, "component": "GIAY_TO_TUY_THAN", "file": "cccd.jpg",
+                       "pages": 1, "object": "s3://b/k", "sha256": sha256,
+                       "ocr_object": "s3://b/o", "signer": "x", "fields": fields or {},
+                       "digitisation_code": None, "source": {"sha256": "b" * 64, "page": 1}}]})

@@ -279,7 +279,8 @@ def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, 
 def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, scans, tmp_path):
     from pydantic import SecretStr
 
-    from scanner_drivers.submit import SubmitError, submit_batch
+    from scanner_drivers.errors import ApiRefused
+    from scanner_drivers.submit import submit_batch
     from tests.helpers import scanned_sheet
 
     base, settings = api
@@ -297,7 +298,7 @@ def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, 
         [("cccd.jpg", "GIAY_TO_TUY_THAN")]
     unknown = tmp_path / "khac.jpg"
     unknown.write_bytes(scanned_sheet(f"{AGENCY}-231028-0099", None))
-    with pytest.raises(SubmitError) as refused:  # a dossier the one-stop system never declared
+    with pytest.raises(ApiRefused) as refused:  # a dossier the one-stop system never declared
         submit_batch([unknown, scans["card"]], counter, tmp_path)
     assert refused.value.code == "not_found"
 

@@ -8,6 +8,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
+from helpers import record
 from pipeline.text import fold
 from storage.catalogue import Base, Catalogue, DocumentRow, DossierRow, OriginalRow
 from storage.migrations import migrate
@@ -27,10 +28,9 @@ def catalogue(request, tmp_path):
 
 
 def _dossier(code: str, owner: str, status: str = "digitised") -> DossierRow:
-    result = {"status": status, "documents": [{"order": 1, "fields": {}, "sha256": "a" * 64}]}
     return DossierRow(
         code=code, agency="000.00.06.H56", procedure="2.000488", received_on=date(2023, 10, 27),
-        status=status, originals_digest="d" * 64, manifest_key="m", result=result,
+        status=status, originals_digest="d" * 64, manifest_key="m", record=record(code, status),
         updated_at=datetime.now(timezone.utc),
         documents=[DocumentRow(order=1, component="GIAY_TO_TUY_THAN", pages=1, object_key="k",
                                sha256="a" * 64, ocr_key="o", fields={}, text="Nguyễn Văn An",
@@ -46,7 +46,7 @@ def _not_search_index(name, kind, _parent) -> bool:
 
 
 def test_migrations_match_the_models(catalogue):
-    import storage.ingest  # noqa: F401  (the ingest API's tables live in the same database)
+    import pipeline.api.ingest  # noqa: F401  (the ingest API's tables live in the same database)
 
     with catalogue.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": _not_search_index})
@@ -114,9 +114,8 @@ def test_search_without_diacritics_and_with_filters(catalogue):
 def test_a_corrected_field_is_searchable_once_however_many_events_follow(catalogue):
     code = "000.00.06.H56-231027-0001"
     catalogue.replace(_dossier(code, "038090012345"))
-    result = {"status": "digitised", "documents": [
-        {"order": 1, "sha256": "a" * 64, "fields": {"phone": {"value": "0912000111"}}}]}
+    corrected = record(code, fields={"phone": {"value": "0912000111", "confidence": 1.0}})
     for kind in ("correct", "approve"):
-        catalogue.record(code, kind, "Lê Thị Mai", {}, result)
+        catalogue.record(code, kind, "Lê Thị Mai", {}, corrected)
     assert [r.code for _, r in catalogue.search(["0912000111"])] == [code]
     assert catalogue.find(code).documents[0].search_text.count("0912000111") == 1

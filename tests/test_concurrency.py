@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import free_port_base, stop_local_servers
+from helpers import RECORDED_OCR, free_port_base, stop_local_servers
 
 SOHOA = [str(Path(sys.executable).parent / "sohoa")]
 KILLPOINT = [sys.executable, str(Path(__file__).with_name("killpoint.py"))]
@@ -32,7 +32,7 @@ def shared(tmp_path_factory):
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("SOHOA_", "PREFECT_"))}
     env.update(SOHOA_HOME=str(home), SOHOA_LOCAL_S3_PORT=str(free_port_base(start=21000)),
-               PYTHONPATH=str(Path(__file__).parent.parent))
+               PYTHONPATH=str(Path(__file__).parent.parent), **RECORDED_OCR)
     files = write_sample_dossier(tmp_path_factory.mktemp("shared-scans"))
     yield home, env, [str(f) for f in files]
     stop_local_servers(home)
@@ -144,7 +144,7 @@ def test_a_full_disk_is_named_nothing_is_half_written_and_work_resumes_once_free
     subprocess.run(["mount", "-t", "tmpfs", "-o", "size=160m", "tmpfs", str(home)], check=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SOHOA_", "PREFECT_"))}
     env.update(SOHOA_HOME=str(home), SOHOA_LOCAL_S3_PORT=str(free_port_base(start=23000)),
-               PYTHONPATH=str(Path(__file__).parent.parent))
+               PYTHONPATH=str(Path(__file__).parent.parent), **RECORDED_OCR)
     try:
         first = _run(env, *_digitise(files, "000.00.06.H56-231027-0730"))
         assert first.returncode == 0, first.stderr
@@ -263,8 +263,9 @@ def test_a_page_over_the_time_limit_is_refused_and_the_dossier_goes_on(shared, t
     slow = tmp_path / "cham.jpg"
     slow.write_bytes(_scan(99))  # never read before: no page cache
     dossier = "000.00.06.H56-231027-0760"
-    done = _run({**env, "SOHOA_PAGE_SECONDS": "0.05"}, "digitise", str(slow), "--dossier",
-                dossier, "--procedure", PROCEDURE, "--json")
+    tesseract = {**env, "SOHOA_PAGE_SECONDS": "0.05", "SOHOA_OCR_ENGINE": "tesseract"}
+    done = _run(tesseract, "digitise", str(slow), "--dossier", dossier, "--procedure", PROCEDURE,
+                "--json")
     assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
     result = json.loads(done.stdout)
     assert [(p["file"], p["page"]) for p in result["problems"] if p["code"] == "page_timeout"] \
@@ -322,8 +323,9 @@ def test_a_file_over_its_time_limit_has_its_pages_refused(shared, tmp_path):
     pages = [Image.open(io.BytesIO(_scan(seed))) for seed in (100, 101)]
     slow = tmp_path / "tap-cham.pdf"
     pages[0].save(slow, save_all=True, append_images=pages[1:], resolution=200)
-    done = _run({**env, "SOHOA_FILE_SECONDS": "0.05"}, "digitise", str(slow), "--dossier",
-                "000.00.06.H56-231027-0761", "--procedure", PROCEDURE, "--json")
+    tesseract = {**env, "SOHOA_FILE_SECONDS": "0.05", "SOHOA_OCR_ENGINE": "tesseract"}
+    done = _run(tesseract, "digitise", str(slow), "--dossier", "000.00.06.H56-231027-0761",
+                "--procedure", PROCEDURE, "--json")
     assert done.returncode == 3 and "Traceback" not in done.stderr, done.stderr
     refused = [(p["file"], p["page"]) for p in json.loads(done.stdout)["problems"]
                if p["code"] == "file_timeout"]

@@ -363,7 +363,7 @@ def test_crash_between_upload_and_commit_is_repaired_from_the_manifest(
     result = runner.invoke(app, ["reconcile", "--json"])
     assert result.exit_code == 0 and json.loads(result.stdout)["repaired"] == [repairable]
     row = archive.catalogue.find(repairable)
-    assert row.result["documents"][0]["component"] == "GIAY_TO_TUY_THAN" and row.documents[0].text
+    assert row.record.documents[0].component == "GIAY_TO_TUY_THAN" and row.documents[0].text
     audit = runner.invoke(app, ["audit", "--dossier", repairable, "--json"])
     assert audit.exit_code == 0, audit.stdout
     search = json.loads(runner.invoke(app, ["search", "can cuoc", "--dossier", repairable,

@@ -46,7 +46,7 @@ def test_a_result_is_archived_as_kq_signed_by_the_agency_with_its_fields(issued,
     assert "CƠ QUAN" in report.signatures[0].signer  # the agency's key, not the official's
     stored = archive.catalogue.find(DOSSIER)
     assert [(d.kind, d.order) for d in stored.documents] == [("component", 1), ("result", 1)]
-    assert stored.result["results"][0]["sha256"] == entry["sha256"]
+    assert stored.record.results[0].sha256 == entry["sha256"]
 
 
 def test_results_are_found_audited_and_sent_once(issued, archive):
@@ -110,5 +110,5 @@ def test_a_crash_before_the_results_commit_is_repaired_from_the_manifest(
     stored = archive.catalogue.find(DOSSIER)
     assert [(d.kind, d.order) for d in stored.documents if d.kind == "result"] == \
         [("result", 1), ("result", 2)]
-    assert stored.result["results"][1]["code"] == f"{DOSSIER}-KQ2"
+    assert stored.record.results[1].code == f"{DOSSIER}-KQ2"
     assert _invoke("audit", "--dossier", DOSSIER, "--workers", "1")[0] == 0

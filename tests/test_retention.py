@@ -95,7 +95,7 @@ def test_server_side_encryption_is_asked_for_every_object(archive):
 
 
 def test_kms_encryption_needs_its_key_and_tls():
-    from pipeline.errors import StorageError
+    from storage.errors import StorageError
     from storage.objects import ObjectStore, server_side_encryption
     from storage.seaweedfs import S3Endpoint
 

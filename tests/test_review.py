@@ -53,13 +53,13 @@ def test_attach_reads_only_new_pages_keeps_corrections_then_approve(
     import pipeline.flows.digitise as flow
 
     reads = []
-    original = flow.read_page
+    original = flow.read_with
 
-    def counting(received, ref, *args):
+    def counting(settings, received, ref, run):
         reads.append((received.name, ref.number))
-        return original(received, ref, *args)
+        return original(settings, received, ref, run)
 
-    monkeypatch.setattr(flow, "read_page", counting)
+    monkeypatch.setattr(flow, "read_with", counting)
     card = save_scan(scan_look(id_card_copy(SAMPLE_PERSON), seed=21, skew=0.4),
                      tmp_path / "cccd-bo-sung.jpg")
     code, out, _ = _run("review", "attach", DOSSIER, str(card), "--by", "Trần Văn Hùng")

@@ -11,7 +11,8 @@ from PIL import Image
 from typer.testing import CliRunner
 
 from pipeline.cli import app
-from scanner_drivers.base import BatchSettings, ScannerError
+from scanner_drivers.base import BatchSettings
+from scanner_drivers.errors import ScannerError
 from scanner_drivers.devices import open_scanner
 from tests.escl_responder import EsclResponder
 from tests.helpers import scanned_sheet
@@ -80,7 +81,7 @@ def test_sohoa_scan_splits_the_batch_at_its_sheets_and_submits_each_dossier(
         ("000.00.06.H56-231029-0001", ["GIAY_TO_TUY_THAN"]), ("000.00.06.H56-231029-0002", [None])]
     card = archive.catalogue.find("000.00.06.H56-231029-0001")
     assert [d.component for d in card.documents] == ["GIAY_TO_TUY_THAN"]
-    assert card.result["missing_components"] == ["TK_LLTP"]
+    assert card.record.missing_components == ["TK_LLTP"]
     form = archive.catalogue.find("000.00.06.H56-231029-0002")
     assert [d.component for d in form.documents] == ["TK_LLTP"]  # found by its title
 
@@ -95,7 +96,7 @@ def test_a_batch_without_a_leading_sheet_is_refused_naming_why(scans, tmp_path):
 
 
 def test_hot_folder_takes_complete_files_once_and_sorts_failures(tmp_path):
-    from pipeline.errors import SohoaError
+    from scanner_drivers.errors import NoSeparator
     from scanner_drivers.hotfolder import HotFolder, counter_folder
 
     taken = []
@@ -103,7 +104,7 @@ def test_hot_folder_takes_complete_files_once_and_sorts_failures(tmp_path):
     def handle(path):
         data = path.read_bytes()
         if data.startswith(b"BAD"):
-            raise SohoaError("no_separator", "Không có tờ phân cách.", "no separator sheet")
+            raise NoSeparator(path.name)
         taken.append((path.name, data))
 
     folder = counter_folder(tmp_path, 2)

@@ -11,24 +11,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from pipeline.errors import InputFileError
+from pipeline.errors import FileTimeout, InputFileError, PageTimeout
 
-_DEADLINE: ContextVar[tuple[float, str] | None] = ContextVar("read_deadline", default=None)
+_DEADLINE: ContextVar[tuple[float, type[InputFileError]] | None] = ContextVar("read_deadline",
+                                                                     default=None)
 UNLIMITED_S = 3600.0
 _SPENT: dict[str, float] = {}  # seconds spent on each file's pages so far, summed
 _SPENT_LOCK = threading.Lock()
-_MESSAGES = {
-    "page_timeout": ("Trang này đọc quá lâu, đã dừng: hãy quét lại.",
-                     "reading this page took longer than the page time limit"),
-    "file_timeout": ("Các trang của tệp này đọc quá lâu, đã dừng: hãy quét lại tệp.",
-                     "reading this file's pages took longer than the file time limit"),
-}
 
 
 @contextmanager
-def _until(deadline: float, code: str) -> Iterator[None]:
-    current = _DEADLINE.get()
-    token = _DEADLINE.set(min(current, (deadline, code)) if current else (deadline, code))
+def _until(deadline: float, condition: type[InputFileError]) -> Iterator[None]:
+    current, new = _DEADLINE.get(), (deadline, condition)
+    token = _DEADLINE.set(min(current, new, key=lambda d: d[0]) if current else new)
     try:
         yield
     finally:
@@ -37,7 +32,7 @@ def _until(deadline: float, code: str) -> Iterator[None]:
 
 @contextmanager
 def page_time_limit(seconds: float) -> Iterator[None]:
-    with _until(time.monotonic() + seconds, "page_timeout"):
+    with _until(time.monotonic() + seconds, PageTimeout):
         yield
 
 
@@ -48,10 +43,10 @@ def file_time_limit(key: str, seconds: float) -> Iterator[None]:
     with _SPENT_LOCK:
         left = seconds - _SPENT.get(key, 0.0)
     if left <= 0:
-        raise timed_out("file_timeout")
+        raise FileTimeout()
     start = time.monotonic()
     try:
-        with _until(start + left, "file_timeout"):
+        with _until(start + left, FileTimeout):
             yield
     finally:
         with _SPENT_LOCK:
@@ -72,15 +67,11 @@ def remaining() -> float:
         return UNLIMITED_S
     left = current[0] - time.monotonic()
     if left <= 0:
-        raise timed_out(current[1])
+        raise current[1]()
     return left
 
 
 def expired() -> InputFileError:
     """The refusal for the limit that ran out (called when an engine gave up on time)."""
     current = _DEADLINE.get()
-    return timed_out(current[1] if current else "page_timeout")
-
-
-def timed_out(code: str) -> InputFileError:
-    return InputFileError(code, *_MESSAGES[code])
+    return current[1]() if current else PageTimeout()

@@ -20,7 +20,7 @@ import numpy as np  # noqa: E402
 import tesserocr  # noqa: E402
 
 from pipeline._exec import limits  # noqa: E402
-from pipeline.errors import SohoaError  # noqa: E402
+from pipeline.errors import OcrFailed, TesseractMissing  # noqa: E402
 
 TIMEOUT_MS = 300_000
 _TESSDATA_GLOB = "/usr/share/tesseract-ocr/*/tessdata"
@@ -31,13 +31,6 @@ def _timeout_ms() -> int:
     return int(min(TIMEOUT_MS, limits.remaining() * 1000))
 
 
-def _missing(what: str) -> SohoaError:
-    return SohoaError("tesseract_missing",
-                      f"Chưa cài {what} cho tesseract (tesseract-ocr, tesseract-ocr-vie, "
-                      "tesseract-ocr-osd): chạy `make demo`.",
-                      f"tesseract data missing: {what}; run `make demo`")
-
-
 @cache
 def tessdata_dir() -> Path:
     """Where the models are: ``TESSDATA_PREFIX``, else Debian's tessdata folder."""
@@ -45,7 +38,7 @@ def tessdata_dir() -> Path:
         return Path(os.environ["TESSDATA_PREFIX"])
     found = sorted(Path("/").glob(_TESSDATA_GLOB.lstrip("/")))
     if not found:
-        raise _missing("tessdata")
+        raise TesseractMissing(what="tessdata")
     return found[-1]
 
 
@@ -57,7 +50,7 @@ def _engine(language: str, psm: int, whitelist: str = "") -> tesserocr.PyTessBas
             engine = tesserocr.PyTessBaseAPI(path=str(tessdata_dir()) + os.sep, lang=language,
                                              psm=psm)
         except RuntimeError:
-            raise _missing(f"mô hình '{language}'") from None
+            raise TesseractMissing(what=f"mô hình '{language}'") from None
         if whitelist:
             engine.SetVariable("tessedit_char_whitelist", whitelist)
         engines[language, psm, whitelist] = engine
@@ -105,8 +98,7 @@ def recognise(gray: np.ndarray, dpi: int, language: str,
     _buffer = _set_image(engine, gray, dpi)  # referenced until the engine is done with it
     if not engine.Recognize(timeout=_timeout_ms()):
         limits.remaining()  # the time is up: a page_timeout or file_timeout, not a failure
-        raise SohoaError("ocr_failed", "Nhận dạng chữ thất bại trên trang này.",
-                         "tesseract failed or timed out on this page")
+        raise OcrFailed()
     found: list[tuple[str, float, tuple, tuple[int, int, int], list]] = []
     block = paragraph = line = -1
     word, symbol = tesserocr.RIL.WORD, tesserocr.RIL.SYMBOL

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+from dataclasses import asdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Annotated, Any
@@ -16,15 +17,17 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
-from pipeline.api.problems import ApiProblem, not_found
+from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
+                                   TooManyFiles, UnknownComponent)
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.catalogue import find_procedure
+from pipeline.records import FieldEntry
 from pipeline.settings import Settings
 from storage.archive import Archive
-from storage.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
+from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from storage.session import open_archive
 
 VERSION = "1"
@@ -68,7 +71,7 @@ def create_app(settings: Settings, archive: Archive | None = None,
             if processor_process:
                 spawn = multiprocessing.get_context("spawn")
                 stop = spawn.Event()
-                process = spawn.Process(target=processor_main, args=(stop,),
+                process = spawn.Process(target=processor_main, args=(settings, stop),
                                         name="sohoa-processor")
                 process.start()
             else:
@@ -110,7 +113,7 @@ def _scoped(state: ApiState, client: ClientRow, code: str) -> SubmissionRow:
     parse_dossier_code(code)
     row = state.ingest.submission(code)
     if row is None or row.agency not in client.agencies:
-        raise not_found(f"hồ sơ {code}")
+        raise NotFound(what_vi=f"hồ sơ {code}", what_en=f"dossier {code}")
     return row
 
 
@@ -124,9 +127,7 @@ def _idempotent(state: ApiState, client: ClientRow, key: str | None,
         seen = state.ingest.remembered(client.name, key)
         if seen is not None:
             if seen.fingerprint != digest:
-                raise ApiProblem(422, "idempotency_key_reused",
-                                 "Idempotency-Key này đã dùng cho một yêu cầu khác.",
-                                 "this Idempotency-Key was used for another request")
+                raise IdempotencyKeyReused()
             return JSONResponse(seen.body, seen.status_code, headers={"Idempotent-Replayed": "true"})
     status, body = work()
     if key:
@@ -148,23 +149,27 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _fields(fields: dict[str, FieldEntry]) -> dict[str, dict]:
+    return {name: value.to_json() for name, value in fields.items()}
+
+
 def dossier_view(state: ApiState, row: SubmissionRow) -> dict:
     """``GET /v1/dossiers/{code}``: the sender's declaration, what was received, and what the
     archive holds (documents, fields, problems, signatures, results)."""
     archived = state.archive.catalogue.find(row.code)
-    result = archived.result if archived else {}
-    documents = [{"order": d["order"], "component": d["component"], "pages": d["pages"],
-                  "sha256": d["sha256"], "digitisation_code": d.get("digitisation_code"),
-                  "fields": d["fields"], "url": f"/v1/dossiers/{row.code}/documents/{d['order']}"}
-                 for d in result.get("documents", [])]
+    record = archived.record if archived else None
+    docs, issued = (record.documents, record.results) if record else ([], [])
+    documents = [{"order": d.order, "component": d.component, "pages": d.pages,
+                  "sha256": d.sha256, "digitisation_code": d.digitisation_code,
+                  "fields": _fields(d.fields), "url": f"/v1/dossiers/{row.code}/documents/{d.order}"}
+                 for d in docs]
     fields: dict[str, Any] = {}
-    for document in result.get("documents", []):
+    for document in documents:
         for name, value in document["fields"].items():
             fields.setdefault(name, value)
-    signatures = [{"document": d["order"], "signer": d["signer"], "sealed_by": d.get("sealed_by")}
-                  for d in result.get("documents", [])]
-    signatures += [{"result": r["number"], "signer": r["signer"], "sealed_by": r["signer"]}
-                   for r in result.get("results", [])]
+    signatures = [{"document": d.order, "signer": d.signer, "sealed_by": d.sealed_by}
+                  for d in docs]
+    signatures += [{"result": r.number, "signer": r.signer, "sealed_by": r.signer} for r in issued]
     return {
         "code": row.code, "status": row.status, "procedure": row.procedure, "agency": row.agency,
         "owner_id": row.owner_id, "components": row.components, "callback_url": row.callback_url,
@@ -173,13 +178,12 @@ def dossier_view(state: ApiState, row: SubmissionRow) -> dict:
                       "component": u.component, "received_at": u.received_at.isoformat(),
                       "processed": u.processed_at is not None}
                      for u in state.ingest.uploads(row.code)],
-        "missing_components": result.get("missing_components", []),
-        "problems": result.get("problems", []),
+        "missing_components": record.missing_components if record else [],
+        "problems": [asdict(p) for p in record.problems] if record else [],
         "documents": documents, "fields": fields, "signatures": signatures,
-        "results": [{"number": r["number"], "code": r["code"], "fields": r["fields"],
-                     "digitisation_code": r.get("digitisation_code"), "sha256": r["sha256"],
-                     "url": f"/v1/dossiers/{row.code}/results/{r['number']}"}
-                    for r in result.get("results", [])],
+        "results": [{"number": r.number, "code": r.code, "fields": _fields(r.fields),
+                     "digitisation_code": r.digitisation_code, "sha256": r.sha256,
+                     "url": f"/v1/dossiers/{row.code}/results/{r.number}"} for r in issued],
         "updated_at": row.updated_at.isoformat(),
     }
 
@@ -188,17 +192,13 @@ def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> Submiss
     code = parse_dossier_code(body.code)
     agency = parse_agency_code(body.agency)
     if agency != code.agency:
-        raise ApiProblem(422, "agency_mismatch",
-                         f"Mã cơ quan {agency} khác mã cơ quan trong mã hồ sơ ({code.agency}).",
-                         f"agency {agency} differs from the dossier code's ({code.agency})")
+        raise AgencyMismatch(agency=agency, expected=code.agency)
     if agency not in client.agencies:
-        raise not_found(f"cơ quan {agency}")
+        raise NotFound(what_vi=f"cơ quan {agency}", what_en=f"agency {agency}")
     procedure = find_procedure(parse_procedure_code(body.procedure), settings.procedures_dir)
     unknown = [c for c in body.components if procedure.component(c) is None]
     if unknown:
-        raise ApiProblem(422, "unknown_component",
-                         f"Thủ tục {procedure.code} không có thành phần {', '.join(unknown)}.",
-                         f"procedure {procedure.code} has no component {', '.join(unknown)}")
+        raise UnknownComponent(procedure=procedure.code, components=", ".join(unknown))
     return SubmissionRow(code=str(code), agency=agency, procedure=procedure.code,
                          owner_id=parse_owner_id(body.owner_id) if body.owner_id else None,
                          components=body.components,
@@ -206,18 +206,12 @@ def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> Submiss
                          client=client.name, status="registered")
 
 
-def _too_large(settings: Settings) -> ApiProblem:
-    return ApiProblem(413, "file_too_large",
-                      f"Tệp lớn hơn giới hạn {settings.max_upload_bytes} byte.",
-                      f"file larger than the limit of {settings.max_upload_bytes} bytes",
-                      limit="max_upload_bytes", value=settings.max_upload_bytes)
-
-
-def _refused(exc: InputFileError, settings: Settings) -> ApiProblem:
+def _refused(exc: InputFileError, settings: Settings) -> InputFileError:
+    """A refused file's problem names it, and the setting whose limit it passed."""
     limit = LIMIT_CODES.get(exc.code)
-    extra = {"limit": limit, "value": getattr(settings, limit)} if limit else {}
-    return ApiProblem(422, exc.code, exc.message("vi"), exc.message("en"), file=exc.subject,
-                      **extra)
+    exc.details.update(file=exc.subject, **({"limit": limit, "value": getattr(settings, limit)}
+                                             if limit else {}))
+    return exc
 
 
 def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kind: str,
@@ -231,7 +225,8 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
                 written.append(spool.write_durably(upload.file, spool.safe_name(upload.filename),
                                                    folder, settings.max_upload_bytes))
             except spool.TooLarge:
-                raise _too_large(settings) from None
+                raise FileTooLarge(limit="max_upload_bytes",
+                                   value=settings.max_upload_bytes) from None
             try:
                 spool.check(written[-1], settings)
             except InputFileError as exc:
@@ -282,17 +277,12 @@ def _routes(app: FastAPI) -> None:
         state = _state(request)
         row = _scoped(state, client, code)
         if len(files) > state.settings.max_files_per_request:
-            raise ApiProblem(413, "too_many_files",
-                             f"Quá {state.settings.max_files_per_request} tệp trong một yêu cầu.",
-                             f"more than {state.settings.max_files_per_request} files in one "
-                             "request", limit="max_files_per_request",
-                             value=state.settings.max_files_per_request)
+            raise TooManyFiles(limit="max_files_per_request",
+                               value=state.settings.max_files_per_request)
         if component is not None and \
                 find_procedure(row.procedure, state.settings.procedures_dir).component(
                     component) is None:
-            raise ApiProblem(422, "unknown_component",
-                             f"Thủ tục {row.procedure} không có thành phần {component}.",
-                             f"procedure {row.procedure} has no component {component}")
+            raise UnknownComponent(procedure=row.procedure, components=component)
         def fingerprint() -> str:
             return _digest("files", code, component, [_content(f) for f in files])
 
@@ -341,10 +331,10 @@ def _pdf(request: Request, code: str, number: int, kind: str, client: ClientRow)
     state = _state(request)
     row = _scoped(state, client, code)
     archived = state.archive.catalogue.find(row.code)
-    document = next((d for d in (archived.documents if archived else [])
-                     if d.kind == kind and d.order == number), None)
+    document = archived.document(number, kind) if archived else None
     if document is None:
-        raise not_found(f"tài liệu {number} của hồ sơ {code}")
+        raise NotFound(what_vi=f"tài liệu {number} của hồ sơ {code}",
+                       what_en=f"document {number} of dossier {code}")
     name = f"{code}-KQ{number}.pdf" if kind == "result" else f"{code}.{number:02d}.pdf"
     return Response(state.archive.store.get(document.object_key), media_type="application/pdf",
                     headers={"Content-Disposition": f'attachment; filename="{name}"',

@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from pipeline.api.problems import ApiProblem
-from storage.ingest import ClientRow
+from pipeline.api.problems import Unauthorized
+from pipeline.api.ingest import ClientRow
 
 bearer = HTTPBearer(auto_error=False, description="Token printed by `sohoa client add`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
@@ -19,8 +19,7 @@ def current_client(request: Request, credentials: Credentials) -> ClientRow:
     client = request.app.state.api.ingest.client_by_token(credentials.credentials) \
         if credentials else None
     if client is None:
-        raise ApiProblem(401, "unauthorized", "Thiếu hoặc sai mã truy cập (Bearer token).",
-                         "missing or invalid bearer token")
+        raise Unauthorized()
     return client
 
 

@@ -6,9 +6,7 @@ non-zero ``errorCode`` with a Vietnamese message, never a bare 500."""
 from __future__ import annotations
 
 import logging
-import os
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Annotated
 
@@ -21,8 +19,7 @@ from pipeline.api.templates import templates
 from pipeline.errors import InputFileError
 from pipeline.fields.extract import extract_fields
 from pipeline.model import ReceivedFile
-from pipeline.pages import plan_pages
-from pipeline.reading import read_page
+from pipeline.reading import read_files
 
 log = logging.getLogger("sohoa.ocr")
 OK, BAD_FILE, UNKNOWN_TEMPLATE, UNAUTHORIZED, TOO_LARGE, INTERNAL = 0, 1, 2, 3, 4, 9
@@ -37,12 +34,7 @@ def _answer(code: int, message: str = "", results: list | None = None, status: i
 def recognise(item: spool.Spooled, fields: dict[str, str], settings) -> dict:
     """Every page read (side by side), then the template's fields over all of them."""
     local = ReceivedFile(item.name, item.path, item.size, item.sha256, item.kind, object_key="")
-    refs = plan_pages(local, max_pages=settings.max_pages_per_file,
-                      max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
-    with ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        pages = list(pool.map(lambda ref: read_page(local, ref, settings.ocr_language,
-                                                    settings.min_scan_dpi,
-                                                    settings.page_seconds), refs))
+    [pages] = read_files([local], settings)
     ocr = [p.ocr for p in pages if p.ocr is not None]
     values, _ = extract_fields(ocr, fields)
     return {**{k: v.value for k, v in values.items()},

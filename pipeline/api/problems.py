@@ -1,5 +1,6 @@
 """Errors as ``application/problem+json`` (RFC 9457), each with a Vietnamese and an English
-message and a stable machine ``code``; never a bare 500."""
+message and a stable machine ``code``; never a bare 500. Every ``SohoaError`` answers with its
+own HTTP status; the conditions below are the API's own."""
 
 from __future__ import annotations
 
@@ -16,13 +17,6 @@ MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("sohoa.api")
 
 
-class ApiProblem(Exception):
-    def __init__(self, status: int, code: str, message_vi: str, message_en: str, **extra):
-        super().__init__(message_en)
-        self.status, self.code = status, code
-        self.message_vi, self.message_en, self.extra = message_vi, message_en, extra
-
-
 def problem_body(status: int, code: str, message_vi: str, message_en: str, **extra) -> dict:
     return {"type": f"urn:sohoa:problem:{code}", "title": message_en, "status": status,
             "detail": message_vi, "code": code, "message_vi": message_vi,
@@ -35,19 +29,56 @@ def respond(status: int, code: str, message_vi: str, message_en: str, **extra) -
                         media_type=MEDIA_TYPE, headers=headers)
 
 
-def not_found(what: str) -> ApiProblem:
+class Unauthorized(SohoaError):
+    code, http_status = "unauthorized", 401
+    vi = "Thiếu hoặc sai mã truy cập (Bearer token)."
+    en = "missing or invalid bearer token"
+
+
+class NotFound(SohoaError):
     """Also the answer for another agency's dossier: its existence is not revealed."""
-    return ApiProblem(404, "not_found", f"Không tìm thấy {what}.", f"{what} not found")
+
+    code, http_status = "not_found", 404
+    vi = "Không tìm thấy {what_vi}."
+    en = "{what_en} not found"
+
+
+class IdempotencyKeyReused(SohoaError):
+    code = "idempotency_key_reused"
+    vi = "Idempotency-Key này đã dùng cho một yêu cầu khác."
+    en = "this Idempotency-Key was used for another request"
+
+
+class AgencyMismatch(SohoaError):
+    code = "agency_mismatch"
+    vi = "Mã cơ quan {agency} khác mã cơ quan trong mã hồ sơ ({expected})."
+    en = "agency {agency} differs from the dossier code's ({expected})"
+
+
+class UnknownComponent(SohoaError):
+    code = "unknown_component"
+    vi = "Thủ tục {procedure} không có thành phần {components}."
+    en = "procedure {procedure} has no component {components}"
+
+
+class FileTooLarge(SohoaError):
+    code, http_status, published = "file_too_large", 413, ("limit", "value")
+    vi = "Tệp lớn hơn giới hạn {value} byte."
+    en = "file larger than the limit of {value} bytes"
+
+
+class TooManyFiles(SohoaError):
+    code, http_status, published = "too_many_files", 413, ("limit", "value")
+    vi = "Quá {value} tệp trong một yêu cầu."
+    en = "more than {value} files in one request"
+
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiProblem)
-    async def _problem(_: Request, exc: ApiProblem) -> JSONResponse:
-        return respond(exc.status, exc.code, exc.message_vi, exc.message_en, **exc.extra)
-
     @app.exception_handler(SohoaError)
     async def _sohoa(_: Request, exc: SohoaError) -> JSONResponse:
-        return respond(422, exc.code, exc.message("vi"), exc.message("en"))
+        return respond(exc.http_status, exc.code, exc.message("vi"), exc.message("en"),
+                       **exc.extra)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from pipeline.settings import Settings
-from storage.ingest import DeliveryRow, Ingest
+from pipeline.api.ingest import DeliveryRow, Ingest
 
 MAX_BACKOFF = timedelta(hours=1)
 

@@ -23,9 +23,9 @@ from pipeline.api.webhooks import deliver, notify
 from pipeline.errors import SohoaError
 from pipeline.flows.engine import prefect_api
 from pipeline.logs import send_logs
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 from storage.archive import Archive
-from storage.ingest import Ingest, UploadRow
+from pipeline.api.ingest import Ingest, UploadRow
 from storage.session import open_archive
 
 log = logging.getLogger("sohoa.worker")
@@ -108,27 +108,28 @@ class Processor(threading.Thread):
                 result = digitise_dossier(files=[str(p) for p in paths], dossier=code,
                                           procedure=submission.procedure,
                                           owner_id=submission.owner_id,
-                                          components=[u.component for u in components])
+                                          components=[u.component for u in components],
+                                          settings=self.settings)
                 self.ingest.mark_processed([u.id for u in components])
                 _clear_spool(components)
-                set_status(self.ingest, code, result["status"])
+                set_status(self.ingest, code, result.status)
             for upload in self.ingest.uploads(code, "result"):
                 if upload.processed_at is None:
-                    entry = digitise_result(file=upload.path, dossier=code)
+                    entry = digitise_result(file=upload.path, dossier=code,
+                                            settings=self.settings)
                     self.ingest.mark_processed([upload.id])
                     _clear_spool([upload])
-                    notify(self.ingest, code, "result_issued", result=entry["code"])
+                    notify(self.ingest, code, "result_issued", result=entry.code)
 
 
 PROCESSOR_NICE = 10
 
 
-def processor_main(stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
+def processor_main(settings: Settings, stop: threading.Event, nice: int = PROCESSOR_NICE) -> None:
     """``sohoa serve``'s processor in a process of its own at a lower priority, so OCR never
-    takes the CPU from the requests; ``stop`` (a multiprocessing event) lets the current
-    dossier finish first."""
+    takes the CPU from the requests, with the API's settings; ``stop`` (a multiprocessing
+    event) lets the current dossier finish first."""
     os.nice(nice)
-    settings = load_settings()
     send_logs(settings.home_dir)  # a process of its own: its log goes to the same file
     with prefect_api(settings), open_archive(settings) as archive:
         processor = Processor(settings, archive, Ingest(archive.catalogue))

@@ -11,13 +11,13 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_FAILURE, EXIT_INVALID, AsJson, app, emit, err, exit_on_error,
+from pipeline.cli.base import (EXIT_INVALID, AsJson, app, emit, err, exit_on_error,
                                open_catalogue, parse_day)
-from pipeline.settings import load_settings
 
 
 @app.command()
 def search(
+    ctx: typer.Context,
     query: Annotated[str, typer.Argument(help="Từ khóa, có hoặc không dấu")] = "",
     dossier: Annotated[str | None, typer.Option("--dossier", help="Mã hồ sơ")] = None,
     id_number: Annotated[str | None, typer.Option("--id", help="Số CCCD/CMND/mã số thuế")] = None,
@@ -29,23 +29,14 @@ def search(
     as_json: AsJson = False,
 ) -> None:
     """Find archived documents by their text and fields (diacritics optional) and filters."""
-    import re
+    from storage.search import find_documents
 
-    from pipeline.text import fold
-    from storage.keys import object_url
-
-    terms = re.findall(r"[a-z0-9]+", fold(f"{query} {id_number or ''}"))
     dates = [parse_day(d, "--from/--to") for d in (received_from, received_to)]
-    settings = load_settings()
+    settings = ctx.obj
     with open_catalogue(settings) as catalogue:  # the catalogue alone: no object storage needed
-        hits = [{"dossier": row.code, "document": doc.order, "kind": doc.kind,
-                 "component": doc.component,
-                 "digitisation_code": doc.digitisation_code, "procedure": row.procedure,
-                 "received_on": row.received_on.isoformat(), "status": row.status,
-                 "object": object_url(settings.bucket, doc.object_key), "fields": doc.fields}
-                for doc, row in catalogue.search(
-                    terms, dossier=dossier, procedure=procedure, agency=agency,
-                    received_from=dates[0], received_to=dates[1], limit=limit)]
+        hits = find_documents(catalogue, settings.bucket, query, id_number=id_number,
+                              dossier=dossier, procedure=procedure, agency=agency,
+                              received_from=dates[0], received_to=dates[1], limit=limit)
     if as_json:
         emit(hits)
     else:
@@ -58,6 +49,7 @@ def search(
 
 @app.command()
 def audit(
+    ctx: typer.Context,
     dossier: Annotated[str | None, typer.Option("--dossier", help="Mã hồ sơ")] = None,
     since: Annotated[str | None, typer.Option("--since", help="YYYY-MM-DD (ngày tiếp nhận)")] = None,
     workers: Annotated[int, typer.Option("--workers", min=1,
@@ -72,7 +64,7 @@ def audit(
     from storage.audit import audit as run_audit
 
     start = parse_day(since, "--since")
-    settings = load_settings()
+    settings = ctx.obj
     with open_archive(settings) as archive:
         report = run_audit(archive, load_trust_roots(settings.trust_roots), dossier, start,
                            workers)
@@ -88,12 +80,12 @@ def audit(
 
 
 @app.command()
-def reconcile(as_json: AsJson = False) -> None:
+def reconcile(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Repair the catalogue after a crash between upload and commit (also done by every command
     that opens the archive). Exit 1 while a dossier cannot be repaired: digitise it again."""
     from storage.session import open_archive
 
-    settings = load_settings()
+    settings = ctx.obj
     with open_archive(settings) as archive:
         report = archive.reconciled
     if as_json:
@@ -106,6 +98,7 @@ def reconcile(as_json: AsJson = False) -> None:
 
 @app.command()
 def hold(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     on: Annotated[bool, typer.Option("--on/--off", help="Đặt hoặc gỡ phong tỏa pháp lý")],
     by: Annotated[str, typer.Option("--by", help="Người/cơ quan yêu cầu")],
@@ -113,27 +106,23 @@ def hold(
 ) -> None:
     """Legal hold on every object of a dossier (no deletion while on), or lift it."""
     from pipeline.identifiers import parse_dossier_code
-    from storage import keys
+    from storage.holds import legal_hold
     from storage.session import open_archive
 
     with exit_on_error():
         code = parse_dossier_code(dossier)
-    settings = load_settings()
-    with open_archive(settings) as archive:
-        objects = archive.store.keys(keys.dossier_prefix(code))
-        for key in objects:
-            archive.store.set_legal_hold(key, on)
-        archive.catalogue.record(str(code), "hold" if on else "release", by, {"objects": objects})
-    report = {"dossier": str(code), "legal_hold": on, "objects": objects}
+    with exit_on_error(), open_archive(ctx.obj) as archive:
+        report = legal_hold(archive, code, on, by)
     if as_json:
         emit(report)
     else:
-        err.print(escape(f"{'Đã phong tỏa' if on else 'Đã gỡ phong tỏa'} {len(objects)} đối tượng "
-                         f"của hồ sơ {code}."))
+        err.print(escape(f"{'Đã phong tỏa' if on else 'Đã gỡ phong tỏa'} "
+                         f"{len(report['objects'])} đối tượng của hồ sơ {code}."))
 
 
 @app.command()
 def link(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     document: Annotated[int, typer.Option("--document", help="Số thứ tự tài liệu (NN)")] = 1,
     minutes: Annotated[int, typer.Option("--minutes", min=1, max=24 * 60)] = 15,
@@ -144,10 +133,10 @@ def link(
 
     from storage.session import open_archive
 
-    settings = load_settings()
+    settings = ctx.obj
     with open_archive(settings) as archive:
         row = archive.catalogue.find(dossier)
-        doc = next((d for d in row.documents if d.order == document), None) if row else None
+        doc = row.document(document) if row else None
         if doc is None:
             err.print(escape(f"Không có tài liệu {document} của hồ sơ {dossier}."))
             raise typer.Exit(EXIT_INVALID)
@@ -159,11 +148,11 @@ def link(
 
 
 @app.command()
-def procedures(as_json: AsJson = False) -> None:
+def procedures(ctx: typer.Context, as_json: AsJson = False) -> None:
     """List the procedures in the catalogue with their components."""
     from pipeline.procedures.catalogue import load_catalogue
 
-    settings = load_settings()
+    settings = ctx.obj
     with exit_on_error():
         catalogue = load_catalogue(settings.procedures_dir)
     data = [{"code": p.code, "name": p.name, "level": p.level,
@@ -181,6 +170,7 @@ def procedures(as_json: AsJson = False) -> None:
 
 @app.command()
 def export(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     out: Annotated[Path, typer.Option("--out", file_okay=False)],
 ) -> None:
@@ -188,8 +178,8 @@ def export(
     from storage.exports import export_dossier
     from storage.session import open_archive
 
-    settings = load_settings()
-    with exit_on_error(EXIT_FAILURE):
+    settings = ctx.obj
+    with exit_on_error():
         with open_archive(settings) as archive:
             written = export_dossier(archive, dossier, out)
     for path in written:
@@ -198,6 +188,7 @@ def export(
 
 @app.command()
 def stop(
+    ctx: typer.Context,
     wait: Annotated[float, typer.Option("--wait", help="Seconds to let current users finish")
                     ] = 60.0,
     as_json: AsJson = False,
@@ -205,8 +196,8 @@ def stop(
     """Stop this home's local servers (S3, Prefect's API) once the commands using them finish."""
     from storage.supervisor import stop as stop_service
 
-    settings = load_settings()
-    with exit_on_error(EXIT_FAILURE):
+    settings = ctx.obj
+    with exit_on_error():
         stopped = [name for name in ("prefect", "s3")
                    if stop_service(settings.home_dir / "run", name, wait)]
     if as_json:

@@ -18,7 +18,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.errors import SohoaError
+from pipeline.errors import (EXIT_FAILURE, EXIT_INVALID, EXIT_REFUSED_INPUT, InputFileError,
+                             SohoaError, conditions)
+from pipeline.records import DossierRecord, Record, Status
 from pipeline.settings import Settings, load_settings
 
 if TYPE_CHECKING:
@@ -28,9 +30,6 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
                   help="sohoa: số hóa hồ sơ thủ tục hành chính (scan → OCR → ký số → lưu trữ).")
 err = Console(stderr=True, soft_wrap=True)  # a message is one line, however narrow
 
-EXIT_FAILURE = 1  # storage, signing, a server, or a fault of sohoa's own (``internal_error``)
-EXIT_INVALID = 2  # malformed dossier/procedure code, unknown procedure, bad arguments
-EXIT_REFUSED_INPUT = 3  # one or more files could not be read; named in "problems"
 STAGE_LABELS = {"ocr": "Nhận dạng chữ (OCR)"}
 Files = Annotated[list[Path], typer.Argument(exists=True, dir_okay=False, readable=True)]
 AsJson = Annotated[bool, typer.Option("--json", help="Print the result as JSON.")]
@@ -38,14 +37,20 @@ DEMO_DOSSIER = "000.00.06.H56-231027-0361"
 DEMO_PROCEDURE = "2.000488"
 
 
-def ask_pin(settings: Settings) -> Settings:
-    """A token's PIN from the terminal when the environment has none; kept in this process only."""
-    if settings.signer_pkcs11_module and settings.signer_pin is None and sys.stdin.isatty():
-        from getpass import getpass
+def terminal_pin(token: str) -> str | None:
+    """A token's PIN typed at the terminal (never echoed); none without a terminal."""
+    if not sys.stdin.isatty():
+        return None
+    from getpass import getpass
 
-        os.environ["SOHOA_SIGNER_PIN"] = getpass("Mã PIN token ký số: ")
-        return load_settings()
-    return settings
+    return getpass(f"Mã PIN token ký số {token}: ")
+
+
+def signing_settings(settings: Settings) -> Settings:
+    """The command's settings, with a token's PIN asked at the terminal when none is set."""
+    from pipeline.signing.backends import with_pins
+
+    return with_pins(settings, terminal_pin)
 
 
 def quiet_libraries(settings: Settings) -> None:
@@ -56,15 +61,18 @@ def quiet_libraries(settings: Settings) -> None:
 
 
 @app.callback()
-def _options(debug: Annotated[bool, typer.Option(
+def _options(ctx: typer.Context, debug: Annotated[bool, typer.Option(
         "--debug", help="Show stack traces and libraries' logs on the console too.")] = False,
              ) -> None:
-    """Every command logs to SOHOA_HOME/log/sohoa.log; the console gets one message per failure."""
+    """Every command logs to SOHOA_HOME/log/sohoa.log; the console gets one message per failure.
+    Settings are loaded here, once, and kept as the context object: every command reads them
+    as ``ctx.obj``."""
     from pipeline.logs import send_logs
 
     settings = load_settings()
     send_logs(settings.home_dir, debug)
     quiet_libraries(settings)
+    ctx.obj = settings
 
 
 def main() -> None:
@@ -72,11 +80,13 @@ def main() -> None:
     try:
         app()
     except Exception as exc:
-        fail(exc, EXIT_FAILURE)
-        sys.exit(EXIT_FAILURE)
+        sys.exit(fail(exc).exit_code)
 
 
 def emit(data: Any) -> None:
+    """``--json``: a record as its contract has it, or plain data."""
+    if isinstance(data, Record):
+        data = data.to_json()
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
 
 
@@ -94,24 +104,38 @@ def log_path() -> str:
     return str(log_file(home)) if home else "$SOHOA_HOME/log/sohoa.log"
 
 
-def fail(exc: Exception, code: int) -> typer.Exit:
-    """One message for the user (Vietnamese, then English and the stable code); the trace to
-    the log, which a failure of the system (exit 1) names. A refusal (exit 2, 3) is a
-    ``SohoaError``; a failure is told as :func:`pipeline.errors.known` reads it."""
+def fail(exc: Exception) -> typer.Exit:
+    """One message for the user (Vietnamese, then English and the stable code) and the exit
+    status of its condition; the trace to the log, which a failure of the system (exit 1)
+    names. Anything but a ``SohoaError`` is told as :func:`pipeline.errors.known` reads it."""
     from pipeline.errors import known
 
-    if code == EXIT_FAILURE:
-        exc = known(exc, home_or_none())
-    logging.getLogger("sohoa").warning("%s", exc, exc_info=exc)
-    where = f" · log: {log_path()}" if code == EXIT_FAILURE else ""
-    english = f"{exc.message('en')} [{exc.code}]{where}"
-    err.print(f"[red]Lỗi:[/red] {escape(exc.message('vi'))}\n[dim]{escape(english)}[/dim]")
-    return typer.Exit(code)
+    known_as = known(exc, home_or_none()) if not isinstance(exc, SohoaError) \
+        or exc.exit_status == EXIT_FAILURE else exc
+    logging.getLogger("sohoa").warning("%s", known_as, exc_info=exc)
+    where = f" · log: {log_path()}" if known_as.exit_status == EXIT_FAILURE else ""
+    english = f"{known_as.message('en')} [{known_as.code}]{where}"
+    err.print(f"[red]Lỗi:[/red] {escape(known_as.message('vi'))}\n[dim]{escape(english)}[/dim]")
+    return typer.Exit(known_as.exit_status)
 
 
-def progress_bar() -> Progress:
-    return Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                    TimeElapsedColumn(), console=err, transient=True)
+@contextmanager
+def showing_progress() -> Iterator[None]:
+    """A progress bar on stderr for each stage the body reports (``pipeline.progress``)."""
+    from pipeline import progress
+
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                  TimeElapsedColumn(), console=err, transient=True) as bar:
+        tasks: dict[str, Any] = {}
+
+        def listener(stage: str, total: int | None) -> None:
+            if total is not None:
+                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
+            else:
+                bar.advance(tasks[stage])
+
+        with progress.listening(listener):
+            yield
 
 
 def flow_engine(settings: Settings):
@@ -121,57 +145,49 @@ def flow_engine(settings: Settings):
     return prefect_api(settings)
 
 
-def run_digitise(files: list[Path], dossier: str, procedure: str, owner: str | None = None
-                 ) -> dict:
-    from pipeline import progress as hooks
+def run_digitise(settings: Settings, files: list[Path], dossier: str, procedure: str,
+                 owner: str | None = None) -> DossierRecord:
     from pipeline.flows.digitise import digitise_dossier
 
-    with flow_engine(load_settings()), progress_bar() as bar:
-        tasks: dict[str, Any] = {}
-
-        def listener(stage: str, total: int | None) -> None:
-            if total is not None:
-                tasks[stage] = bar.add_task(STAGE_LABELS.get(stage, stage), total=total)
-            else:
-                bar.advance(tasks[stage])
-
-        with hooks.listening(listener):
-            return digitise_dossier(files=[str(f) for f in files], dossier=dossier,
-                                    procedure=procedure, owner_id=owner)
+    with flow_engine(settings), showing_progress():
+        return digitise_dossier(files=[str(f) for f in files], dossier=dossier,
+                                procedure=procedure, owner_id=owner, settings=settings)
 
 
-def print_result(result: dict) -> None:
+def print_result(record: DossierRecord) -> None:
     """Human summary on stderr; file names and messages are escaped, never read as markup."""
-    colour = {"digitised": "green", "needs_review": "yellow"}.get(result["status"], "red")
-    err.print(f"Hồ sơ [bold]{escape(result['dossier'])}[/bold]: [{colour}]{result['status']}[/{colour}]")
-    for doc in result["documents"]:
-        fields = ", ".join(f"{k}={v['value']}" for k, v in doc["fields"].items())
-        err.print(escape(f"  {doc['order']:02d} {doc['component'] or '?'} ({doc['pages']} tr.) "
-                         f"{doc['object']}  {fields}"))
-    for problem in result["problems"]:
+    colour = {Status.DIGITISED: "green", Status.NEEDS_REVIEW: "yellow"}.get(record.status, "red")
+    err.print(f"Hồ sơ [bold]{escape(record.dossier)}[/bold]: "
+              f"[{colour}]{record.status}[/{colour}]")
+    for doc in record.documents:
+        fields = ", ".join(f"{k}={v.value}" for k, v in doc.fields.items())
+        err.print(escape(f"  {doc.order:02d} {doc.component or '?'} ({doc.pages} tr.) "
+                         f"{doc.object}  {fields}"))
+    for problem in record.problems:
         where = ""
-        if problem["file"]:
-            page = f" tr.{problem['page']}" if problem["page"] else ""
-            where = f" ({problem['file']}{page})"
-        err.print(f"  [yellow]! {problem['code']}[/yellow]" + escape(f"{where}: {problem['message']}"))
+        if problem.file:
+            page = f" tr.{problem.page}" if problem.page else ""
+            where = f" ({problem.file}{page})"
+        err.print(f"  [yellow]! {problem.code}[/yellow]" + escape(f"{where}: {problem.message}"))
 
 
-def digitise_exit(result: dict) -> int:
-    from pipeline.pages import REFUSALS
+REFUSED_CODES = frozenset(c.code for c in conditions(InputFileError))
 
-    refused = REFUSALS | {"page_timeout", "file_timeout", "unreadable_page"}  # or some pages
-    if result["status"] == "rejected" or any(p["code"] in refused for p in result["problems"]):
+
+def digitise_exit(record: DossierRecord) -> int:
+    """3 when nothing could be read or a file (or page) was refused by name, else 0."""
+    if record.status == Status.REJECTED or any(p.code in REFUSED_CODES for p in record.problems):
         return EXIT_REFUSED_INPUT
     return 0
 
 
 @contextmanager
-def exit_on_error(code: int = EXIT_INVALID) -> Iterator[None]:
-    """A ``SohoaError`` raised in the body ends the command: its message, exit ``code``."""
+def exit_on_error() -> Iterator[None]:
+    """A ``SohoaError`` raised in the body ends the command: its message, its exit status."""
     try:
         yield
     except SohoaError as exc:
-        raise fail(exc, code) from None
+        raise fail(exc) from None
 
 
 @contextmanager

@@ -9,16 +9,16 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (DEMO_DOSSIER, DEMO_PROCEDURE, EXIT_FAILURE, EXIT_INVALID,
-                               EXIT_REFUSED_INPUT, AsJson, Files, app, ask_pin, digitise_exit,
-                               emit, err, exit_on_error, fail, flow_engine, print_result,
-                               run_digitise)
-from pipeline.errors import InputFileError, SohoaError
-from pipeline.settings import load_settings
+from pipeline.records import Status
+
+from pipeline.cli.base import (DEMO_DOSSIER, DEMO_PROCEDURE, AsJson, Files, app, digitise_exit,
+                               emit, err, exit_on_error, flow_engine, print_result,
+                               run_digitise, signing_settings)
 
 
 @app.command()
 def digitise(
+    ctx: typer.Context,
     files: Files,
     dossier: Annotated[str, typer.Option("--dossier", help="Mã hồ sơ, e.g. 000.00.06.H56-231027-0361")],
     procedure: Annotated[str, typer.Option("--procedure", help="Mã thủ tục, e.g. 2.000488")],
@@ -27,7 +27,7 @@ def digitise(
     as_json: AsJson = False,
 ) -> None:
     """Digitise one dossier: store originals, OCR, build and sign PDFs, check completeness, archive."""
-    settings = ask_pin(load_settings())
+    settings = signing_settings(ctx.obj)
     from pipeline.identifiers import parse_dossier_code, parse_owner_id
     from pipeline.procedures.catalogue import find_procedure
 
@@ -36,8 +36,8 @@ def digitise(
         find_procedure(procedure, settings.procedures_dir)
         if owner:
             parse_owner_id(owner)
-    with exit_on_error(EXIT_FAILURE):
-        result = run_digitise(files, dossier, procedure, owner)
+    with exit_on_error():
+        result = run_digitise(settings, files, dossier, procedure, owner)
     if as_json:
         emit(result)
     else:
@@ -47,53 +47,47 @@ def digitise(
 
 @app.command()
 def result(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="Kết quả đã ban hành")],
     dossier: Annotated[str, typer.Option("--dossier", help="Mã hồ sơ đã số hóa")],
     as_json: AsJson = False,
 ) -> None:
     """Digitise a result issued for a dossier and sign it as the agency: <code>-KQ<n>."""
-    settings = ask_pin(load_settings())
-    from pipeline.flows.result import UnknownDossier, digitise_result
+    settings = signing_settings(ctx.obj)
+    from pipeline.flows.result import digitise_result
     from pipeline.identifiers import parse_dossier_code
 
     with exit_on_error():
-        parse_dossier_code(dossier)
-    try:
-        with flow_engine(settings):
-            entry = digitise_result(file=str(file), dossier=dossier)
-    except InputFileError as exc:
-        raise fail(exc, EXIT_REFUSED_INPUT) from None
-    except UnknownDossier as exc:
-        raise fail(exc, EXIT_INVALID) from None
-    except SohoaError as exc:
-        raise fail(exc, EXIT_FAILURE) from None
+        parse_dossier_code(dossier)  # before any server starts
+    with exit_on_error(), flow_engine(settings):
+        entry = digitise_result(file=str(file), dossier=dossier, settings=settings)
     if as_json:
         emit(entry)
     else:
-        fields = ", ".join(f"{k}={v['value']}" for k, v in entry["fields"].items())
-        err.print(escape(f"{entry['code']}: ký bởi {entry['signer']}; {fields}"))
-        for problem in entry["problems"]:
-            err.print(escape(f"  ! {problem['message']}"))
+        fields = ", ".join(f"{k}={v.value}" for k, v in entry.fields.items())
+        err.print(escape(f"{entry.code}: ký bởi {entry.signer}; {fields}"))
+        for problem in entry.problems:
+            err.print(escape(f"  ! {problem.message}"))
     raise typer.Exit(0)
 
 
 @app.command()
-def demo() -> None:
+def demo(ctx: typer.Context) -> None:
     """Digitise a bundled sample dossier (generated here) and show where the result is."""
     from storage.exports import export_dossier
     from pipeline.samples import write_sample_dossier
     from storage.session import open_archive
 
-    settings = ask_pin(load_settings())
+    settings = signing_settings(ctx.obj)
     files = write_sample_dossier(settings.home_dir / "sample")
     err.print(f"Hồ sơ mẫu: {', '.join(str(f) for f in files)}")
     out = settings.home_dir / "demo-export"
     with open_archive(settings) as archive:  # the flow reuses this S3 server
-        result = run_digitise(files, DEMO_DOSSIER, DEMO_PROCEDURE)
+        result = run_digitise(settings, files, DEMO_DOSSIER, DEMO_PROCEDURE)
         print_result(result)
         export_dossier(archive, DEMO_DOSSIER, out)
     pdf = out / f"{DEMO_DOSSIER}.01.pdf"
     err.print(f"\nBản ký số lấy lại từ kho S3: [bold]{pdf}[/bold]\n"
               f"Kiểm tra: sohoa verify {pdf}   |   pdfsig {pdf}   |   pdftotext {pdf} -")
-    if result["status"] == "rejected":
+    if result.status == Status.REJECTED:
         raise typer.Exit(1)

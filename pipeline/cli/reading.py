@@ -2,135 +2,80 @@
 
 from __future__ import annotations
 
-import os
 import sys
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_INVALID, EXIT_REFUSED_INPUT, STAGE_LABELS, AsJson, Files, app,
-                               emit, err, exit_on_error, fail, progress_bar)
-from pipeline.errors import InputFileError
-from pipeline.settings import Settings, load_settings
+from pipeline.cli.base import (EXIT_INVALID, AsJson, Files, app, emit, err, exit_on_error,
+                               showing_progress)
+from pipeline.settings import Settings
 
 if TYPE_CHECKING:
     from pipeline.model import ProcessedPage
 
 
 def _read_files(files: list[Path], settings: Settings) -> list[list[ProcessedPage]]:
-    """Every page of every file through the flow's page path, side by side; refusals exit 3."""
+    """Every page of every file through the flow's page path (``pipeline.reading``), with a
+    progress bar; a file refused exits 3."""
     from pipeline.intake import read_local
-    from pipeline.pages import plan_pages
-    from pipeline.reading import read_page
+    from pipeline.reading import read_files
 
-    jobs = []
-    for index, path in enumerate(files):
-        item = read_local(path)
-        try:
-            refs = plan_pages(item, max_pages=settings.max_pages_per_file,
-                              max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
-        except InputFileError as exc:
-            raise fail(exc, EXIT_REFUSED_INPUT) from None
-        jobs += [(index, item, ref) for ref in refs]
-
-    def one(job) -> ProcessedPage:
-        _, item, ref = job
-        return read_page(item, ref, settings.ocr_language, settings.min_scan_dpi,
-                         settings.page_seconds)
-
-    with progress_bar() as bar, ThreadPoolExecutor(os.cpu_count() or 1) as pool:
-        task = bar.add_task(STAGE_LABELS["ocr"], total=len(jobs))
-        pages = []
-        for page in pool.map(one, jobs):
-            pages.append(page)
-            bar.advance(task)
-    by_file: list[list[ProcessedPage]] = [[] for _ in files]
-    for (index, _, _), page in zip(jobs, pages):
-        by_file[index].append(page)
-    return by_file
+    with exit_on_error(), showing_progress():
+        return read_files([read_local(path) for path in files], settings)
 
 
 @app.command()
 def ocr(
+    ctx: typer.Context,
     files: Files,
     as_json: AsJson = False,
 ) -> None:
     """Read the text of scans (same page path as `digitise`); stores nothing."""
-    settings = load_settings()
-    pages = []
-    for path, file_pages in zip(files, _read_files(files, settings)):
-        for page in file_pages:
-            out = {"file": str(path), "page": page.ref.number, "dpi": page.ref.dpi}
-            if page.ocr is None:
-                out |= {"text": "", "confidence": 0.0, "rotation": 0, "skew": 0.0,
-                        "quality": None, "problems": [], "separator": vars(page.separator)}
-            else:
-                quality = page.ocr.quality
-                out |= {"text": page.ocr.text, "confidence": round(page.ocr.confidence, 2),
-                        "rotation": page.ocr.rotation, "skew": page.ocr.skew,
-                        "quality": quality.to_json(),
-                        "problems": [quality.message(code) for code in quality.issues]}
-            pages.append(out)
+    from pipeline.contracts import OcrReport
+    from pipeline.extraction import page_report
+
+    report = OcrReport(pages=[page_report(str(path), page) for path, pages in
+                              zip(files, _read_files(files, ctx.obj)) for page in pages])
     if as_json:
-        emit({"pages": pages})
-    else:
-        for page in pages:
-            sys.stdout.write(f"--- {page['file']} trang {page['page']} "
-                             f"(tin cậy {page['confidence']})\n")
-            for message in page["problems"]:
-                sys.stdout.write(f"!!! {message}\n")
-            sys.stdout.write(page["text"] + "\n")
+        emit(report)
+        return
+    for page in report.pages:
+        sys.stdout.write(f"--- {page.file} trang {page.page} (tin cậy {page.confidence})\n")
+        for message in page.problems:
+            sys.stdout.write(f"!!! {message}\n")
+        sys.stdout.write(page.text + "\n")
 
 
 @app.command()
 def extract(
+    ctx: typer.Context,
     files: Files,
     as_json: AsJson = False,
 ) -> None:
     """Find the documents in scans and read their fields, with no dossier or procedure given."""
-    from pipeline.documents import read_document
+    from pipeline.extraction import extract_documents
     from pipeline.procedures.catalogue import load_catalogue
-    from pipeline.segments import split
 
-    settings = load_settings()
-    catalogue = load_catalogue(settings.procedures_dir)
-    components, procedures = {}, {}
-    for procedure in catalogue.values():
-        for component in procedure.components:
-            components.setdefault(component.code, component)
-            procedures.setdefault(component.code, []).append(procedure.code)
-    read = _read_files(files, settings)
-    segments, notices = split(read, list(components.values()))
-    paths = {pages[0].ref.file_sha256: str(path) for path, pages in zip(files, read)}
-    documents = []
-    for segment in segments:
-        fields, problems = read_document(segment)
-        code = segment.component.code if segment.component else None
-        documents.append({
-            "file": paths[segment.pages[0].ref.file_sha256],
-            "pages": [p.ref.number for p in segment.pages],
-            "component": code, "component_name": segment.component.name if code else None,
-            "procedures": procedures.get(code, []), "classified_by": segment.by,
-            "fields": {k: v.to_json() for k, v in fields.items()},
-            "problems": [p.to_json() for p in problems],
-        })
-    result = {"documents": documents, "problems": [p.to_json() for p in notices]}
+    with exit_on_error():
+        procedures = load_catalogue(ctx.obj.procedures_dir)
+    report = extract_documents([str(f) for f in files], _read_files(files, ctx.obj), procedures)
     if as_json:
-        emit(result)
+        emit(report)
         return
-    for doc in documents:
-        fields = ", ".join(f"{k}={v['value']}" for k, v in doc["fields"].items())
-        err.print(escape(f"{doc['file']} tr.{doc['pages']}: {doc['component'] or '?'} "
-                         f"({doc['classified_by']}) {fields}"))
-        for problem in doc["problems"]:
-            err.print(f"  [yellow]! {problem['code']}[/yellow] " + escape(problem["message"]))
+    for doc in report.documents:
+        fields = ", ".join(f"{k}={v.value}" for k, v in doc.fields.items())
+        err.print(escape(f"{doc.file} tr.{doc.pages}: {doc.component or '?'} "
+                         f"({doc.classified_by}) {fields}"))
+        for problem in doc.problems:
+            err.print(f"  [yellow]! {problem.code}[/yellow] " + escape(problem.message))
 
 
 @app.command()
 def separator(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     component: Annotated[str | None, typer.Argument(help="Mã thành phần hồ sơ")] = None,
     out: Annotated[Path, typer.Option("--out", help="PDF to write")] = Path("separator.pdf"),
@@ -143,7 +88,7 @@ def separator(
 
     with exit_on_error():
         code = str(parse_dossier_code(dossier))
-    names = {c.code: c.name for p in load_catalogue(load_settings().procedures_dir).values()
+    names = {c.code: c.name for p in load_catalogue(ctx.obj.procedures_dir).values()
              for c in p.components}
     if component is not None and component not in names:
         err.print(escape(f"Thành phần {component} không có trong danh mục (xem `sohoa procedures`)."))
@@ -198,6 +143,7 @@ def _verify_text(report: dict, lang: str) -> str:
 
 @app.command()
 def verify(
+    ctx: typer.Context,
     pdf: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     as_json: AsJson = False,
     online: Annotated[bool, typer.Option(
@@ -205,7 +151,7 @@ def verify(
     lang: Annotated[str, typer.Option("--lang", help="vi (default) or en")] = "vi",
 ) -> None:
     """Check every signature of a PDF; exit 1 when any is invalid or there is none."""
-    settings = load_settings()
+    settings = ctx.obj
     from pipeline.signing.verify import load_trust_roots, verify_pdf
 
     if lang not in VERIFY_LANGS:

@@ -8,32 +8,31 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_INVALID, AsJson, Files, app, ask_pin, digitise_exit, emit, err,
-                               fail, flow_engine, open_catalogue, print_result)
+from pipeline.cli.base import (AsJson, Files, app, digitise_exit, emit,
+                               err, fail, flow_engine, open_catalogue, print_result,
+                               signing_settings)
 from pipeline.errors import SohoaError
-from pipeline.settings import load_settings
+from pipeline.records import DossierRecord
+from pipeline.settings import Settings
 
 
 review_app = typer.Typer(no_args_is_help=True, help="Duyệt hồ sơ cần kiểm tra (review).")
 app.add_typer(review_app, name="review")
 By = Annotated[str, typer.Option("--by", help="Người thực hiện (ghi vào lịch sử)")]
-REVIEW_ERRORS = {"unknown_dossier", "unknown_document", "unknown_field", "invalid_value",
-                 "missing_components", "nothing_to_approve", "no_reusable_copy"}
 
 
-def _review(action, as_json: bool) -> None:
-    """Run a review action with the archive open; its refusals exit 2, storage failures 1."""
+def _review(settings: Settings, action, as_json: bool) -> None:
+    """Run a review action with the archive open; a refusal or failure exits with its status."""
     from storage.session import open_archive
 
-    settings = load_settings()
     try:
         with open_archive(settings) as archive:
             result = action(archive, settings)
     except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID if exc.code in REVIEW_ERRORS else 1) from None
+        raise fail(exc) from None
     if as_json:
         emit(result)
-    elif isinstance(result, dict) and "status" in result:
+    elif isinstance(result, DossierRecord):
         print_result(result)
     else:
         for item in result:
@@ -41,9 +40,9 @@ def _review(action, as_json: bool) -> None:
 
 
 @review_app.command("list")
-def review_list(as_json: AsJson = False) -> None:
+def review_list(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Dossiers waiting for a person, oldest first, with their problems."""
-    with open_catalogue(load_settings()) as catalogue:
+    with open_catalogue(ctx.obj) as catalogue:
         waiting = catalogue.needing_review()
     if as_json:
         emit(waiting)
@@ -54,6 +53,7 @@ def review_list(as_json: AsJson = False) -> None:
 
 @review_app.command("correct")
 def review_correct(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     document: Annotated[int, typer.Option("--document", help="Số thứ tự tài liệu (NN)")],
     field: Annotated[str, typer.Option("--field", help="Tên trường, e.g. full_name")],
@@ -64,12 +64,13 @@ def review_correct(
     """Correct a field; the value must pass the field's validator."""
     from pipeline.flows.review import correct
 
-    _review(lambda archive, settings: correct(archive, settings, dossier, document, field, value,
+    _review(ctx.obj, lambda archive, settings: correct(archive, settings, dossier, document, field, value,
                                               by), as_json)
 
 
 @review_app.command("attach")
 def review_attach(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     files: Files,
     by: By,
@@ -78,12 +79,12 @@ def review_attach(
     """Add rescanned pages or a missing component; only new pages are read again."""
     from pipeline.flows.review import attach
 
-    settings = ask_pin(load_settings())
+    settings = signing_settings(ctx.obj)
     try:
         with flow_engine(settings):
             result = attach(settings, dossier, files, by)
     except SohoaError as exc:
-        raise fail(exc, EXIT_INVALID if exc.code in REVIEW_ERRORS else 1) from None
+        raise fail(exc) from None
     if as_json:
         emit(result)
     else:
@@ -93,6 +94,7 @@ def review_attach(
 
 @review_app.command("reuse")
 def review_reuse(
+    ctx: typer.Context,
     dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
     component: Annotated[str, typer.Option("--component", help="Mã thành phần còn thiếu")],
     by: By,
@@ -101,22 +103,22 @@ def review_reuse(
     """Take the owner's still-valid digitised copy instead of asking for the paper again."""
     from pipeline.flows.review import reuse
 
-    _review(lambda archive, settings: reuse(archive, settings, dossier, component, by), as_json)
+    _review(ctx.obj, lambda archive, settings: reuse(archive, settings, dossier, component, by), as_json)
 
 
 @review_app.command("approve")
-def review_approve(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")], by: By,
-                   as_json: AsJson = False) -> None:
+def review_approve(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+                   by: By, as_json: AsJson = False) -> None:
     """Accept what is left to review: the dossier counts as digitised."""
     from pipeline.flows.review import approve
 
-    _review(lambda archive, settings: approve(archive, settings, dossier, by), as_json)
+    _review(ctx.obj, lambda archive, settings: approve(archive, settings, dossier, by), as_json)
 
 
 @review_app.command("history")
-def review_history(dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
+def review_history(ctx: typer.Context, dossier: Annotated[str, typer.Argument(help="Mã hồ sơ")],
                    as_json: AsJson = False) -> None:
     """Every correction, attachment and approval of a dossier: what, who, when."""
-    _review(lambda archive, _: [{"kind": e.kind, "by": e.by, "at": e.at.isoformat(),
+    _review(ctx.obj, lambda archive, _: [{"kind": e.kind, "by": e.by, "at": e.at.isoformat(),
                                  "detail": e.detail} for e in archive.catalogue.events(dossier)],
             as_json)

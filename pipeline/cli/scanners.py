@@ -9,18 +9,17 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_FAILURE, EXIT_REFUSED_INPUT, AsJson, app, ask_pin, emit, err,
-                               exit_on_error, fail)
+from pipeline.cli.base import (AsJson, app, emit, err, exit_on_error, fail, signing_settings)
 from pipeline.errors import InputFileError, SohoaError
-from pipeline.settings import Settings, load_settings
+from pipeline.settings import Settings
 
 
 @app.command()
-def devices(as_json: AsJson = False) -> None:
+def devices(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Scanners SANE can see (``sane:<device>`` URIs for ``sohoa scan``)."""
     from scanner_drivers.sane import devices as sane_devices
 
-    with exit_on_error(EXIT_FAILURE):
+    with exit_on_error():
         found = [{"uri": d.uri, "name": d.name} for d in sane_devices()]
     if as_json:
         emit(found)
@@ -35,6 +34,7 @@ def _counters(settings: Settings) -> Path:
 
 @app.command()
 def scan(
+    ctx: typer.Context,
     device: Annotated[str, typer.Option("--device", help="sane:<device> or escl:<URL>")],
     counter: Annotated[int, typer.Option("--counter", min=1, help="Số quầy")],
     procedure: Annotated[str | None, typer.Option(
@@ -52,7 +52,7 @@ def scan(
     from scanner_drivers.batches import write_pages
     from scanner_drivers.submit import submit_batch
 
-    settings = ask_pin(load_settings())
+    settings = signing_settings(ctx.obj)
     folder = _counters(settings) / f"quay-{counter:02d}" / "batches" / \
         datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%f")
     try:
@@ -60,10 +60,10 @@ def scan(
         files = write_pages(open_scanner(device).scan(batch), folder)
         submitted = submit_batch(files, settings, folder, procedure)
     except InputFileError as exc:
-        raise fail(exc, EXIT_REFUSED_INPUT) from None
+        raise fail(exc) from None
     except SohoaError as exc:
         err.print(escape(f"Lô quét giữ tại {folder}"))
-        raise fail(exc, EXIT_FAILURE) from None
+        raise fail(exc) from None
     out = {"device": device, "counter": counter, "pages": len(files), "batch": str(folder),
            "dossiers": submitted}
     if as_json:
@@ -76,6 +76,7 @@ def scan(
 
 @app.command()
 def watch(
+    ctx: typer.Context,
     counter: Annotated[int, typer.Option("--counter", min=1, help="Số quầy")],
     procedure: Annotated[str | None, typer.Option(
         "--procedure", help="Mã thủ tục (without SOHOA_API_URL)")] = None,
@@ -89,7 +90,7 @@ def watch(
     from scanner_drivers.hotfolder import HotFolder, counter_folder
     from scanner_drivers.submit import submit_batch
 
-    settings = ask_pin(load_settings())
+    settings = signing_settings(ctx.obj)
 
     def handle(path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="sohoa-hot-") as tmp:

@@ -9,11 +9,12 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.base import EXIT_INVALID, AsJson, app, emit, err, exit_on_error, log_path
-from pipeline.settings import load_settings
+from pipeline.settings import Settings
 
 
 @app.command()
 def serve(
+    ctx: typer.Context,
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8080,
 ) -> None:
@@ -22,7 +23,7 @@ def serve(
 
     from pipeline.api.app import create_app
 
-    settings = load_settings()
+    settings = ctx.obj
     err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {log_path()})"))
     uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
                 log_level="warning", log_config=None)  # its records to the log file, like ours
@@ -32,15 +33,16 @@ client_app = typer.Typer(no_args_is_help=True, help="API clients (bearer tokens,
 app.add_typer(client_app, name="client")
 
 
-def _ingest():
+def _ingest(settings: Settings):
+    from pipeline.api.ingest import Ingest
     from storage.catalogue import Catalogue
-    from storage.ingest import Ingest
 
-    return Ingest(Catalogue(load_settings().catalogue_url))
+    return Ingest(Catalogue(settings.catalogue_url))
 
 
 @client_app.command("add")
 def client_add(
+    ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Tên ứng dụng (e.g. motcua-thanhhoa)")],
     agency: Annotated[list[str], typer.Option("--agency", help="Mã cơ quan, repeatable")],
     as_json: AsJson = False,
@@ -51,7 +53,7 @@ def client_add(
     with exit_on_error():
         agencies = [parse_agency_code(a) for a in agency]
     try:
-        token, secret = _ingest().add_client(name, agencies)
+        token, secret = _ingest(ctx.obj).add_client(name, agencies)
     except ValueError:
         err.print(escape(f"Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."))
         raise typer.Exit(EXIT_INVALID) from None
@@ -65,11 +67,11 @@ def client_add(
 
 
 @client_app.command("list")
-def client_list(as_json: AsJson = False) -> None:
+def client_list(ctx: typer.Context, as_json: AsJson = False) -> None:
     """Clients, their agencies and whether revoked (never their tokens)."""
     rows = [{"name": c.name, "agencies": c.agencies, "created_at": c.created_at.isoformat(),
              "revoked_at": c.revoked_at.isoformat() if c.revoked_at else None}
-            for c in _ingest().clients()]
+            for c in _ingest(ctx.obj).clients()]
     if as_json:
         emit(rows)
     else:
@@ -79,9 +81,10 @@ def client_list(as_json: AsJson = False) -> None:
 
 
 @client_app.command("revoke")
-def client_revoke(name: Annotated[str, typer.Argument()], as_json: AsJson = False) -> None:
+def client_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument()],
+                  as_json: AsJson = False) -> None:
     """Revoke a client's token at once; exit 1 when there is no such active client."""
-    revoked = _ingest().revoke(name)
+    revoked = _ingest(ctx.obj).revoke(name)
     if as_json:
         emit({"name": name, "revoked": revoked})
     raise typer.Exit(0 if revoked else 1)

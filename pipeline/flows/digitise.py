@@ -24,19 +24,19 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from pyhanko.sign.signers import Signer
 
 from pipeline import progress
-from pipeline._exec.limits import file_time_limit
 from pipeline._exec.limits import forget as forget_times
 from pipeline.checks import check_owner, dossier_code_mismatches
-from pipeline.completeness import DIGITISED, judge
+from pipeline.completeness import judge
 from pipeline.documents import make_document, seal
-from pipeline.errors import InputFileError, SohoaError
+from pipeline.errors import InputFileError, SohoaError, UnreadablePage
 from pipeline.flows.offers import reusable
 from pipeline.flows.pagecache import page_cache
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import Procedure, find_procedure
-from pipeline.reading import READER_VERSION, read_page
+from pipeline.records import DossierRecord, Status
+from pipeline.reading import READER_VERSION, read_with
 from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
@@ -66,9 +66,7 @@ def _page_key(_, parameters: dict) -> str:
 def process_page(received: ReceivedFile, ref: PageRef, settings: Settings,
                  run: str) -> ProcessedPage:
     """Read a page within its own time limit and what is left of its file's in this ``run``."""
-    with file_time_limit(f"{run}:{received.sha256}", settings.file_seconds):
-        return read_page(received, ref, settings.ocr_language, settings.min_scan_dpi,
-                         settings.page_seconds)
+    return read_with(settings, received, ref, run)
 
 
 @task(name="document", **TASK)
@@ -97,7 +95,7 @@ def _plan(received: list[ReceivedFile], settings: Settings
             refs = plan_pages(item, max_pages=settings.max_pages_per_file,
                               max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
         except InputFileError as exc:
-            problems.append(Problem(exc.code, exc.message_vi, item.name))
+            problems.append(Problem(exc.code, exc.message_vi, item.name))  # refused by name
             continue
         planned.append((item, refs))
     return planned, problems
@@ -108,11 +106,9 @@ def _unreadable(ref: PageRef, exc: Exception) -> Problem:
     did not see): refused by name; its original stays stored."""
     logging.getLogger(__name__).warning("%s page %d unreadable", ref.file, ref.number,
                                         exc_info=exc)
-    if isinstance(exc, SohoaError):
-        return Problem(exc.code, exc.message_vi, ref.file, ref.number)
-    return Problem("unreadable_page",
-                   f"Trang {ref.number} không đọc được ({type(exc).__name__}): hãy quét lại; "
-                   "bản gốc vẫn được lưu.", ref.file, ref.number)
+    if not isinstance(exc, SohoaError):
+        exc = UnreadablePage(page=ref.number, kind=type(exc).__name__)
+    return Problem(exc.code, exc.message_vi, ref.file, ref.number)
 
 
 def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
@@ -124,15 +120,15 @@ def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
 
 def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_id: str | None,
               settings: Settings, archive: Archive, workdir: Path,
-              components: list[str | None] | None = None) -> dict:
+              components: list[str | None] | None = None) -> DossierRecord:
     received = [receive(path, code, archive, workdir) for path in files]
     named = {r.sha256: c for r, c in zip(received, components or []) if c}
     received = _unique(received)
     stored = archive.catalogue.find(str(code))
     if stored and stored.procedure == procedure.code \
             and stored.originals_digest == originals_digest([r.sha256 for r in received]) \
-            and (owner_id is None or stored.result.get("owner_id") == owner_id):
-        return stored.result  # same originals, same procedure: the record already exists
+            and (owner_id is None or stored.record.owner_id == owner_id):
+        return stored.record  # same originals, same procedure: the record already exists
 
     planned, problems = _plan(received, settings)
     pages: dict[PageRef, ProcessedPage] = {}
@@ -163,7 +159,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     owner, owner_problems = check_owner(procedure, documents, owner_id)
     problems += owner_problems + dossier_code_mismatches(documents, str(code))
     verdict = judge(procedure, [d.component for d in documents], problems)
-    if verdict.status == DIGITISED:  # complete and sure: the agency seals the archival copies
+    if verdict.status == Status.DIGITISED:  # complete and sure: the agency seals the archival copies
         with open_signer(settings, "agency") as agency:
             documents = [seal(d, agency, settings, code.agency) for d in documents]
     offers = reusable(archive, settings, procedure, owner, verdict.missing_components, str(code),
@@ -183,15 +179,16 @@ def _foreign_sheets(segments: list[Segment], code: DossierCode) -> list[Problem]
 @flow(name="digitise_dossier", persist_result=False,
       task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))  # OCR is CPU-bound
 def digitise_dossier(files: list[Path], dossier: str, procedure: str,
-                     owner_id: str | None = None, components: list[str | None] | None = None
-                     ) -> dict:
-    """Digitise one dossier's scans; return the result document of ``sohoa digitise --json``.
+                     owner_id: str | None = None, components: list[str | None] | None = None,
+                     settings: Settings | None = None) -> DossierRecord:
+    """Digitise one dossier's scans; return its record (``sohoa digitise --json``).
 
     ``owner_id`` (CCCD, CMND or tax code) is the one-stop system's; without it, the owner's ID
     is the one read from the owner's papers. ``components`` names, file by file, the component
-    a sender said each file is (``None``: found from its pages).
+    a sender said each file is (``None``: found from its pages). ``settings`` are the caller's
+    (loaded here only for a run that was given none).
     """
-    settings = load_settings()
+    settings = settings or load_settings()
     code = parse_dossier_code(dossier)
     owner = parse_owner_id(owner_id) if owner_id else None
     proc = find_procedure(procedure, settings.procedures_dir)

@@ -39,7 +39,8 @@ def _service(settings: Settings) -> Service:
     return Service("prefect", [str(prefect), "server", "start", "--host", "127.0.0.1",
                                "--port", str(port), "--no-services"],
                    f"http://127.0.0.1:{port}/api", [port], settings.local_idle_seconds,
-                   str(settings.home_dir / "log"), env, str(settings.home_dir))
+                   str(settings.home_dir / "log"), env, str(settings.home_dir),
+                   port_setting="PREFECT_API_URL (a Prefect server of your own)")
 
 
 def _configured() -> bool:
@@ -61,8 +62,4 @@ def prefect_api(settings: Settings) -> Iterator[None]:
     start_local_seaweedfs(settings)  # the flows will open the archive: both servers start at once
     with lease(settings.home_dir / "run", _service(settings), _healthy, READY_TIMEOUT_S) as url, \
             temporary_settings(updates={PREFECT_API_URL: url}):
-        os.environ["PREFECT_API_URL"] = url  # and for the processes this one starts
-        try:
-            yield
-        finally:
-            os.environ.pop("PREFECT_API_URL", None)
+        yield  # a process this one starts leases the same server for itself

@@ -5,9 +5,9 @@ flow makes the offers; review's ``reuse`` takes one."""
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
 
 from pipeline.procedures.catalogue import Procedure, load_catalogue
+from pipeline.records import Offer
 from pipeline.settings import Settings
 from storage.archive import Archive
 
@@ -19,7 +19,7 @@ def _add_months(moment: datetime, months: int) -> datetime:
 
 
 def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_id: str | None,
-             missing: list[str], dossier: str, now: datetime) -> list[dict[str, Any]]:
+             missing: list[str], dossier: str, now: datetime) -> list[Offer]:
     """For each missing component, the owner's newest still-valid digitised copy of the same
     paper (from any procedure), offered instead of asking for the paper again."""
     if owner_id is None:
@@ -33,10 +33,10 @@ def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_i
         same_paper = sorted({c for p in catalogue.values() for c in p.papers(component.paper)})
         since = _add_months(now, -component.valid_months)
         for document, row in archive.catalogue.reusable(owner_id, same_paper, since, dossier)[:1]:
-            offers.append({
-                "component": code, "paper": component.paper,
-                "digitisation_code": document.digitisation_code, "dossier": row.code,
-                "object": archive.store.url(document.object_key),
-                "digitised_at": row.updated_at.isoformat(),
-                "valid_until": _add_months(row.updated_at, component.valid_months).isoformat()})
+            offers.append(Offer(
+                component=code, paper=component.paper,
+                digitisation_code=document.digitisation_code, dossier=row.code,
+                object=archive.store.url(document.object_key),
+                digitised_at=row.updated_at.isoformat(),
+                valid_until=_add_months(row.updated_at, component.valid_months).isoformat()))
     return offers

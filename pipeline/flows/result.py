@@ -16,13 +16,14 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.documents import make_result
-from pipeline.errors import SohoaError
+from pipeline.errors import UnknownDossier
 from pipeline.flows.digitise import page_reading
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
 from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
 from pipeline.procedures.catalogue import find_procedure
+from pipeline.records import IncomingSignature, IssuedResult
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots, verify_pdf
@@ -32,25 +33,19 @@ from storage.originals import receive_file
 from storage.session import open_archive
 
 
-class UnknownDossier(SohoaError):
-    def __init__(self, code: str):
-        super().__init__("dossier_unknown", f"Không có hồ sơ {code} trong kho lưu trữ.",
-                         f"no dossier {code} in the archive", subject=code)
-
-
-def incoming_signatures(received: ReceivedFile, settings: Settings) -> list[dict]:
+def incoming_signatures(received: ReceivedFile, settings: Settings) -> list[IncomingSignature]:
     """The signatures a PDF arrived with (an agency's, say): signer, time, whether they hold."""
     if received.kind != "pdf":
         return []
     report = verify_pdf(received.path.read_bytes(), load_trust_roots(settings.trust_roots))
-    return [{"signer": s.signer, "signed_at": s.signed_at, "valid": s.valid, "trusted": s.trusted}
-            for s in report.signatures]
+    return [IncomingSignature(signer=s.signer, signed_at=s.signed_at, valid=s.valid,
+                              trusted=s.trusted) for s in report.signatures]
 
 
 def _digitisation_code(archive: Archive, row: DossierRow, settings: Settings,
                        number: str | None) -> str | None:
     """``<owner ID>.<result code>.<number>.<NN>``, when the owner and the number are known."""
-    owner = row.result.get("owner_id")
+    owner = row.record.owner_id
     if not owner or not number:
         return None
     result_code = find_procedure(row.procedure, settings.procedures_dir).result_code
@@ -59,11 +54,11 @@ def _digitisation_code(archive: Archive, row: DossierRow, settings: Settings,
 
 
 def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: Archive,
-                     workdir: Path) -> dict:
+                     workdir: Path) -> IssuedResult:
     code = parse_dossier_code(row.code)
     local = read_local(file)
-    results = row.result.get("results", [])
-    done = next((e for e in results if e["original"]["sha256"] == local.sha256), None)
+    results = row.record.results
+    done = next((e for e in results if e.original.sha256 == local.sha256), None)
     if done:
         return done
     refs = plan_pages(local, max_pages=settings.max_pages_per_file,  # refused before stored
@@ -83,14 +78,14 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
 
 @flow(name="digitise_result", persist_result=False,
       task_runner=ThreadPoolTaskRunner(max_workers=os.cpu_count() or 1))
-def digitise_result(file: Path, dossier: str) -> dict:
+def digitise_result(file: Path, dossier: str, settings: Settings | None = None) -> IssuedResult:
     """Digitise and sign as the agency a result issued for ``dossier``; return its entry in the
-    dossier's ``results`` (``sohoa result --json``)."""
-    settings = load_settings()
+    dossier's ``results`` (``sohoa result --json``). ``settings``: as ``digitise_dossier``'s."""
+    settings = settings or load_settings()
     parse_dossier_code(dossier)
     with open_archive(settings) as archive, archive.catalogue.locked([f"dossier:{dossier}"]), \
             tempfile.TemporaryDirectory(prefix="sohoa-result-") as workdir:
         row = archive.catalogue.find(dossier)  # numbered and written by one process at a time
         if row is None:
-            raise UnknownDossier(dossier)
+            raise UnknownDossier(dossier=dossier)
         return _digitise_result(Path(file), row, settings, archive, Path(workdir))

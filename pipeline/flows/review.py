@@ -14,12 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.checks import owner_mismatches
-from pipeline.completeness import DIGITISED, NEEDS_REVIEW, missing_problem
+from pipeline.completeness import missing_problem, status
 from pipeline.documents import seal_pdf, signer_name
-from pipeline.errors import SohoaError
+from pipeline.errors import (InvalidValue, MissingComponents, NoReusableCopy, NothingToApprove,
+                             UnknownDocument, UnknownDossier, UnknownField)
 from pipeline.fields.extract import DEFAULT_FIELDS, FIELD_NAMES
 from pipeline.fields.validators import VALIDATORS
-from pipeline.model import FieldValue
+from pipeline.model import FieldValue, Problem
+from pipeline.records import (Approval, DocumentEntry, DossierRecord, EventKind, FieldEntry,
+                              PageSource, Reused, Status)
 from pipeline.procedures.catalogue import Procedure, find_procedure
 from pipeline.settings import Settings
 from pipeline.signing.backends import open_signer
@@ -30,131 +33,123 @@ from storage.session import open_archive
 OWNER_CODES = ("id_number_mismatch", "name_mismatch")
 
 
-def _refuse(code: str, vi: str, en: str, subject: str) -> SohoaError:
-    return SohoaError(code, vi, en, subject=subject)
-
-
 def _dossier(archive: Archive, dossier: str) -> DossierRow:
     row = archive.catalogue.find(dossier)
     if row is None:
-        raise _refuse("unknown_dossier", f"Không có hồ sơ {dossier} trong kho lưu trữ.",
-                      f"no dossier {dossier} in the archive", dossier)
+        raise UnknownDossier(dossier=dossier)
     return row
 
 
-def _settle(result: dict[str, Any]) -> None:
-    """The status that follows from what is left to review."""
-    if result["status"] in (DIGITISED, NEEDS_REVIEW) and not result.get("approved"):
-        open_problems = any(p.get("severity", "review") == "review" for p in result["problems"])
-        result["status"] = NEEDS_REVIEW if open_problems or result["missing_components"] \
-            else DIGITISED
+def settled(record: DossierRecord, **changes: Any) -> DossierRecord:
+    """A copy of ``record`` with ``changes``, its status following from what is left to review."""
+    changed = record.model_copy(update=changes)
+    if changed.status == Status.REJECTED:
+        return changed
+    return changed.model_copy(update={"status": status(
+        bool(changed.documents), changed.problems, changed.missing_components,
+        approved=changed.approved is not None)})
 
 
-def _owner_problems(result: dict[str, Any], procedure: Procedure) -> list[dict[str, Any]]:
+def _owner_problems(record: DossierRecord, procedure: Procedure) -> list[Problem]:
     owners = []
-    for doc in result["documents"]:
-        component = procedure.component(doc["component"]) if doc["component"] else None
+    for doc in record.documents:
+        component = procedure.component(doc.component) if doc.component else None
         if component and component.owner:
-            fields = {k: FieldValue(v["value"], v["confidence"]) for k, v in doc["fields"].items()}
-            owners.append((doc["file"], doc["component"], fields))
-    return [p.to_json() for p in owner_mismatches(owners)]
+            fields = {k: FieldValue(v.value, v.confidence) for k, v in doc.fields.items()}
+            owners.append((doc.file, doc.component, fields))
+    return owner_mismatches(owners)
 
 
-def _apply(result: dict[str, Any], procedure: Procedure, detail: dict[str, Any], by: str,
-           at: datetime) -> None:
-    """Put a correction into a dossier's result and settle the problems it answers."""
-    doc = next(d for d in result["documents"] if d["source"] == detail["source"])
-    doc["fields"][detail["field"]] = {"value": detail["value"], "confidence": 1.0,
-                                      "corrected_by": by, "corrected_at": at.isoformat()}
-    result["problems"] = [p for p in result["problems"]
-                          if not (p.get("document") == doc["order"]
-                                  and p.get("field") == detail["field"])
-                          and p["code"] not in OWNER_CODES]
-    result["problems"] += _owner_problems(result, procedure)
-    _settle(result)
+def _apply(record: DossierRecord, procedure: Procedure, detail: dict[str, Any], by: str,
+           at: datetime) -> DossierRecord:
+    """A correction put into a dossier's record, the problems it answers settled."""
+    source = PageSource.model_validate(detail["source"])
+    doc = next(d for d in record.documents if d.source == source)
+    value = FieldEntry(value=detail["value"], confidence=1.0, corrected_by=by,
+                       corrected_at=at.isoformat())
+    corrected = doc.model_copy(update={"fields": {**doc.fields, detail["field"]: value}})
+    documents = [corrected if d is doc else d for d in record.documents]
+    problems = [p for p in record.problems
+                if not (p.document == doc.order and p.field == detail["field"])
+                and p.code not in OWNER_CODES]
+    record = record.model_copy(update={"documents": documents})
+    return settled(record, problems=problems + _owner_problems(record, procedure))
 
 
 def correct(archive: Archive, settings: Settings, dossier: str, order: int, field: str,
-            value: str, by: str) -> dict[str, Any]:
+            value: str, by: str) -> DossierRecord:
     """Set ``field`` of document ``order`` to ``value`` once its validator accepts it."""
     row = _dossier(archive, dossier)
-    result = row.result
-    doc = next((d for d in result["documents"] if d["order"] == order), None)
+    doc = row.record.document(order)
     if doc is None:
-        raise _refuse("unknown_document", f"Hồ sơ {dossier} không có tài liệu số {order}.",
-                      f"dossier {dossier} has no document {order}", str(order))
+        raise UnknownDocument(dossier=dossier, order=order)
     procedure = find_procedure(row.procedure, settings.procedures_dir)
-    component = procedure.component(doc["component"]) if doc["component"] else None
+    component = procedure.component(doc.component) if doc.component else None
     validator = (component.fields if component and component.fields else DEFAULT_FIELDS).get(field)
     if validator is None:
-        raise _refuse("unknown_field", f"Tài liệu {order} không có trường {field}.",
-                      f"document {order} has no field {field}", field)
+        raise UnknownField(order=order, field=field)
     canonical = VALIDATORS[validator](value)
     if canonical is None:
-        label = FIELD_NAMES.get(field, field)
-        raise _refuse("invalid_value", f"{label}: \"{value}\" không hợp lệ, không sửa.",
-                      f"{field}: {value!r} fails its validator ({validator})", value)
-    detail = {"document": order, "source": doc["source"], "field": field,
-              "old": doc["fields"].get(field, {}).get("value"), "value": canonical}
-    _apply(result, procedure, detail, by, datetime.now(timezone.utc))
-    archive.catalogue.record(dossier, "correct", by, detail, result)
-    return result
+        raise InvalidValue(label=FIELD_NAMES.get(field, field), field=field, value=value,
+                           validator=validator)
+    old = doc.fields.get(field)
+    detail = {"document": order, "source": doc.source.to_json(), "field": field,
+              "old": old.value if old else None, "value": canonical}
+    record = _apply(row.record, procedure, detail, by, datetime.now(timezone.utc))
+    archive.catalogue.record(dossier, EventKind.CORRECT, by, detail, record)
+    return record
 
 
 def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by: str
-          ) -> dict[str, Any]:
+          ) -> DossierRecord:
     """Take the offered digitised copy in place of the missing component's paper."""
     row = _dossier(archive, dossier)
-    result = row.result
-    offer = next((o for o in result.get("reusable", []) if o["component"] == component), None)
+    record = row.record
+    offer = next((o for o in record.reusable if o.component == component), None)
     if offer is None:
-        raise _refuse("no_reusable_copy",
-                      f"Không có bản số hóa còn hiệu lực để dùng lại cho thành phần {component}.",
-                      f"no valid digitised copy to reuse for {component}", component)
+        raise NoReusableCopy(component=component)
     procedure = find_procedure(row.procedure, settings.procedures_dir)
-    at = datetime.now(timezone.utc)
-    result.setdefault("reused", []).append({**offer, "by": by, "at": at.isoformat()})
-    result["reusable"] = [o for o in result["reusable"] if o["component"] != component]
-    result["missing_components"] = [c for c in result["missing_components"] if c != component]
-    settled = missing_problem(procedure.component(component)).to_json()
-    result["problems"] = [p for p in result["problems"] if p != settled]
-    _settle(result)
-    archive.catalogue.record(dossier, "reuse", by, offer, result)
-    return result
+    taken = Reused(**offer.to_json(), by=by, at=datetime.now(timezone.utc).isoformat())
+    answered = missing_problem(procedure.component(component))
+    record = settled(
+        record, reused=[*record.reused, taken],
+        reusable=[o for o in record.reusable if o.component != component],
+        missing_components=[c for c in record.missing_components if c != component],
+        problems=[p for p in record.problems if p != answered])
+    archive.catalogue.record(dossier, EventKind.REUSE, by, offer.to_json(), record)
+    return record
 
 
-def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> dict[str, Any]:
+def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> DossierRecord:
     """A person accepts what is left to review; the flow resumes: the agency seals the archival
     copies (new object versions, new manifest). A missing required component cannot be accepted."""
     row = _dossier(archive, dossier)
-    result = row.result
-    if result["missing_components"]:
-        raise _refuse("missing_components",
-                      "Còn thiếu thành phần bắt buộc: " + ", ".join(result["missing_components"])
-                      + ". Đính kèm bản quét trước khi duyệt.",
-                      "required components are missing: " + ", ".join(result["missing_components"]),
-                      dossier)
-    if not result["documents"]:
-        raise _refuse("nothing_to_approve", "Hồ sơ không có tài liệu nào để duyệt.",
-                      "the dossier has no document", dossier)
-    unsealed = {archive.store.key(d["object"]): d for d in result["documents"]
-                if not d.get("sealed_by")}
+    record = row.record
+    if record.missing_components:
+        raise MissingComponents(dossier=dossier, components=", ".join(record.missing_components))
+    if not record.documents:
+        raise NothingToApprove(dossier=dossier)
+    unsealed = {archive.store.key(d.object): d for d in record.documents if not d.sealed_by}
+    sealed: dict[int, DocumentEntry] = {}
     if unsealed:
         with open_signer(settings, "agency") as agency:
             pdfs = {key: seal_pdf(archive.store.get(key), agency, settings, row.agency)
                     for key in unsealed}
             name = signer_name(agency)
-        codes = {key: doc.get("digitisation_code") for key, doc in unsealed.items()}
+        codes = {key: doc.digitisation_code for key, doc in unsealed.items()}
         for key, digest in replace_documents(archive, row, pdfs, codes).items():
-            unsealed[key]["sha256"], unsealed[key]["sealed_by"] = digest, name
-    at = datetime.now(timezone.utc)
-    result["status"] = DIGITISED
-    result["approved"] = {"by": by, "at": at.isoformat()}
-    archive.catalogue.record(dossier, "approve", by, {"problems": len(result["problems"])}, result)
-    return result
+            doc = unsealed[key]
+            sealed[doc.order] = doc.model_copy(update={"sha256": digest, "sealed_by": name})
+    record = record.model_copy(update={
+        "documents": [sealed.get(d.order, d) for d in record.documents],
+        "status": Status.DIGITISED,
+        "approved": Approval(by=by, at=datetime.now(timezone.utc).isoformat())})
+    archive.catalogue.record(dossier, EventKind.APPROVE, by, {"problems": len(record.problems)},
+                             record)
+    return record
 
 
-def attach(settings: Settings, dossier: str, files: list[Path], by: str) -> dict[str, Any]:
+def attach(settings: Settings, dossier: str, files: list[Path], by: str) -> DossierRecord:
     """Run the dossier again with ``files`` added to its originals; keep earlier corrections."""
     from pipeline.flows.digitise import digitise_dossier
 
@@ -167,12 +162,14 @@ def attach(settings: Settings, dossier: str, files: list[Path], by: str) -> dict
             path.parent.mkdir()
             path.write_bytes(archive.store.get(original.object_key))
             originals.append(path)
-        result = digitise_dossier(files=[str(p) for p in originals + files], dossier=dossier,
-                                  procedure=row.procedure, owner_id=row.result.get("owner_id"))
+        record = digitise_dossier(files=[str(p) for p in originals + files], dossier=dossier,
+                                  procedure=row.procedure, owner_id=row.record.owner_id,
+                                  settings=settings)
         procedure = find_procedure(row.procedure, settings.procedures_dir)
-        for event in archive.catalogue.events(dossier, "correct"):
-            if any(d["source"] == event.detail["source"] for d in result["documents"]):
-                _apply(result, procedure, event.detail, event.by, event.at)
-        archive.catalogue.record(dossier, "attach", by, {"files": [f.name for f in files]},
-                                 result)
-    return result
+        for event in archive.catalogue.events(dossier, EventKind.CORRECT):
+            source = PageSource.model_validate(event.detail["source"])
+            if any(d.source == source for d in record.documents):
+                record = _apply(record, procedure, event.detail, event.by, event.at)
+        archive.catalogue.record(dossier, EventKind.ATTACH, by, {"files": [f.name for f in files]},
+                                 record)
+    return record

@@ -13,7 +13,7 @@ import yaml
 from pydantic import BaseModel, Field, ValidationError, field_validator
 from rapidfuzz import fuzz
 
-from pipeline.errors import SohoaError
+from pipeline.errors import InvalidProcedureFile, SohoaError, UnknownProcedure
 from pipeline.fields.extract import FIELD_NAMES
 from pipeline.fields.validators import VALIDATORS
 from pipeline.identifiers import parse_procedure_code
@@ -107,9 +107,7 @@ def _load_file(path: Path) -> Procedure:
         return Procedure.model_validate(yaml.load(path.read_text(encoding="utf-8"),
                                                   Loader=SAFE_LOADER))
     except (ValidationError, yaml.YAMLError, SohoaError) as exc:
-        raise SohoaError("invalid_procedure_file",
-                         f"Tệp thủ tục {path.name} không hợp lệ: {exc}",
-                         f"procedure file {path.name} is invalid: {exc}", subject=str(path)) from None
+        raise InvalidProcedureFile(str(path), name=path.name, problem=exc) from None
 
 
 def load_catalogue(extra_dir: Path | None = None) -> dict[str, Procedure]:
@@ -126,8 +124,5 @@ def find_procedure(code: str, extra_dir: Path | None = None) -> Procedure:
     parse_procedure_code(code)
     catalogue = load_catalogue(extra_dir)
     if code not in catalogue:
-        raise SohoaError("unknown_procedure",
-                         f"Thủ tục {code} chưa có trong danh mục (xem `sohoa procedures`).",
-                         f"procedure {code} is not in the catalogue (see `sohoa procedures`)",
-                         subject=code)
+        raise UnknownProcedure(code, procedure=code)
     return catalogue[code]

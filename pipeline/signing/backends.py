@@ -11,13 +11,15 @@ import importlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Protocol
 
 from asn1crypto import x509
+from pydantic import SecretStr
 from pyhanko.config.pkcs11 import TokenCriteria
 from pyhanko.sign import signers
 from pyhanko.sign.pkcs11 import PKCS11Signer, open_pkcs11_session
 
-from pipeline.errors import SohoaError
+from pipeline.errors import SignerUnavailable, WeakSigningKey
 from pipeline.settings import Settings, SignerConfig
 from pipeline.signing.devkey import ensure_dev_signer
 
@@ -25,8 +27,8 @@ MIN_RSA_BITS = 2048
 MIN_EC_BITS = 256
 
 
-def _unavailable(vi: str, en: str, subject: str) -> SohoaError:
-    return SohoaError("signer_unavailable", vi, en, subject=subject)
+def _unavailable(vi: str, en: str, subject: str) -> SignerUnavailable:
+    return SignerUnavailable(subject, reason_vi=vi, reason_en=en)
 
 
 def refuse_weak_key(cert: x509.Certificate, source: str) -> None:
@@ -36,11 +38,7 @@ def refuse_weak_key(cert: x509.Certificate, source: str) -> None:
     if (algorithm in ("rsa", "rsassa_pss") and bits >= MIN_RSA_BITS) or \
             (algorithm == "ec" and bits >= MIN_EC_BITS):
         return
-    raise SohoaError(
-        "weak_signing_key",
-        f"Khóa ký {algorithm} {bits} bit không đạt yêu cầu (RSA ≥ 2048, ECDSA ≥ 256).",
-        f"signing key {algorithm} {bits} bits is too weak (need RSA >= 2048 or ECDSA >= 256)",
-        subject=source)
+    raise WeakSigningKey(source, algorithm=algorithm, bits=bits)
 
 
 def load_pkcs12(path: Path, passphrase: bytes | None, pss: bool = False) -> signers.SimpleSigner:
@@ -103,11 +101,30 @@ def _remote(config: SignerConfig, settings: Settings) -> signers.Signer:
     return signer
 
 
+class PinPrompter(Protocol):
+    """Asks a person for a token's PIN (the CLI: at the terminal); ``None`` when nobody can."""
+
+    def __call__(self, token: str) -> str | None: ...
+
+
+def with_pins(settings: Settings, prompt: PinPrompter) -> Settings:
+    """``settings`` with the PIN of each role's token that has none asked through ``prompt``:
+    kept in this copy, in memory, never written anywhere."""
+    changes = {}
+    for role in ("signer", "agency"):
+        config: SignerConfig = getattr(settings, role)
+        if config.pkcs11_module and config.pin is None:
+            pin = prompt(config.pkcs11_token or str(config.pkcs11_module))
+            if pin is not None:
+                changes[role] = config.model_copy(update={"pin": SecretStr(pin)})
+    return settings.model_copy(update=changes) if changes else settings
+
+
 @contextmanager
 def open_signer(settings: Settings, role: str = "scan") -> Iterator[signers.Signer]:
     """The ``role``'s signer ("scan": the scanning official; "agency": the agency's seal) from
     the first configured backend, open while in use; else that role's development key."""
-    config = settings.scan_signer if role == "scan" else settings.agency
+    config = settings.signer if role == "scan" else settings.agency
     if config.pkcs11_module:
         with _pkcs11(config) as signer:
             yield signer

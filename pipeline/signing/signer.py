@@ -22,7 +22,7 @@ from pyhanko.pdf_utils.text import TextBoxStyle
 from pyhanko.sign import fields, signers, timestamps
 from pyhanko_certvalidator import ValidationContext
 
-from pipeline.errors import SohoaError
+from pipeline.errors import InvalidSignatureLevel, SigningServiceUnavailable, TsaRequired
 from pipeline.fonts import stamp_font
 from pipeline.settings import Settings
 from pipeline.signing.verify import load_trust_roots
@@ -46,14 +46,9 @@ class Profile:
 
     def __post_init__(self) -> None:
         if self.level not in LEVELS:
-            raise SohoaError("invalid_signature_level", f"Mức chữ ký {self.level} không hợp lệ.",
-                             f"signature level must be one of {', '.join(LEVELS)}",
-                             subject=self.level)
+            raise InvalidSignatureLevel(self.level, level=self.level, levels=", ".join(LEVELS))
         if self.level != "B-B" and not self.tsa_url:
-            raise SohoaError("tsa_required",
-                             f"Mức {self.level} cần máy chủ cấp dấu thời gian (SOHOA_TSA_URL).",
-                             f"level {self.level} needs a timestamping authority (SOHOA_TSA_URL)",
-                             subject=self.level)
+            raise TsaRequired(self.level, level=self.level)
 
 
 def profile_from(settings: Settings, archive: bool = False) -> Profile:
@@ -143,8 +138,5 @@ def sign_pdf(pdf: bytes, signer: signers.Signer, role: SigningRole, location: st
             pdf_signer.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)), output=out,
                                 appearance_text_params={"agency": agency or ""})
     except (timestamps.TimestampRequestError, OSError) as exc:
-        raise SohoaError("signing_service_unavailable",
-                         "Không lấy được dấu thời gian hoặc dữ liệu thu hồi chứng thư: thử lại sau.",
-                         f"timestamp or revocation service failed ({exc})",
-                         subject=profile.tsa_url or "") from None
+        raise SigningServiceUnavailable(profile.tsa_url or "", problem=exc) from None
     return out.getvalue()
