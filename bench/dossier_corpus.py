@@ -23,7 +23,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from bench import forms2
-from pipeline.procedures.catalogue import Component, Procedure
+from pipeline.procedures.definitions import Component, Procedure
 from pipeline.samples import (GRADES, Official, Person, degrade, id_card_copy, labelled_form,
                               official_document, save_scan)
 

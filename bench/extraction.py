@@ -29,7 +29,7 @@ from pipeline.documents import read_document
 from pipeline.intake import read_local
 from pipeline.model import ProcessedPage
 from pipeline.pages import plan_pages
-from pipeline.procedures.catalogue import Procedure, load_catalogue
+from pipeline.procedures.definitions import Procedure, load_procedures
 from pipeline.reading import read_page
 from pipeline.segments import split
 
@@ -62,7 +62,7 @@ def run(dossier: GeneratedDossier, procedure: Procedure, pool: ThreadPoolExecuto
 
 
 def measure(generator: int, args: argparse.Namespace) -> None:
-    catalogue = load_catalogue()
+    catalogue = load_procedures()
     right, total = Counter(), Counter()
     decisions = straight = complete = accepted = accepted_right = 0
     misses = []

@@ -11,7 +11,7 @@ from pipeline.fields.extract import LOW_CONFIDENCE
 from pipeline.fields.layout import labelled, lines_of
 from pipeline.identifiers import parse_dossier_code
 from pipeline.model import FieldValue, Problem, SignedDocument
-from pipeline.procedures.catalogue import Procedure
+from pipeline.procedures.definitions import Procedure
 from pipeline.text import fold
 
 OwnerFields = tuple[str, str, dict[str, FieldValue]]  # file, component code, fields

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from pipeline.model import Problem, Severity
-from pipeline.procedures.catalogue import Component, Procedure
+from pipeline.procedures.definitions import Component, Procedure
 from pipeline.records import Status
 
 

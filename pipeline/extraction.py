@@ -7,7 +7,7 @@ from __future__ import annotations
 from pipeline.contracts import ExtractedDocument, ExtractReport, OcrPageReport, PageQualityReport
 from pipeline.documents import read_document
 from pipeline.model import ProcessedPage
-from pipeline.procedures.catalogue import Procedure
+from pipeline.procedures.definitions import Procedure
 from pipeline.segments import split
 
 

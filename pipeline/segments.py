@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from pipeline.model import Problem, ProcessedPage, Separator
-from pipeline.procedures.catalogue import Component, best_title
+from pipeline.procedures.definitions import Component, best_title
 from pipeline.text import fold
 
 MIN_KEYWORDS = 2  # keyword hits needed to classify a document by its content

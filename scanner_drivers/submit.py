@@ -23,7 +23,7 @@ def _content_key(files: list[Path], dossier: str, component: str | None) -> str:
 
 def submit(batch: DossierBatch, settings: Settings, workdir: Path,
            procedure: str | None = None) -> dict:
-    """Send one dossier's parts; return what was submitted (and the flow's result, locally)."""
+    """Send one dossier's parts; return what was submitted (and the dossier record's status, locally)."""
     parts = [(part.component, part_files(part, workdir)) for part in batch.parts]
     summary = {"dossier": batch.dossier,
                "parts": [{"component": c, "files": [f.name for f in files]} for c, files in parts]}
@@ -37,10 +37,11 @@ def submit(batch: DossierBatch, settings: Settings, workdir: Path,
 
     files = [f for _, fs in parts for f in fs]
     with prefect_api(settings):
-        result = digitise_dossier(files=[str(f) for f in files], dossier=batch.dossier,
+        record = digitise_dossier(files=[str(f) for f in files], dossier=batch.dossier,
                                   procedure=procedure,
-                                  components=[c for c, fs in parts for _ in fs])
-    return {**summary, "submitted_to": "local", "status": result.status}
+                                  components=[c for c, fs in parts for _ in fs],
+                                  settings=settings)
+    return {**summary, "submitted_to": "local", "status": record.status}
 
 
 def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: Settings

@@ -90,6 +90,9 @@ def _log_levels(levels: dict[str, int]) -> None:
         logging.getLogger(name).setLevel(level)
 
 
+SMALL_AUDIT_DOCUMENTS = 16  # checked here sooner than worker processes start (≈ 2 s)
+
+
 def _verifiers(workers: int) -> Executor:
     """Signature checks are CPU-bound Python: processes, when there is more than one worker,
     logging pyHanko's validation at the level this process does."""
@@ -112,7 +115,8 @@ def audit(archive: Archive, trust_roots: list, dossier: str | None = None,
     if rows == [None]:
         findings.append(Finding(dossier or "", "", "missing", "no such dossier in the catalogue"))
         rows = []
-    with ThreadPoolExecutor(FETCHERS) as fetchers, _verifiers(workers) as verifiers:
+    small = sum(len(row.documents) for row in rows) <= SMALL_AUDIT_DOCUMENTS
+    with ThreadPoolExecutor(FETCHERS) as fetchers, _verifiers(1 if small else workers) as verifiers:
         for first in range(0, len(rows), BATCH):  # a batch at a time: bounded memory
             checks = []
             for checked in fetchers.map(lambda row: _read_dossier(archive, row),

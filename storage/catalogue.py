@@ -282,8 +282,8 @@ class Catalogue:
             return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
                                         .order_by(DossierRow.updated_at)))
 
-    def record(self, dossier: str, kind: EventKind, by: str, detail: dict[str, Any],
-               record: DossierRecord | None = None) -> EventRow:
+    def add_event(self, dossier: str, kind: EventKind, by: str, detail: dict[str, Any],
+                  record: DossierRecord | None = None) -> EventRow:
         """Add an event and, in the same transaction, the dossier's updated record."""
         with self.session() as session, session.begin():
             event = EventRow(dossier_code=dossier, kind=kind, by=by, detail=detail)

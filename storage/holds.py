@@ -16,6 +16,6 @@ def legal_hold(archive: Archive, code: DossierCode, on: bool, by: str) -> dict[s
     objects = archive.store.keys(keys.dossier_prefix(code))
     for key in objects:
         archive.store.set_legal_hold(key, on)
-    archive.catalogue.record(str(code), EventKind.HOLD if on else EventKind.RELEASE, by,
+    archive.catalogue.add_event(str(code), EventKind.HOLD if on else EventKind.RELEASE, by,
                              {"objects": objects})
     return {"dossier": str(code), "legal_hold": on, "objects": objects}

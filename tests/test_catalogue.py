@@ -65,7 +65,7 @@ def test_records_codes_events_and_reuse(catalogue):
     since = datetime.now(timezone.utc) - timedelta(days=1)
     found = catalogue.reusable(owner, ["GIAY_TO_TUY_THAN"], since, "other")
     assert [row.code for _, row in found] == ["000.00.06.H56-231027-0001"]  # digitised only
-    catalogue.record("000.00.06.H56-231027-0002", "correct", "Lê Thị Mai", {"field": "phone"})
+    catalogue.add_event("000.00.06.H56-231027-0002", "correct", "Lê Thị Mai", {"field": "phone"})
     events = catalogue.events("000.00.06.H56-231027-0002")
     assert [(e.kind, e.by, e.detail) for e in events] == [("correct", "Lê Thị Mai", {"field": "phone"})]
     assert [r.code for r in catalogue.with_status("needs_review")] == ["000.00.06.H56-231027-0002"]
@@ -116,6 +116,6 @@ def test_a_corrected_field_is_searchable_once_however_many_events_follow(catalog
     catalogue.replace(_dossier(code, "038090012345"))
     corrected = record(code, fields={"phone": {"value": "0912000111", "confidence": 1.0}})
     for kind in ("correct", "approve"):
-        catalogue.record(code, kind, "Lê Thị Mai", {}, corrected)
+        catalogue.add_event(code, kind, "Lê Thị Mai", {}, corrected)
     assert [r.code for _, r in catalogue.search(["0912000111"])] == [code]
     assert catalogue.find(code).documents[0].search_text.count("0912000111") == 1

@@ -10,7 +10,7 @@ from pipeline.fields.validators import (doc_number, parse_date, person_name, per
                                         sex, tax_code)
 from pipeline.model import NO_TEXT, OcrPage, PageQuality, Word
 from pipeline.ocr.recognise import ocr_page
-from pipeline.procedures.catalogue import find_procedure
+from pipeline.procedures.definitions import find_procedure
 from pipeline.samples import decision, scan_look
 
 QUALITY = PageQuality(300, 240.0, 200.0, 0.05, 0.1, (), ())

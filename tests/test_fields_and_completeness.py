@@ -6,7 +6,7 @@ from pipeline.completeness import judge
 from pipeline.fields.extract import extract_fields
 from pipeline.fields.validators import parse_date
 from pipeline.model import NO_TEXT, OcrPage, PageQuality, Problem, Word
-from pipeline.procedures.catalogue import best_title, find_procedure, load_catalogue
+from pipeline.procedures.definitions import best_title, find_procedure, load_procedures
 from pipeline.errors import SohoaError
 
 QUALITY = PageQuality(300, 240.0, 200.0, 0.05, 0.1, (), ())
@@ -50,7 +50,7 @@ def test_nine_digit_cmnd_and_dates():
 
 
 def test_catalogue_has_real_procedures_and_refuses_unknown():
-    catalogue = load_catalogue()
+    catalogue = load_procedures()
     assert {"1.001193", "1.000894", "2.000488"} <= set(catalogue)
     assert all(any(c.required for c in p.components) for p in catalogue.values())
     with pytest.raises(SohoaError) as info:
@@ -61,7 +61,7 @@ def test_catalogue_has_real_procedures_and_refuses_unknown():
 def test_procedure_override_directory(tmp_path):
     (tmp_path / "broken.yaml").write_text("code: 1.001193\nname: x\n")
     with pytest.raises(SohoaError) as info:
-        load_catalogue(tmp_path)
+        load_procedures(tmp_path)
     assert info.value.code == "invalid_procedure_file"
 
 

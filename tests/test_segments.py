@@ -2,7 +2,7 @@
 
 from pipeline.model import (NO_TEXT, EncodedImage, OcrPage, PageQuality, PageRef, ProcessedPage,
                             Separator, Word)
-from pipeline.procedures.catalogue import find_procedure
+from pipeline.procedures.definitions import find_procedure
 from pipeline.segments import split
 
 COMPONENTS = find_procedure("2.000488").components

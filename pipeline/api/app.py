@@ -23,7 +23,7 @@ from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
-from pipeline.procedures.catalogue import find_procedure
+from pipeline.procedures.definitions import find_procedure
 from pipeline.records import FieldEntry
 from pipeline.settings import Settings
 from storage.archive import Archive

@@ -105,14 +105,14 @@ class Processor(threading.Thread):
             if any(u.processed_at is None for u in components):
                 set_status(self.ingest, code, "processing")
                 paths = _local_files(self.archive, components, Path(tmp))
-                result = digitise_dossier(files=[str(p) for p in paths], dossier=code,
+                record = digitise_dossier(files=[str(p) for p in paths], dossier=code,
                                           procedure=submission.procedure,
                                           owner_id=submission.owner_id,
                                           components=[u.component for u in components],
                                           settings=self.settings)
                 self.ingest.mark_processed([u.id for u in components])
                 _clear_spool(components)
-                set_status(self.ingest, code, result.status)
+                set_status(self.ingest, code, record.status)
             for upload in self.ingest.uploads(code, "result"):
                 if upload.processed_at is None:
                     entry = digitise_result(file=upload.path, dossier=code,

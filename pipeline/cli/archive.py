@@ -149,15 +149,15 @@ def link(
 
 @app.command()
 def procedures(ctx: typer.Context, as_json: AsJson = False) -> None:
-    """List the procedures in the catalogue with their components."""
-    from pipeline.procedures.catalogue import load_catalogue
+    """List the procedure definitions with their components."""
+    from pipeline.procedures.definitions import load_procedures
 
     settings = ctx.obj
     with exit_on_error():
-        catalogue = load_catalogue(settings.procedures_dir)
+        procedures = load_procedures(settings.procedures_dir)
     data = [{"code": p.code, "name": p.name, "level": p.level,
              "components": [{"code": c.code, "name": c.name, "required": c.required}
-                            for c in p.components]} for p in catalogue.values()]
+                            for c in p.components]} for p in procedures.values()]
     if as_json:
         emit(data)
         return

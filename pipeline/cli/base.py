@@ -154,7 +154,7 @@ def run_digitise(settings: Settings, files: list[Path], dossier: str, procedure:
                                 procedure=procedure, owner_id=owner, settings=settings)
 
 
-def print_result(record: DossierRecord) -> None:
+def print_record(record: DossierRecord) -> None:
     """Human summary on stderr; file names and messages are escaped, never read as markup."""
     colour = {Status.DIGITISED: "green", Status.NEEDS_REVIEW: "yellow"}.get(record.status, "red")
     err.print(f"Hồ sơ [bold]{escape(record.dossier)}[/bold]: "

@@ -12,7 +12,7 @@ from rich.markup import escape
 from pipeline.records import Status
 
 from pipeline.cli.base import (DEMO_DOSSIER, DEMO_PROCEDURE, AsJson, Files, app, digitise_exit,
-                               emit, err, exit_on_error, flow_engine, print_result,
+                               emit, err, exit_on_error, flow_engine, print_record,
                                run_digitise, signing_settings)
 
 
@@ -29,7 +29,7 @@ def digitise(
     """Digitise one dossier: store originals, OCR, build and sign PDFs, check completeness, archive."""
     settings = signing_settings(ctx.obj)
     from pipeline.identifiers import parse_dossier_code, parse_owner_id
-    from pipeline.procedures.catalogue import find_procedure
+    from pipeline.procedures.definitions import find_procedure
 
     with exit_on_error():
         parse_dossier_code(dossier)
@@ -37,12 +37,12 @@ def digitise(
         if owner:
             parse_owner_id(owner)
     with exit_on_error():
-        result = run_digitise(settings, files, dossier, procedure, owner)
+        record = run_digitise(settings, files, dossier, procedure, owner)
     if as_json:
-        emit(result)
+        emit(record)
     else:
-        print_result(result)
-    raise typer.Exit(digitise_exit(result))
+        print_record(record)
+    raise typer.Exit(digitise_exit(record))
 
 
 @app.command()
@@ -83,11 +83,11 @@ def demo(ctx: typer.Context) -> None:
     err.print(f"Hồ sơ mẫu: {', '.join(str(f) for f in files)}")
     out = settings.home_dir / "demo-export"
     with open_archive(settings) as archive:  # the flow reuses this S3 server
-        result = run_digitise(settings, files, DEMO_DOSSIER, DEMO_PROCEDURE)
-        print_result(result)
+        record = run_digitise(settings, files, DEMO_DOSSIER, DEMO_PROCEDURE)
+        print_record(record)
         export_dossier(archive, DEMO_DOSSIER, out)
     pdf = out / f"{DEMO_DOSSIER}.01.pdf"
     err.print(f"\nBản ký số lấy lại từ kho S3: [bold]{pdf}[/bold]\n"
               f"Kiểm tra: sohoa verify {pdf}   |   pdfsig {pdf}   |   pdftotext {pdf} -")
-    if result.status == Status.REJECTED:
+    if record.status == Status.REJECTED:
         raise typer.Exit(1)

@@ -57,10 +57,10 @@ def extract(
 ) -> None:
     """Find the documents in scans and read their fields, with no dossier or procedure given."""
     from pipeline.extraction import extract_documents
-    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.procedures.definitions import load_procedures
 
     with exit_on_error():
-        procedures = load_catalogue(ctx.obj.procedures_dir)
+        procedures = load_procedures(ctx.obj.procedures_dir)
     report = extract_documents([str(f) for f in files], _read_files(files, ctx.obj), procedures)
     if as_json:
         emit(report)
@@ -82,13 +82,13 @@ def separator(
 ) -> None:
     """Print a separator sheet (QR: dossier code, component) to put in front of its pages."""
     from pipeline.identifiers import parse_dossier_code
-    from pipeline.procedures.catalogue import load_catalogue
+    from pipeline.procedures.definitions import load_procedures
     from pipeline.model import Separator
     from pipeline.separators import sheet_pdf
 
     with exit_on_error():
         code = str(parse_dossier_code(dossier))
-    names = {c.code: c.name for p in load_catalogue(ctx.obj.procedures_dir).values()
+    names = {c.code: c.name for p in load_procedures(ctx.obj.procedures_dir).values()
              for c in p.components}
     if component is not None and component not in names:
         err.print(escape(f"Thành phần {component} không có trong danh mục (xem `sohoa procedures`)."))

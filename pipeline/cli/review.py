@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 
 from pipeline.cli.base import (AsJson, Files, app, digitise_exit, emit,
-                               err, fail, flow_engine, open_catalogue, print_result,
+                               err, fail, flow_engine, open_catalogue, print_record,
                                signing_settings)
 from pipeline.errors import SohoaError
 from pipeline.records import DossierRecord
@@ -27,15 +27,15 @@ def _review(settings: Settings, action, as_json: bool) -> None:
 
     try:
         with open_archive(settings) as archive:
-            result = action(archive, settings)
+            outcome = action(archive, settings)
     except SohoaError as exc:
         raise fail(exc) from None
     if as_json:
-        emit(result)
-    elif isinstance(result, DossierRecord):
-        print_result(result)
+        emit(outcome)
+    elif isinstance(outcome, DossierRecord):
+        print_record(outcome)
     else:
-        for item in result:
+        for item in outcome:
             err.print(escape(json.dumps(item, ensure_ascii=False)))
 
 
@@ -82,14 +82,14 @@ def review_attach(
     settings = signing_settings(ctx.obj)
     try:
         with flow_engine(settings):
-            result = attach(settings, dossier, files, by)
+            record = attach(settings, dossier, files, by)
     except SohoaError as exc:
         raise fail(exc) from None
     if as_json:
-        emit(result)
+        emit(record)
     else:
-        print_result(result)
-    raise typer.Exit(digitise_exit(result))
+        print_record(record)
+    raise typer.Exit(digitise_exit(record))
 
 
 @review_app.command("reuse")

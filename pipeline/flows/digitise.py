@@ -34,7 +34,7 @@ from pipeline.flows.pagecache import page_cache
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
-from pipeline.procedures.catalogue import Procedure, find_procedure
+from pipeline.procedures.definitions import Procedure, find_procedure
 from pipeline.records import DossierRecord, Status
 from pipeline.reading import READER_VERSION, read_with
 from pipeline.segments import Segment, split

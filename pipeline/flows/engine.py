@@ -53,13 +53,20 @@ def _configured() -> bool:
 
 @contextmanager
 def prefect_api(settings: Settings) -> Iterator[None]:
-    """Run the body's flows against the configured Prefect API, or the home's shared server."""
-    if _configured():
-        yield
-        return
-    from prefect.settings import PREFECT_API_URL, temporary_settings
+    """Run the body's flows against the configured Prefect API, or the home's shared server.
 
+    They run in this process, which waits for them: without flow-run heartbeats (those tell a
+    server that a worker's run died; here each run's end waited up to a second for its
+    heartbeat thread)."""
+    from prefect.settings import (PREFECT_API_URL, PREFECT_FLOWS_HEARTBEAT_FREQUENCY,
+                                  temporary_settings)
+
+    in_process = {PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}
+    if _configured():
+        with temporary_settings(updates=in_process):
+            yield
+        return
     start_local_seaweedfs(settings)  # the flows will open the archive: both servers start at once
     with lease(settings.home_dir / "run", _service(settings), _healthy, READY_TIMEOUT_S) as url, \
-            temporary_settings(updates={PREFECT_API_URL: url}):
+            temporary_settings(updates={PREFECT_API_URL: url, **in_process}):
         yield  # a process this one starts leases the same server for itself

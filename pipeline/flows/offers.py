@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pipeline.procedures.catalogue import Procedure, load_catalogue
+from pipeline.procedures.definitions import Procedure, load_procedures
 from pipeline.records import Offer
 from pipeline.settings import Settings
 from storage.archive import Archive
@@ -24,13 +24,13 @@ def reusable(archive: Archive, settings: Settings, procedure: Procedure, owner_i
     paper (from any procedure), offered instead of asking for the paper again."""
     if owner_id is None:
         return []
-    catalogue = load_catalogue(settings.procedures_dir)
+    procedures = load_procedures(settings.procedures_dir)
     offers = []
     for code in missing:
         component = procedure.component(code)
         if component is None or component.paper is None or component.valid_months is None:
             continue
-        same_paper = sorted({c for p in catalogue.values() for c in p.papers(component.paper)})
+        same_paper = sorted({c for p in procedures.values() for c in p.papers(component.paper)})
         since = _add_months(now, -component.valid_months)
         for document, row in archive.catalogue.reusable(owner_id, same_paper, since, dossier)[:1]:
             offers.append(Offer(

@@ -22,7 +22,7 @@ from pipeline.identifiers import digitisation_code, parse_dossier_code, result_d
 from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
-from pipeline.procedures.catalogue import find_procedure
+from pipeline.procedures.definitions import find_procedure
 from pipeline.records import IncomingSignature, IssuedResult
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer

@@ -23,7 +23,7 @@ from pipeline.fields.validators import VALIDATORS
 from pipeline.model import FieldValue, Problem
 from pipeline.records import (Approval, DocumentEntry, DossierRecord, EventKind, FieldEntry,
                               PageSource, Reused, Status)
-from pipeline.procedures.catalogue import Procedure, find_procedure
+from pipeline.procedures.definitions import Procedure, find_procedure
 from pipeline.settings import Settings
 from pipeline.signing.backends import open_signer
 from storage.archive import Archive, replace_documents
@@ -96,7 +96,7 @@ def correct(archive: Archive, settings: Settings, dossier: str, order: int, fiel
     detail = {"document": order, "source": doc.source.to_json(), "field": field,
               "old": old.value if old else None, "value": canonical}
     record = _apply(row.record, procedure, detail, by, datetime.now(timezone.utc))
-    archive.catalogue.record(dossier, EventKind.CORRECT, by, detail, record)
+    archive.catalogue.add_event(dossier, EventKind.CORRECT, by, detail, record)
     return record
 
 
@@ -116,7 +116,7 @@ def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by
         reusable=[o for o in record.reusable if o.component != component],
         missing_components=[c for c in record.missing_components if c != component],
         problems=[p for p in record.problems if p != answered])
-    archive.catalogue.record(dossier, EventKind.REUSE, by, offer.to_json(), record)
+    archive.catalogue.add_event(dossier, EventKind.REUSE, by, offer.to_json(), record)
     return record
 
 
@@ -144,7 +144,7 @@ def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> Doss
         "documents": [sealed.get(d.order, d) for d in record.documents],
         "status": Status.DIGITISED,
         "approved": Approval(by=by, at=datetime.now(timezone.utc).isoformat())})
-    archive.catalogue.record(dossier, EventKind.APPROVE, by, {"problems": len(record.problems)},
+    archive.catalogue.add_event(dossier, EventKind.APPROVE, by, {"problems": len(record.problems)},
                              record)
     return record
 
@@ -170,6 +170,6 @@ def attach(settings: Settings, dossier: str, files: list[Path], by: str) -> Doss
             source = PageSource.model_validate(event.detail["source"])
             if any(d.source == source for d in record.documents):
                 record = _apply(record, procedure, event.detail, event.by, event.at)
-        archive.catalogue.record(dossier, EventKind.ATTACH, by, {"files": [f.name for f in files]},
+        archive.catalogue.add_event(dossier, EventKind.ATTACH, by, {"files": [f.name for f in files]},
                                  record)
     return record

@@ -110,7 +110,7 @@ def _load_file(path: Path) -> Procedure:
         raise InvalidProcedureFile(str(path), name=path.name, problem=exc) from None
 
 
-def load_catalogue(extra_dir: Path | None = None) -> dict[str, Procedure]:
+def load_procedures(extra_dir: Path | None = None) -> dict[str, Procedure]:
     folders = [BUNDLED] + ([extra_dir] if extra_dir else [])
     procedures: dict[str, Procedure] = {}
     for folder in folders:
@@ -122,7 +122,7 @@ def load_catalogue(extra_dir: Path | None = None) -> dict[str, Procedure]:
 
 def find_procedure(code: str, extra_dir: Path | None = None) -> Procedure:
     parse_procedure_code(code)
-    catalogue = load_catalogue(extra_dir)
-    if code not in catalogue:
+    procedures = load_procedures(extra_dir)
+    if code not in procedures:
         raise UnknownProcedure(code, procedure=code)
-    return catalogue[code]
+    return procedures[code]
