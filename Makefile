@@ -20,8 +20,10 @@ demo: system $(STAMP)
 	echo "--- pdfsig $$pdf"; pdfsig "$$pdf"; \
 	echo "--- pdftotext (first lines)"; pdftotext "$$pdf" - | head -12
 
+# Test modules side by side, one worker per core; a module's tests stay on one worker (they share
+# its servers and homes).
 test: system $(STAMP)
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n auto --dist loadfile
 
 # The benchmarks: real scans, OCR accuracy per grade, OCR throughput and memory, extraction
 # (both form generators), search, audit, ingest load.

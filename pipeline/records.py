@@ -64,11 +64,9 @@ class PageSource(Record):
     page: int
 
 
-class DocumentEntry(Record):
-    """One signed document of the dossier (a component's paper)."""
+class SignedEntry(Record):
+    """A signed PDF of the dossier in the archive, its OCR JSON and the fields read from it."""
 
-    order: int
-    component: str | None
     file: str
     pages: int
     object: str
@@ -77,6 +75,13 @@ class DocumentEntry(Record):
     signer: str
     fields: dict[str, FieldEntry]
     digitisation_code: str | None
+
+
+class DocumentEntry(SignedEntry):
+    """One signed document of the dossier (a component's paper)."""
+
+    order: int
+    component: str | None
     sealed_by: str | None = None  # the agency's archival signature; None until digitised
     source: PageSource
 
@@ -94,19 +99,11 @@ class IncomingSignature(Record):
     trusted: bool
 
 
-class IssuedResult(Record):
+class IssuedResult(SignedEntry):
     """A result the agency issued for the dossier, archived as ``<dossier code>-KQ<number>``."""
 
     number: int
     code: str
-    file: str
-    pages: int
-    object: str
-    sha256: str
-    ocr_object: str
-    signer: str
-    fields: dict[str, FieldEntry]
-    digitisation_code: str | None
     problems: list[Problem]
     original: OriginalEntry
     incoming_signatures: list[IncomingSignature]

@@ -4,6 +4,7 @@ scanned separator sheet, a free range of ports for a SeaweedFS, stopping a home'
 from __future__ import annotations
 
 import io
+import os
 import subprocess
 from pathlib import Path
 
@@ -47,6 +48,7 @@ def free_port_base(start: int = 20000) -> int:
     as a server may not have taken its ports yet)."""
     from storage.seaweedfs import busy_ports
 
+    start += 500 * int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
     return next(base for base in range(start, start + 5000, 10) if not busy_ports(base))
 
 
