@@ -31,6 +31,7 @@ class SohoaError(Exception):
     vi: ClassVar[str] = ""
     en: ClassVar[str] = ""
     published: ClassVar[tuple[str, ...]] = ()  # details an API problem body carries
+    setting: ClassVar[str | None] = None  # the setting whose limit the condition is
 
     def __init__(self, subject: str | None = None, **details: Any):
         self.subject, self.details = subject, details
@@ -189,7 +190,7 @@ class NoPages(InputFileError):
 
 
 class TooManyPages(InputFileError):
-    code = "too_many_pages"
+    code, setting = "too_many_pages", "max_pages_per_file"
     vi = "Tệp có {count} trang, vượt giới hạn {limit} trang."
     en = "{count} pages, over the limit of {limit}"
 
@@ -201,7 +202,7 @@ class CorruptImage(InputFileError):
 
 
 class ImageTooLarge(InputFileError):
-    code = "image_too_large"
+    code, setting = "image_too_large", "max_page_pixels"
     vi = ("Trang {page} quá lớn ({width}×{height} điểm ảnh, giới hạn {limit:,}): hãy quét lại ở "
           "độ phân giải 200–300 dpi.")
     en = "page {page} is {width}x{height} pixels, over the limit of {limit:,}"

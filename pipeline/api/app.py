@@ -6,7 +6,6 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-from dataclasses import asdict
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Annotated, Any
@@ -17,22 +16,21 @@ from pydantic import AnyHttpUrl, BaseModel, Field
 
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
+from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles, UnknownComponent)
+from pipeline.api.views import DossierView, dossier_view
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.definitions import find_procedure
-from pipeline.records import FieldEntry
 from pipeline.settings import Settings
 from storage.archive import Archive
-from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from storage.session import open_archive
 
 VERSION = "1"
 PROCESSOR_STOP_SECONDS = 120
-LIMIT_CODES = {"image_too_large": "max_page_pixels", "too_many_pages": "max_pages_per_file"}
 
 
 class DossierIn(BaseModel):
@@ -149,43 +147,9 @@ def _digest(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _fields(fields: dict[str, FieldEntry]) -> dict[str, dict]:
-    return {name: value.to_json() for name, value in fields.items()}
-
-
-def dossier_view(state: ApiState, row: SubmissionRow) -> dict:
-    """``GET /v1/dossiers/{code}``: the sender's declaration, what was received, and what the
-    archive holds (documents, fields, problems, signatures, results)."""
+def _view(state: ApiState, row: SubmissionRow) -> DossierView:
     archived = state.archive.catalogue.find(row.code)
-    record = archived.record if archived else None
-    docs, issued = (record.documents, record.results) if record else ([], [])
-    documents = [{"order": d.order, "component": d.component, "pages": d.pages,
-                  "sha256": d.sha256, "digitisation_code": d.digitisation_code,
-                  "fields": _fields(d.fields), "url": f"/v1/dossiers/{row.code}/documents/{d.order}"}
-                 for d in docs]
-    fields: dict[str, Any] = {}
-    for document in documents:
-        for name, value in document["fields"].items():
-            fields.setdefault(name, value)
-    signatures = [{"document": d.order, "signer": d.signer, "sealed_by": d.sealed_by}
-                  for d in docs]
-    signatures += [{"result": r.number, "signer": r.signer, "sealed_by": r.signer} for r in issued]
-    return {
-        "code": row.code, "status": row.status, "procedure": row.procedure, "agency": row.agency,
-        "owner_id": row.owner_id, "components": row.components, "callback_url": row.callback_url,
-        "error": row.error,
-        "received": [{"file": u.filename, "sha256": u.sha256, "size": u.size, "kind": u.kind,
-                      "component": u.component, "received_at": u.received_at.isoformat(),
-                      "processed": u.processed_at is not None}
-                     for u in state.ingest.uploads(row.code)],
-        "missing_components": record.missing_components if record else [],
-        "problems": [asdict(p) for p in record.problems] if record else [],
-        "documents": documents, "fields": fields, "signatures": signatures,
-        "results": [{"number": r.number, "code": r.code, "fields": _fields(r.fields),
-                     "digitisation_code": r.digitisation_code, "sha256": r.sha256,
-                     "url": f"/v1/dossiers/{row.code}/results/{r.number}"} for r in issued],
-        "updated_at": row.updated_at.isoformat(),
-    }
+    return dossier_view(row, state.ingest.uploads(row.code), archived.record if archived else None)
 
 
 def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> SubmissionRow:
@@ -208,7 +172,7 @@ def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> Submiss
 
 def _refused(exc: InputFileError, settings: Settings) -> InputFileError:
     """A refused file's problem names it, and the setting whose limit it passed."""
-    limit = LIMIT_CODES.get(exc.code)
+    limit = exc.setting
     exc.details.update(file=exc.subject, **({"limit": limit, "value": getattr(settings, limit)}
                                              if limit else {}))
     return exc
@@ -250,7 +214,7 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
 
 def _routes(app: FastAPI) -> None:
     @app.post("/v1/dossiers", status_code=201, tags=["dossiers"],
-              summary="Create or update a dossier")
+              summary="Create or update a dossier", response_model=DossierView)
     def create_dossier(request: Request, body: DossierIn, client: Client,
                        idempotency_key: IdempotencyKey = None) -> JSONResponse:
         state = _state(request)
@@ -258,15 +222,16 @@ def _routes(app: FastAPI) -> None:
         def work() -> tuple[int, dict]:
             row = _validate(body, client, state.settings)
             saved, created = state.ingest.save_submission(row)
-            return (201 if created else 200), dossier_view(state, saved)
+            return (201 if created else 200), _view(state, saved).to_json()
 
         return _idempotent(state, client, idempotency_key,
                            lambda: _digest("dossier", body.model_dump(mode="json")), work)
 
-    @app.get("/v1/dossiers/{code}", tags=["dossiers"], summary="A dossier and its records")
-    def get_dossier(request: Request, code: str, client: Client) -> dict:
+    @app.get("/v1/dossiers/{code}", tags=["dossiers"], summary="A dossier and its records",
+             response_model=DossierView, response_model_exclude_unset=True)
+    def get_dossier(request: Request, code: str, client: Client) -> DossierView:
         state = _state(request)
-        return dossier_view(state, _scoped(state, client, code))
+        return _view(state, _scoped(state, client, code))
 
     @app.post("/v1/dossiers/{code}/files", status_code=202, tags=["dossiers"],
               summary="Upload scans (PDF, TIFF, JPEG, PNG); processed in the background")

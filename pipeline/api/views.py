@@ -1,0 +1,98 @@
+"""What the ingest API answers about a dossier (``GET /v1/dossiers/{code}``, and the dossier
+after ``POST /v1/dossiers``), as models: the OpenAPI document publishes them and every answer
+is built through them. Keys may be added, never renamed or dropped."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pipeline.api.ingest import SubmissionRow, UploadRow
+from pipeline.model import Problem
+from pipeline.records import DossierRecord, FieldEntry, Record
+
+
+class ReceivedView(Record):
+    file: str
+    sha256: str
+    size: int
+    kind: str
+    component: str | None
+    received_at: str
+    processed: bool
+
+
+class DocumentView(Record):
+    order: int
+    component: str | None
+    pages: int
+    sha256: str
+    digitisation_code: str | None
+    fields: dict[str, FieldEntry]
+    url: str
+
+
+class SignatureView(Record):
+    document: int | None = None  # a component's document, or
+    result: int | None = None  # an issued result (the n of -KQ<n>)
+    signer: str
+    sealed_by: str | None
+
+
+class ResultView(Record):
+    number: int
+    code: str
+    fields: dict[str, FieldEntry]
+    digitisation_code: str | None
+    sha256: str
+    url: str
+
+
+class DossierView(Record):
+    """The sender's declaration, what was received, and what the archive holds."""
+
+    code: str
+    status: str
+    procedure: str
+    agency: str
+    owner_id: str | None
+    components: list[str]
+    callback_url: str | None
+    error: dict[str, Any] | None
+    received: list[ReceivedView]
+    missing_components: list[str]
+    problems: list[Problem]
+    documents: list[DocumentView]
+    fields: dict[str, FieldEntry]  # each field's value from the first document that has it
+    signatures: list[SignatureView]
+    results: list[ResultView]
+    updated_at: str
+
+
+def dossier_view(row: SubmissionRow, uploads: list[UploadRow], record: DossierRecord | None
+                 ) -> DossierView:
+    docs, issued = (record.documents, record.results) if record else ([], [])
+    fields: dict[str, FieldEntry] = {}
+    for document in docs:
+        for name, value in document.fields.items():
+            fields.setdefault(name, value)
+    base = f"/v1/dossiers/{row.code}"
+    return DossierView(
+        code=row.code, status=row.status, procedure=row.procedure, agency=row.agency,
+        owner_id=row.owner_id, components=row.components, callback_url=row.callback_url,
+        error=row.error,
+        received=[ReceivedView(file=u.filename, sha256=u.sha256, size=u.size, kind=u.kind,
+                               component=u.component, received_at=u.received_at.isoformat(),
+                               processed=u.processed_at is not None) for u in uploads],
+        missing_components=record.missing_components if record else [],
+        problems=record.problems if record else [],
+        documents=[DocumentView(order=d.order, component=d.component, pages=d.pages,
+                                sha256=d.sha256, digitisation_code=d.digitisation_code,
+                                fields=d.fields, url=f"{base}/documents/{d.order}") for d in docs],
+        fields=fields,
+        signatures=[SignatureView(document=d.order, signer=d.signer, sealed_by=d.sealed_by)
+                    for d in docs]
+        + [SignatureView(result=r.number, signer=r.signer, sealed_by=r.signer) for r in issued],
+        results=[ResultView(number=r.number, code=r.code, fields=r.fields,
+                            digitisation_code=r.digitisation_code, sha256=r.sha256,
+                            url=f"{base}/results/{r.number}") for r in issued],
+        updated_at=row.updated_at.isoformat())
