@@ -2,12 +2,14 @@
 status, its HTTP status and its message pair (Vietnamese for staff, English for logs).
 
 This module holds the table's core and the conditions of the stages; storage's are in
-``storage/errors.py``, the scanner drivers' in ``scanner_drivers/base.py``, the ingest API's in
-``pipeline/api/problems.py``, each beside its layer. :func:`conditions` lists them all for the
-README and ``tests/test_errors.py``, which keeps codes unique and messages complete. A message is a template filled from the details the raising
-code gives (``UnknownDossier(dossier=code)``); ``subject`` (a file, a code, a device) is what
-the message is about and goes before it. A code in braces is a template too: the local
-servers' codes name the server (``s3_start_failed``).
+``storage/errors.py``, the scanner drivers' in ``scanner_drivers/errors.py``, the ingest API's
+in ``pipeline/api/problems.py``, each beside its layer. :func:`conditions` lists them all for
+the README and ``tests/test_errors.py``, which keeps codes unique and messages complete.
+
+A message is a template filled from the details the raising code gives
+(``UnknownDossier(dossier=code)``); ``subject`` (a file, a code, a device) is what the message
+is about and goes before it. A code in braces is a template too: the local servers' codes name
+the server (``s3_start_failed``).
 """
 
 from __future__ import annotations
@@ -104,6 +106,24 @@ class InvalidProcedureFile(Refusal):
     code = "invalid_procedure_file"
     vi = "Tệp thủ tục {name} không hợp lệ: {problem}"
     en = "procedure file {name} is invalid: {problem}"
+
+
+class UnknownComponent(Refusal):
+    code = "unknown_component"
+    vi = "Thủ tục {procedure} không có thành phần {components}."
+    en = "procedure {procedure} has no component {components}"
+
+
+class UndefinedComponent(Refusal):
+    code = "undefined_component"
+    vi = "Thành phần {component} không có trong bộ thủ tục nào (xem `sohoa procedures`)."
+    en = "no procedure definition has a component {component} (see `sohoa procedures`)"
+
+
+class InvalidDay(Refusal):
+    code = "invalid_day"
+    vi = "{option}: ngày phải có dạng YYYY-MM-DD ({text})."
+    en = "{option}: a day is written YYYY-MM-DD ({text})"
 
 
 class UnknownDossier(Refusal):

@@ -18,10 +18,10 @@ from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
 from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
-                                   TooManyFiles, UnknownComponent)
+                                   TooManyFiles)
 from pipeline.api.views import DossierView, dossier_view
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
-from pipeline.errors import InputFileError
+from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.definitions import find_procedure

@@ -16,6 +16,7 @@ from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
+from pipeline.api.problems import ClientExists
 from storage.catalogue import Base, Catalogue, UtcDateTime
 
 
@@ -130,7 +131,7 @@ class Ingest:
         with self.catalogue.session() as session, session.begin():
             old = session.get(ClientRow, name)
             if old is not None and old.revoked_at is None:
-                raise ValueError(name)
+                raise ClientExists(name=name)
             if old is not None:
                 session.delete(old)
                 session.flush()

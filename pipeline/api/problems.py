@@ -55,10 +55,10 @@ class AgencyMismatch(SohoaError):
     en = "agency {agency} differs from the dossier code's ({expected})"
 
 
-class UnknownComponent(SohoaError):
-    code = "unknown_component"
-    vi = "Thủ tục {procedure} không có thành phần {components}."
-    en = "procedure {procedure} has no component {components}"
+class ClientExists(SohoaError):
+    code, exit_status = "client_exists", 2
+    vi = "Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."
+    en = "client {name} exists and is active: revoke it before adding it again"
 
 
 class FileTooLarge(SohoaError):

@@ -11,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_INVALID, AsJson, app, emit, err, exit_on_error,
+from pipeline.cli.base import (AsJson, app, emit, err, exit_on_error,
                                open_catalogue, parse_day)
 
 
@@ -133,13 +133,13 @@ def link(
 
     from storage.session import open_archive
 
-    settings = ctx.obj
-    with open_archive(settings) as archive:
+    from pipeline.errors import UnknownDocument
+
+    with exit_on_error(), open_archive(ctx.obj) as archive:
         row = archive.catalogue.find(dossier)
         doc = row.document(document) if row else None
         if doc is None:
-            err.print(escape(f"Không có tài liệu {document} của hồ sơ {dossier}."))
-            raise typer.Exit(EXIT_INVALID)
+            raise UnknownDocument(dossier=dossier, order=document)
         url = archive.store.presigned_url(doc.object_key, timedelta(minutes=minutes))
     if as_json:
         emit({"dossier": dossier, "document": document, "url": url, "minutes": minutes})

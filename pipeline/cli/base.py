@@ -18,7 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from pipeline.errors import (EXIT_FAILURE, EXIT_INVALID, EXIT_REFUSED_INPUT, InputFileError,
+from pipeline.errors import (EXIT_FAILURE, EXIT_REFUSED_INPUT, InputFileError, InvalidDay,
                              SohoaError, conditions)
 from pipeline.records import DossierRecord, Record, Status
 from pipeline.settings import Settings, load_settings
@@ -207,5 +207,4 @@ def parse_day(text: str | None, option: str) -> date | None:
     try:
         return date.fromisoformat(text) if text else None
     except ValueError:
-        err.print(escape(f"{option}: ngày phải có dạng YYYY-MM-DD ({text})"))
-        raise typer.Exit(EXIT_INVALID) from None
+        raise fail(InvalidDay(option=option, text=text)) from None

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import (EXIT_INVALID, AsJson, Files, app, emit, err, exit_on_error,
+from pipeline.cli.base import (AsJson, Files, app, emit, err, exit_on_error, fail,
                                showing_progress)
+from pipeline.errors import EXIT_INVALID
 from pipeline.settings import Settings
 
 if TYPE_CHECKING:
@@ -83,6 +84,7 @@ def separator(
     """Print a separator sheet (QR: dossier code, component) to put in front of its pages."""
     from pipeline.identifiers import parse_dossier_code
     from pipeline.procedures.definitions import load_procedures
+    from pipeline.errors import UndefinedComponent
     from pipeline.model import Separator
     from pipeline.separators import sheet_pdf
 
@@ -91,8 +93,7 @@ def separator(
     names = {c.code: c.name for p in load_procedures(ctx.obj.procedures_dir).values()
              for c in p.components}
     if component is not None and component not in names:
-        err.print(escape(f"Thành phần {component} không có trong danh mục (xem `sohoa procedures`)."))
-        raise typer.Exit(EXIT_INVALID)
+        raise fail(UndefinedComponent(component=component))
     out.write_bytes(sheet_pdf(Separator(code, component), names.get(component)))
     err.print(escape(f"Đã ghi tờ phân cách: {out}"))
 

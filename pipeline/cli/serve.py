@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from pipeline.cli.base import EXIT_INVALID, AsJson, app, emit, err, exit_on_error, log_path
+from pipeline.cli.base import AsJson, app, emit, err, exit_on_error, log_path
 from pipeline.settings import Settings
 
 
@@ -52,11 +52,8 @@ def client_add(
 
     with exit_on_error():
         agencies = [parse_agency_code(a) for a in agency]
-    try:
+    with exit_on_error():
         token, secret = _ingest(ctx.obj).add_client(name, agencies)
-    except ValueError:
-        err.print(escape(f"Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."))
-        raise typer.Exit(EXIT_INVALID) from None
     out = {"name": name, "agencies": sorted(set(agencies)), "token": token,
            "webhook_secret": secret}
     if as_json:
