@@ -145,6 +145,10 @@ class Settings(BaseSettings):
     """Wait before the first retry; doubled after each failure, at most an hour."""
     webhook_timeout_seconds: float = 10.0
     ocr_requires_token: bool = False
+    ocr_text_codes: dict[str, str] = {}
+    """A one-stop system's own ``textCode``s mapped to sohoa's templates, e.g.
+    ``{"KQ_HOTICH": "KQ", "TK_LLTP_01": "TK_LLTP"}`` (JSON); a code in neither is answered from
+    the document's detected type."""
     """Whether ``POST /ocr`` (the drop-in OCR service) needs a client's bearer token."""
 
     @classmethod

@@ -15,14 +15,15 @@ from fastapi.responses import JSONResponse
 
 from pipeline.api import spool
 from pipeline.api.auth import Credentials
-from pipeline.api.templates import templates
+from pipeline.api.templates import (detected_code, one_stop_values, template_code,
+                                    templates)
 from pipeline.errors import InputFileError
 from pipeline.fields.extract import extract_fields
 from pipeline.model import ReceivedFile
 from pipeline.reading import read_files
 
 log = logging.getLogger("sohoa.ocr")
-OK, BAD_FILE, UNKNOWN_TEMPLATE, UNAUTHORIZED, TOO_LARGE, INTERNAL = 0, 1, 2, 3, 4, 9
+OK, BAD_FILE, UNAUTHORIZED, TOO_LARGE, INTERNAL = 0, 1, 3, 4, 9  # 2 was an unknown textCode
 
 
 def _answer(code: int, message: str = "", results: list | None = None, status: int = 200
@@ -31,15 +32,24 @@ def _answer(code: int, message: str = "", results: list | None = None, status: i
                         status)
 
 
-def recognise(item: spool.Spooled, fields: dict[str, str], settings) -> dict:
-    """Every page read (side by side), then the template's fields over all of them."""
+def recognise(item: spool.Spooled, asked: str, settings) -> dict:
+    """Every page read (side by side), then the template's fields over all of them: the
+    caller's template, or the one of the document's detected type."""
     local = ReceivedFile(item.name, item.path, item.size, item.sha256, item.kind, object_key="")
     [pages] = read_files([local], settings)
     ocr = [p.ocr for p in pages if p.ocr is not None]
-    values, _ = extract_fields(ocr, fields)
-    return {**{k: v.value for k, v in values.items()},
+    known = templates(settings.procedures_dir)
+    code = template_code(asked, known, settings.ocr_text_codes)
+    detected = None
+    if code is None:
+        kind, _ = extract_fields(ocr, {"doc_type": "doc_type"})
+        code = detected = detected_code(pages, settings.procedures_dir,
+                                        kind["doc_type"].value if "doc_type" in kind else None)
+    values, _ = extract_fields(ocr, known[code])
+    return {**{k: v.value for k, v in values.items()}, **one_stop_values(values),
             "confidence": {k: round(v.confidence, 3) for k, v in values.items()},
-            "text": "\n\n".join(o.text for o in ocr), "pages": len(pages)}
+            "text": "\n\n".join(o.text for o in ocr), "pages": len(pages),
+            "textCode": asked.upper(), **({"detected": detected} if detected else {})}
 
 
 def install(app: FastAPI) -> None:
@@ -54,14 +64,11 @@ def install(app: FastAPI) -> None:
             if credentials is None or state.ingest.client_by_token(credentials.credentials) is None:
                 return _answer(UNAUTHORIZED, "Thiếu hoặc sai mã truy cập (Bearer token).",
                                status=401)
-        fields = templates(settings.procedures_dir).get(text_code.upper())
-        if fields is None:
-            return _answer(UNKNOWN_TEMPLATE, f"Không có mẫu trích xuất (textCode) {text_code}.")
         with tempfile.TemporaryDirectory(prefix="sohoa-ocr-") as tmp:
             try:
                 item = spool.write_durably(file.file, spool.safe_name(file.filename), Path(tmp),
                                            settings.max_upload_bytes)
-                result = recognise(item, fields, settings)
+                result = recognise(item, text_code, settings)
             except spool.TooLarge:
                 return _answer(TOO_LARGE, f"Tệp lớn hơn giới hạn {settings.max_upload_bytes} byte.")
             except InputFileError as exc:
@@ -69,4 +76,4 @@ def install(app: FastAPI) -> None:
             except Exception:
                 log.exception("OCR failed")
                 return _answer(INTERNAL, "Lỗi hệ thống khi nhận dạng; hãy gửi lại sau.")
-        return _answer(OK, results=[{**result, "textCode": text_code.upper()}])
+        return _answer(OK, results=[result])
