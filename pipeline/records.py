@@ -41,6 +41,9 @@ class EventKind(StrEnum):
     APPROVE = "approve"
     HOLD = "hold"  # legal hold put on its objects
     RELEASE = "release"  # legal hold taken off
+    RESOLVED = "resolved"  # the one-stop system's word on how the dossier's life ended
+    RETURNED = "returned"
+    WITHDRAWN = "withdrawn"
 
 
 class Record(BaseModel):

@@ -153,6 +153,34 @@ def test_dossiers_are_validated_created_updated_and_idempotent(api, tokens):
     assert updated.status_code == 200 and updated.json()["code"] == DOSSIER
 
 
+def test_what_only_the_one_stop_system_knows_and_how_a_dossier_ended(api, tokens, archive):
+    base, _ = api
+    code = f"{AGENCY}-231028-0040"
+    created = httpx.post(f"{base}/v1/dossiers", headers=_auth(tokens), json=_dossier(
+        code, channel="online", received_at="2023-10-28T08:15:00+07:00", returns_result=True,
+        reused_components=["GIAY_TO_TUY_THAN"]))
+    assert created.status_code == 201, created.text
+    view = created.json()
+    assert (view["channel"], view["returns_result"], view["reused_components"]) == \
+        ("online", True, ["GIAY_TO_TUY_THAN"])
+    assert view["received_at"] == "2023-10-28T01:15:00+00:00" and view["outcome"] is None
+    bad = httpx.post(f"{base}/v1/dossiers", headers=_auth(tokens),
+                     json=_dossier(code, channel="fax", reused_components=["KHONG_CO"]))
+    assert bad.status_code == 422
+    events = f"{base}/v1/dossiers/{code}/events"
+    ended = {"event": "resolved", "at": "2023-11-02T10:00:00+07:00"}
+    for _ in range(2):  # the same ending again changes nothing
+        answer = httpx.post(events, headers=_auth(tokens), json=ended)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["outcome"] == {"event": "resolved", "at": "2023-11-02T03:00:00+00:00"}
+    assert [e.kind for e in archive.catalogue.events(code)] == ["resolved"]  # in its history
+    other = httpx.post(events, headers=_auth(tokens), json={**ended, "event": "withdrawn"})
+    assert other.status_code == 409 and other.json()["code"] == "outcome_recorded"
+    assert httpx.post(events, headers=_auth(tokens),
+                      json={"event": "lost", "at": "2023-11-02T10:00:00"}).status_code == 422
+    assert httpx.post(events, headers=_auth(tokens, "other"), json=ended).status_code == 404
+
+
 def test_a_client_never_sees_another_agencys_dossier(api, tokens, scans):
     base, _ = api
     other = _auth(tokens, "other")
@@ -369,7 +397,7 @@ def test_no_generated_request_gets_a_server_error(api_schema, api, tokens):
 
     base, _ = api
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 8
+    assert len(operations) == 9
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=15, deadline=None, derandomize=True, database=None,

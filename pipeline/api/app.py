@@ -6,13 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
+from datetime import datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import FastAPI, File, Form, Header, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
-from pydantic import AnyHttpUrl, BaseModel, Field
+from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field
 
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
@@ -25,6 +26,7 @@ from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.definitions import find_procedure
+from pipeline.records import EventKind
 from pipeline.settings import Settings
 from storage.archive import Archive
 from storage.session import open_archive
@@ -42,6 +44,19 @@ class DossierIn(BaseModel):
     owner_id: str | None = Field(None, description="CCCD, CMND or tax code of the owner")
     components: list[str] = Field(default=[], description="Expected component codes")
     callback_url: AnyHttpUrl | None = None
+    channel: Literal["counter", "post", "online"] | None = Field(
+        None, description="How the dossier was handed in")
+    received_at: AwareDatetime | None = Field(None, description="When the agency received it")
+    returns_result: bool | None = Field(
+        None, description="Whether its procedure returns a paper result (issue of a result)")
+    reused_components: list[str] = Field(
+        default=[], description="Components taken from the national portal's personal folder")
+
+
+class EventIn(BaseModel):
+    event: Literal["resolved", "returned", "withdrawn"] = Field(
+        description="How the dossier's life ended at the one-stop system")
+    at: AwareDatetime = Field(description="When, with its time zone")
 
 
 class ApiState:
@@ -152,6 +167,11 @@ def _view(state: ApiState, row: SubmissionRow) -> DossierView:
     return dossier_view(row, state.ingest.uploads(row.code), archived.record if archived else None)
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    """Times kept in UTC, as the database gives them back."""
+    return moment.astimezone(timezone.utc) if moment else None
+
+
 def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> SubmissionRow:
     code = parse_dossier_code(body.code)
     agency = parse_agency_code(body.agency)
@@ -160,14 +180,17 @@ def _validate(body: DossierIn, client: ClientRow, settings: Settings) -> Submiss
     if agency not in client.agencies:
         raise NotFound(what_vi=f"cơ quan {agency}", what_en=f"agency {agency}")
     procedure = find_procedure(parse_procedure_code(body.procedure), settings.procedures_dir)
-    unknown = [c for c in body.components if procedure.component(c) is None]
+    unknown = [c for c in body.components + body.reused_components
+               if procedure.component(c) is None]
     if unknown:
         raise UnknownComponent(procedure=procedure.code, components=", ".join(unknown))
     return SubmissionRow(code=str(code), agency=agency, procedure=procedure.code,
                          owner_id=parse_owner_id(body.owner_id) if body.owner_id else None,
                          components=body.components,
                          callback_url=str(body.callback_url) if body.callback_url else None,
-                         client=client.name, status="registered")
+                         client=client.name, status="registered", channel=body.channel,
+                         received_at=_utc(body.received_at), returns_result=body.returns_result,
+                         reused_components=body.reused_components)
 
 
 def _refused(exc: InputFileError, settings: Settings) -> InputFileError:
@@ -283,6 +306,17 @@ def _routes(app: FastAPI) -> None:
              response_class=Response, summary="A signed result, <code>-KQ<number>")
     def get_result(request: Request, code: str, number: int, client: Client) -> Response:
         return _pdf(request, code, number, "result", client)
+
+    @app.post("/v1/dossiers/{code}/events", tags=["dossiers"], response_model=DossierView,
+              summary="How the dossier's life ended (resolved, returned, withdrawn)")
+    def post_event(request: Request, code: str, body: EventIn, client: Client) -> JSONResponse:
+        state = _state(request)
+        row = _scoped(state, client, code)
+        at = _utc(body.at)
+        if state.ingest.end(row.code, body.event, at):
+            state.archive.catalogue.add_event(row.code, EventKind(body.event), client.name,
+                                              {"at": at.isoformat()})
+        return JSONResponse(_view(state, state.ingest.submission(row.code)).to_json())
 
     @app.get("/v1/dossiers/{code}/webhooks", tags=["dossiers"],
              summary="The webhook delivery log of a dossier")

@@ -12,11 +12,12 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import (JSON, BigInteger, Boolean, Integer, String, UniqueConstraint, func,
+                        select)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.api.problems import ClientExists
+from pipeline.api.problems import ClientExists, OutcomeRecorded
 from storage.catalogue import Base, Catalogue, UtcDateTime
 
 
@@ -59,6 +60,16 @@ class SubmissionRow(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
+    # What only the one-stop system knows (issue 15's indicators count with it)
+    channel: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """``counter``, ``post`` or ``online``."""
+    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    returns_result: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    reused_components: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    """Components it took from the national portal's personal folder instead of asking for."""
+    outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
+    """``resolved``, ``returned`` or ``withdrawn``, once the one-stop system says so."""
+    outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class UploadRow(Base):
@@ -173,9 +184,23 @@ class Ingest:
             if old is None:
                 session.add(row)
                 return row, True
-            old.procedure, old.owner_id, old.components = row.procedure, row.owner_id, row.components
-            old.callback_url, old.client, old.updated_at = row.callback_url, row.client, _now()
+            for name in ("procedure", "owner_id", "components", "callback_url", "client",
+                         "channel", "received_at", "returns_result", "reused_components"):
+                setattr(old, name, getattr(row, name))
+            old.updated_at = _now()
             return old, False
+
+    def end(self, code: str, outcome: str, at: datetime) -> bool:
+        """Record how the dossier's life ended; ``False`` (nothing changed) when it already
+        ended so. Another ending than the one recorded is refused."""
+        with self.catalogue.session() as session, session.begin():
+            row = session.get(SubmissionRow, code)
+            if row.outcome == outcome and row.outcome_at == at:
+                return False
+            if row.outcome is not None:
+                raise OutcomeRecorded(dossier=code, outcome=row.outcome)
+            row.outcome, row.outcome_at, row.updated_at = outcome, at, _now()
+            return True
 
     def add_upload(self, upload: UploadRow) -> tuple[UploadRow, bool]:
         """Record a file already on disk; the same bytes for the same dossier are one upload."""

@@ -66,6 +66,11 @@ class DossierView(Record):
     signatures: list[SignatureView]
     results: list[ResultView]
     updated_at: str
+    channel: str | None  # what only the one-stop system knows (issue 15)
+    received_at: str | None
+    returns_result: bool | None
+    reused_components: list[str]
+    outcome: dict[str, str] | None  # {"event", "at"} once its life ended
 
 
 def dossier_view(row: SubmissionRow, uploads: list[UploadRow], record: DossierRecord | None
@@ -95,4 +100,7 @@ def dossier_view(row: SubmissionRow, uploads: list[UploadRow], record: DossierRe
         results=[ResultView(number=r.number, code=r.code, fields=r.fields,
                             digitisation_code=r.digitisation_code, sha256=r.sha256,
                             url=f"{base}/results/{r.number}") for r in issued],
-        updated_at=row.updated_at.isoformat())
+        updated_at=row.updated_at.isoformat(), channel=row.channel,
+        received_at=row.received_at.isoformat() if row.received_at else None,
+        returns_result=row.returns_result, reused_components=row.reused_components or [],
+        outcome={"event": row.outcome, "at": row.outcome_at.isoformat()} if row.outcome else None)
