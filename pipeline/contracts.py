@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import ConfigDict, Field, TypeAdapter
 
 from pipeline.model import Problem
 from pipeline.records import (DossierRecord, FieldEntry, IssuedResult, Manifest, Record,
@@ -200,6 +200,32 @@ class ScanReport(Record):
     dossiers: list[ScannedDossier]
 
 
+class ReportUnit(Record):
+    unit: str
+    received: int
+    digitised: int
+    dossier_rate: float | None
+    resolved: int
+    results_required: int
+    with_result: int
+    result_rate: float | None
+    reused: int
+    reuse_rate: float | None
+    points: float | None
+    naive_digitised: int
+    naive_dossier_rate: float | None
+    not_digitised_reasons: dict[str, int]
+
+
+class DigitisationReport(Record):
+    model_config = ConfigDict(extra="allow", serialize_by_alias=True, validate_by_name=True)
+
+    from_: str = Field(alias="from")
+    to: str
+    by: str
+    units: list[ReportUnit]
+
+
 CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json output
     "digitise": DossierRecord,
     "review correct": DossierRecord, "review attach": DossierRecord,
@@ -210,7 +236,7 @@ CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json o
     "search": list[SearchHit], "audit": AuditReport, "reconcile": ReconcileReport,
     "hold": HoldReport, "link": LinkReport, "procedures": list[ProcedureEntry],
     "stop": StopReport, "client add": ClientCreated, "client list": list[ClientEntry],
-    "devices": list[DeviceEntry], "scan": ScanReport,
+    "devices": list[DeviceEntry], "scan": ScanReport, "report": DigitisationReport,
     "manifest.json": Manifest,  # not a command's output: the file beside every dossier
 }
 

@@ -120,6 +120,12 @@ class UndefinedComponent(Refusal):
     en = "no procedure definition has a component {component} (see `sohoa procedures`)"
 
 
+class InvalidReportGrouping(Refusal):
+    code = "invalid_report_grouping"
+    vi = "Không lập báo cáo theo \"{by}\": chọn một trong {allowed}."
+    en = "a report is by one of {allowed}, not {by!r}"
+
+
 class InvalidDay(Refusal):
     code = "invalid_day"
     vi = "{option}: ngày phải có dạng YYYY-MM-DD ({text})."

@@ -145,6 +145,12 @@ class Settings(BaseSettings):
     """Wait before the first retry; doubled after each failure, at most an hour."""
     webhook_timeout_seconds: float = 10.0
     ocr_requires_token: bool = False
+    indicator_weights: dict[str, float] = {"dossier_rate": 10.0, "result_rate": 8.0,
+                                            "reuse_rate": 4.0}
+    """Points of each indicator in the dossier-digitisation group (22 in all, Decision 766);
+    the split here is a placeholder: set the one the province is scored by (JSON)."""
+    indicator_full_marks: float = 80.0
+    """The rate (percent) at and above which an indicator earns its full points."""
     ocr_text_codes: dict[str, str] = {}
     """A one-stop system's own ``textCode``s mapped to sohoa's templates, e.g.
     ``{"KQ_HOTICH": "KQ", "TK_LLTP_01": "TK_LLTP"}`` (JSON); a code in neither is answered from

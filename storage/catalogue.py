@@ -349,6 +349,12 @@ class Catalogue:
                 query = query.where(EventRow.kind == kind)
             return list(session.scalars(query.order_by(EventRow.id)))
 
+    def records(self) -> dict[str, DossierRecord]:
+        """Every dossier's record, by code (the indicators read nothing else)."""
+        with self.session() as session:
+            rows = session.execute(select(DossierRow.code, DossierRow.record))
+            return {code: record for code, record in rows}
+
     def received_since(self, since: date | None) -> list[DossierRow]:
         """Dossiers received on or after ``since`` (all when ``None``), with their rows loaded."""
         query = select(DossierRow).order_by(DossierRow.code)

@@ -181,6 +181,20 @@ def test_what_only_the_one_stop_system_knows_and_how_a_dossier_ended(api, tokens
     assert httpx.post(events, headers=_auth(tokens, "other"), json=ended).status_code == 404
 
 
+def test_the_report_covers_the_clients_agencies_only(api, tokens):
+    base, _ = api
+    answer = httpx.get(f"{base}/v1/reports/digitisation", headers=_auth(tokens),
+                       params={"from": "2023-10-01", "to": "2023-10-31"})
+    assert answer.status_code == 200, answer.text
+    report = answer.json()
+    assert report["by"] == "agency" and report["units"]
+    assert all(unit["unit"] == AGENCY for unit in report["units"])  # not the province above it
+    assert {"naive_dossier_rate", "not_digitised_reasons", "points"} <= set(report["units"][0])
+    other = httpx.get(f"{base}/v1/reports/digitisation", headers=_auth(tokens),
+                      params={"agency": OTHER})
+    assert other.status_code == 404
+
+
 def test_a_client_never_sees_another_agencys_dossier(api, tokens, scans):
     base, _ = api
     other = _auth(tokens, "other")
@@ -397,7 +411,7 @@ def test_no_generated_request_gets_a_server_error(api_schema, api, tokens):
 
     base, _ = api
     operations = [result.ok() for result in api_schema.get_all_operations()]
-    assert len(operations) == 9
+    assert len(operations) == 10
     for operation in operations:
         @given(case=operation.as_strategy())
         @settings(max_examples=15, deadline=None, derandomize=True, database=None,

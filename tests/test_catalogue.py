@@ -119,3 +119,25 @@ def test_a_corrected_field_is_searchable_once_however_many_events_follow(catalog
         catalogue.add_event(code, kind, "Lê Thị Mai", {}, corrected)
     assert [r.code for _, r in catalogue.search(["0912000111"])] == [code]
     assert catalogue.find(code).documents[0].search_text.count("0912000111") == 1
+
+
+def test_the_report_reads_records_and_submissions_on_both_databases(catalogue):
+    from pipeline.api.ingest import Ingest, SubmissionRow
+    from pipeline.api.reports import dossier_facts
+    from pipeline.indicators import report
+
+    code, declared = "000.00.06.H56-231027-0001", "000.00.06.H56-231027-0009"
+    catalogue.replace(_dossier(code, "038090012345"))
+    ingest = Ingest(catalogue)
+    ingest.save_submission(SubmissionRow(code=declared, agency="000.00.06.H56",
+                                         procedure="2.000488", owner_id=None, components=[],
+                                         client="motcua", status="registered",
+                                         reused_components=["GIAY_TO_TUY_THAN"]))
+    facts = {f.code: f for f in dossier_facts(catalogue, ingest)}
+    assert facts[code].record.dossier == code and facts[declared].record is None
+    assert facts[declared].reused_components == ("GIAY_TO_TUY_THAN",)
+    rows = {r["unit"]: r for r in report(facts.values(), date(2023, 10, 1), date(2023, 10, 31),
+                                         "agency", {"dossier_rate": 1.0}, 80.0)}
+    unit = rows["000.00.06.H56"]
+    assert (unit["received"], unit["naive_digitised"]) == (2, 1) and "000.00.00.H56" in rows
+    assert unit["not_digitised_reasons"]["not_received"] == 1

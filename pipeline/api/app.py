@@ -6,12 +6,12 @@ from __future__ import annotations
 import hashlib
 import json
 import multiprocessing
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, File, Form, Header, Request, UploadFile
+from fastapi import FastAPI, File, Form, Header, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field
 
@@ -20,6 +20,7 @@ from pipeline.api.auth import Client
 from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles)
+from pipeline.api.reports import digitisation_report, within
 from pipeline.api.views import DossierView, dossier_view
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError, UnknownComponent
@@ -317,6 +318,22 @@ def _routes(app: FastAPI) -> None:
             state.archive.catalogue.add_event(row.code, EventKind(body.event), client.name,
                                               {"at": at.isoformat()})
         return JSONResponse(_view(state, state.ingest.submission(row.code)).to_json())
+
+    @app.get("/v1/reports/digitisation", tags=["reports"],
+             summary="Digitisation rates of the client's agencies (sohoa report --json)")
+    def get_report(request: Request, client: Client,
+                   start: Annotated[date | None, Query(alias="from")] = None,
+                   end: Annotated[date | None, Query(alias="to")] = None,
+                   agency: str | None = None,
+                   by: Literal["agency", "procedure", "month"] = "agency") -> dict:
+        state = _state(request)
+        units = set(client.agencies)
+        if agency is not None:
+            if not within(parse_agency_code(agency), units):
+                raise NotFound(what_vi=f"cơ quan {agency}", what_en=f"agency {agency}")
+            units = {agency}
+        return digitisation_report(state.archive.catalogue, state.ingest, state.settings,
+                                   start or date(2000, 1, 1), end or date.today(), by, units)
 
     @app.get("/v1/dossiers/{code}/webhooks", tags=["dossiers"],
              summary="The webhook delivery log of a dossier")

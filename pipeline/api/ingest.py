@@ -177,6 +177,10 @@ class Ingest:
         with self.catalogue.session() as session:
             return session.get(SubmissionRow, code)
 
+    def submissions(self) -> list[SubmissionRow]:
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(SubmissionRow)))
+
     def save_submission(self, row: SubmissionRow) -> tuple[SubmissionRow, bool]:
         """Create the dossier or update what the one-stop system may change; whether created."""
         with self.catalogue.session() as session, session.begin():

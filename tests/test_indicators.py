@@ -1,0 +1,101 @@
+"""The digitisation indicators on a fixture of known dossiers, every count and rate computed by
+hand: complete, missing a component, unsigned, without data, reused, never received, resolved
+with and without its result; sub-units rolled up; the naive count's overstatement."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from pathlib import Path
+
+from pipeline.indicators import DossierFacts, not_digitised, parent_agency, points, report
+from pipeline.records import DossierRecord, Manifest
+
+RECORDED = Path(__file__).parent / "data" / "contracts"
+WEIGHTS = {"dossier_rate": 10.0, "result_rate": 8.0, "reuse_rate": 4.0}
+PROVINCE, UNIT, SUB = "000.00.00.H56", "000.00.06.H56", "000.01.06.H56"
+
+
+def _record(name: str, **changes) -> DossierRecord:
+    data = json.loads((RECORDED / f"{name}.json").read_text())
+    return DossierRecord.model_validate(data).model_copy(update=changes)
+
+
+def _fixture() -> list[DossierFacts]:
+    complete = Manifest.model_validate(json.loads((RECORDED / "manifest.json").read_text())
+                                       ).result  # both components, signed, coded, a result
+    missing = _record("digitise")  # the ID copy missing
+    unsigned = complete.model_copy(update={"documents": [
+        complete.documents[0].model_copy(update={"signer": ""}), *complete.documents[1:]]})
+    no_owner = complete.model_copy(update={"owner_id": None})
+    day = date(2023, 10, 27)
+    return [
+        DossierFacts("a", UNIT, "2.000488", day, complete, returns_result=True,
+                     resolved_on=date(2023, 11, 2)),
+        DossierFacts("b", UNIT, "2.000488", day, missing),
+        DossierFacts("c", SUB, "2.000488", day, missing, reused_components=("GIAY_TO_TUY_THAN",),
+                     returns_result=True, resolved_on=date(2023, 11, 3)),  # reused: present
+        DossierFacts("d", SUB, "1.001193", day, unsigned),
+        DossierFacts("e", SUB, "1.001193", day, no_owner),
+        DossierFacts("f", UNIT, "1.001193", day, None),  # declared, no file ever came
+        DossierFacts("g", UNIT, "2.000488", date(2023, 12, 1), complete),  # another month
+    ]
+
+
+def test_each_dossier_is_digitised_or_names_the_rule_it_missed():
+    assert [not_digitised(f) for f in _fixture()] == [
+        None, "missing_component", None, "unsigned", "no_data", "not_received", None]
+
+
+def test_counts_and_rates_by_agency_roll_sub_units_up_to_their_parents():
+    assert parent_agency(SUB) == UNIT and parent_agency(UNIT) == PROVINCE
+    assert parent_agency(PROVINCE) is None
+    rows = {r["unit"]: r for r in report(_fixture(), date(2023, 10, 1), date(2023, 11, 30),
+                                         "agency", WEIGHTS, 80.0)}
+    assert set(rows) == {PROVINCE, UNIT, SUB}
+    sub, unit = rows[SUB], rows[UNIT]
+    assert (sub["received"], sub["digitised"], sub["dossier_rate"]) == (3, 1, 33.33)
+    assert sub["not_digitised_reasons"] == {"unsigned": 1, "no_data": 1}
+    assert (sub["naive_digitised"], sub["naive_dossier_rate"]) == (3, 100.0)  # the overstatement
+    assert (sub["reused"], sub["reuse_rate"]) == (1, 33.33)
+    assert (sub["resolved"], sub["results_required"], sub["with_result"]) == (1, 1, 0)
+    assert sub["result_rate"] == 0.0
+    assert (unit["received"], unit["digitised"], unit["dossier_rate"]) == (6, 2, 33.33)
+    assert unit["not_digitised_reasons"] == {"missing_component": 1, "unsigned": 1,
+                                             "no_data": 1, "not_received": 1}
+    assert (unit["naive_digitised"], unit["naive_dossier_rate"]) == (5, 83.33)
+    assert (unit["results_required"], unit["with_result"], unit["result_rate"]) == (2, 1, 50.0)
+    assert rows[PROVINCE]["received"] == 6  # "g" falls outside the period
+    # points: dossier 10 × 33.33/80, result 8 × 50/80, reuse 4 × 16.67/80
+    assert unit["points"] == round(10 * 33.33 / 80 + 8 * 50 / 80 + 4 * 16.67 / 80, 2)
+
+
+def test_by_procedure_and_month_and_rates_over_nothing_are_not_applicable():
+    by_month = {r["unit"]: r for r in report(_fixture(), date(2023, 1, 1), date(2023, 12, 31),
+                                             "month", WEIGHTS, 80.0)}
+    assert (by_month["2023-12"]["received"], by_month["2023-12"]["dossier_rate"]) == (1, 100.0)
+    assert by_month["2023-12"]["result_rate"] is None  # nothing resolved that month
+    by_procedure = {r["unit"]: r for r in report(_fixture(), date(2023, 10, 1),
+                                                 date(2023, 10, 31), "procedure", WEIGHTS, 80.0)}
+    assert by_procedure["1.001193"]["digitised"] == 0 and by_procedure["2.000488"]["digitised"] == 2
+    assert points({"dossier_rate": 90.0, "result_rate": None, "reuse_rate": 40.0}, WEIGHTS,
+                  80.0) == round(22 * (10 * 1.0 + 4 * 0.5) / 14, 2)
+    assert points({"dossier_rate": None}, {"dossier_rate": 10.0}, 80.0) is None
+
+
+def test_report_command_over_the_archive(archive):
+    """``sohoa report --json`` reads the archive's records (its output checked against the
+    published contract by the suite's hook); a grouping it does not know is refused."""
+    from typer.testing import CliRunner
+
+    from pipeline.cli import app
+
+    runner = CliRunner()
+    done = runner.invoke(app, ["report", "--from", "2023-01-01", "--to", "2023-12-31", "--json"])
+    assert done.exit_code == 0, done.output
+    out = json.loads(done.stdout)
+    assert (out["from"], out["to"], out["by"]) == ("2023-01-01", "2023-12-31", "agency")
+    for row in out["units"]:
+        assert row["digitised"] <= row["naive_digitised"] <= row["received"]
+    refused = runner.invoke(app, ["report", "--by", "week", "--json"])
+    assert refused.exit_code == 2 and "invalid_report_grouping" in refused.stderr
