@@ -226,6 +226,12 @@ class DigitisationReport(Record):
     units: list[ReportUnit]
 
 
+class ReportListing(Record):
+    unit: str
+    column: str
+    dossiers: list[str]
+
+
 CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json output
     "digitise": DossierRecord,
     "review correct": DossierRecord, "review attach": DossierRecord,
@@ -237,6 +243,7 @@ CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json o
     "hold": HoldReport, "link": LinkReport, "procedures": list[ProcedureEntry],
     "stop": StopReport, "client add": ClientCreated, "client list": list[ClientEntry],
     "devices": list[DeviceEntry], "scan": ScanReport, "report": DigitisationReport,
+    "report --list": ReportListing,
     "manifest.json": Manifest,  # not a command's output: the file beside every dossier
 }
 
@@ -250,7 +257,8 @@ def write_schemas(folder: Path) -> list[Path]:
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for command in CONTRACTS:
-        path = folder / f"{command.replace(' ', '-').removesuffix('.json')}.schema.json"
+        name = command.replace(" --", "-").replace(" ", "-").removesuffix(".json")
+        path = folder / f"{name}.schema.json"
         path.write_text(json.dumps(schema(command), ensure_ascii=False, indent=2) + "\n")
         written.append(path)
     return written

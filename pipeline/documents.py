@@ -12,6 +12,7 @@ from pyhanko.sign import signers
 from pipeline.fields import official
 from pipeline.fields.extract import extract_fields
 from pipeline.model import FieldValue, Problem, ProcessedPage, SignedDocument
+from pipeline.pdf import qr
 from pipeline.pdf.pdfa import DocumentInfo
 from pipeline.pdf.searchable import build_document
 from pipeline.segments import Segment
@@ -79,15 +80,20 @@ def make_document(order: int, segment: Segment, procedure: str, dossier: str,
 
 
 def make_result(number: int, pages: list[ProcessedPage], procedure: str, dossier: str,
-                agency: signers.Signer, settings: Settings, location: str, now: datetime
-                ) -> tuple[SignedDocument, list[Problem]]:
-    """A result the agency issued, ``<dossier>-KQ<number>``: the PDF/A, the agency's signature
-    with its seal (top-right), and the official document's fields."""
+                agency: signers.Signer, settings: Settings, location: str, now: datetime,
+                label: dict[str, str] | None = None) -> tuple[SignedDocument, list[Problem]]:
+    """A result the agency issued, ``<dossier>-KQ<number>``: the PDF/A with its QR code
+    (``label``'s lines and the paper's name, top-left of page 1), the agency's signature with
+    its seal (top-right) over it, and the official document's fields."""
     info = DocumentInfo(title=f"{dossier}-KQ{number} Kết quả giải quyết thủ tục hành chính",
                         subject=f"Hồ sơ {dossier}, thủ tục {procedure}",
                         keywords=f"{dossier}; {procedure}; KQ{number}")
-    signed = seal_pdf(build_document(pages, info, now), agency, settings, location)
     fields, problems = _fields(pages, official.FIELDS)
+    built = build_document(pages, info, now)
+    if label is not None:
+        paper = " ".join(fields[k].value for k in ("doc_type", "doc_number") if k in fields)
+        built = qr.stamp(built, qr.payload({**label, "Giấy tờ": paper or info.title}))
+    signed = seal_pdf(built, agency, settings, location)
     for page in pages:
         problems.extend(page_problems(page))
     doc = SignedDocument(number, pages[0].ref.file, None, pages, signed,

@@ -126,6 +126,12 @@ class InvalidReportGrouping(Refusal):
     en = "a report is by one of {allowed}, not {by!r}"
 
 
+class UnknownReportColumn(Refusal):
+    code = "unknown_report_column"
+    vi = "Báo cáo không có cột \"{column}\": chọn một trong {allowed}."
+    en = "the report has no column {column!r}; one of {allowed}"
+
+
 class InvalidDay(Refusal):
     code = "invalid_day"
     vi = "{option}: ngày phải có dạng YYYY-MM-DD ({text})."

@@ -9,9 +9,9 @@ not, and the report says which rule it missed. Thresholds and points are setting
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 from pipeline.records import DossierRecord
@@ -73,16 +73,38 @@ def _units(facts: DossierFacts, by: str) -> list[str]:
     return units
 
 
-@dataclass
-class _Tally:
-    received: int = 0
-    digitised: int = 0
-    naive: int = 0
-    reused: int = 0
-    resolved: int = 0
-    results_required: int = 0
-    with_result: int = 0
-    reasons: Counter = field(default_factory=Counter)
+COLUMNS = ("received", "digitised", "naive_digitised", "reused", "resolved",
+           "results_required", "with_result") + REASONS
+"""What a unit's dossiers can be listed by (``sohoa report --list UNIT COLUMN``)."""
+
+
+def members(dossiers: Iterable[DossierFacts], start: date, end: date, by: str
+            ) -> dict[str, dict[str, list[str]]]:
+    """For each unit, the codes of the dossiers each count is made of."""
+    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
+    for facts in dossiers:
+        received = start <= facts.received_on <= end
+        resolved = facts.resolved_on is not None and start <= facts.resolved_on <= end
+        if not (received or resolved):
+            continue
+        missed = not_digitised(facts)
+        columns = []
+        if received:
+            columns += ["received", missed or "digitised"]
+            if facts.record and facts.record.documents:
+                columns.append("naive_digitised")
+            if facts.reused_components or (facts.record and facts.record.reused):
+                columns.append("reused")
+        if resolved:
+            columns.append("resolved")
+            if facts.returns_result:
+                columns.append("results_required")
+                if facts.record and facts.record.results:
+                    columns.append("with_result")
+        for unit in _units(facts, by):
+            for column in columns:
+                found[unit][column].append(facts.code)
+    return found
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -105,41 +127,19 @@ def points(rates: dict[str, float | None], weights: dict[str, float], full_at: f
 def report(dossiers: Iterable[DossierFacts], start: date, end: date, by: str,
            weights: dict[str, float], full_at: float) -> list[dict]:
     """One row per unit (agency, procedure or month): counts, rates, points, reasons."""
-    tallies: dict[str, _Tally] = defaultdict(_Tally)
-    for facts in dossiers:
-        received = start <= facts.received_on <= end
-        resolved = facts.resolved_on is not None and start <= facts.resolved_on <= end
-        if not (received or resolved):
-            continue
-        missed = not_digitised(facts)
-        for unit in _units(facts, by):
-            tally = tallies[unit]
-            if received:
-                tally.received += 1
-                tally.digitised += missed is None
-                tally.naive += bool(facts.record and facts.record.documents)
-                tally.reused += bool(facts.reused_components
-                                     or (facts.record and facts.record.reused))
-                if missed:
-                    tally.reasons[missed] += 1
-            if resolved:
-                tally.resolved += 1
-                if facts.returns_result:
-                    tally.results_required += 1
-                    tally.with_result += bool(facts.record and facts.record.results)
     rows = []
-    for unit in sorted(tallies):
-        t = tallies[unit]
-        rates = {"dossier_rate": rate(t.digitised, t.received),
-                 "result_rate": rate(t.with_result, t.results_required),
-                 "reuse_rate": rate(t.reused, t.received)}
-        rows.append({"unit": unit, "received": t.received, "digitised": t.digitised,
-                     "dossier_rate": rates["dossier_rate"], "resolved": t.resolved,
-                     "results_required": t.results_required, "with_result": t.with_result,
-                     "result_rate": rates["result_rate"], "reused": t.reused,
+    for unit, listed in sorted(members(dossiers, start, end, by).items()):
+        n = {column: len(listed.get(column, ())) for column in COLUMNS}
+        rates = {"dossier_rate": rate(n["digitised"], n["received"]),
+                 "result_rate": rate(n["with_result"], n["results_required"]),
+                 "reuse_rate": rate(n["reused"], n["received"])}
+        rows.append({"unit": unit, "received": n["received"], "digitised": n["digitised"],
+                     "dossier_rate": rates["dossier_rate"], "resolved": n["resolved"],
+                     "results_required": n["results_required"], "with_result": n["with_result"],
+                     "result_rate": rates["result_rate"], "reused": n["reused"],
                      "reuse_rate": rates["reuse_rate"],
                      "points": points(rates, weights, full_at),
-                     "naive_digitised": t.naive, "naive_dossier_rate": rate(t.naive, t.received),
-                     "not_digitised_reasons": {r: t.reasons[r] for r in REASONS
-                                               if t.reasons[r]}})
+                     "naive_digitised": n["naive_digitised"],
+                     "naive_dossier_rate": rate(n["naive_digitised"], n["received"]),
+                     "not_digitised_reasons": {r: n[r] for r in REASONS if n[r]}})
     return rows

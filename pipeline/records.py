@@ -111,6 +111,7 @@ class IssuedResult(SignedEntry):
     original: OriginalEntry
     incoming_signatures: list[IncomingSignature]
     issued_at: str
+    lookup: str | None = None  # the token of its QR code's public look-up (/tra-cuu/{token})
 
 
 class Offer(Record):

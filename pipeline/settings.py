@@ -145,6 +145,9 @@ class Settings(BaseSettings):
     """Wait before the first retry; doubled after each failure, at most an hour."""
     webhook_timeout_seconds: float = 10.0
     ocr_requires_token: bool = False
+    public_url: str | None = None
+    """Where the public look-up is served (``https://…``): the QR code on issued papers links
+    to ``<public_url>/tra-cuu/<token>``; unset, it carries the look-up token alone."""
     indicator_weights: dict[str, float] = {"dossier_rate": 10.0, "result_rate": 8.0,
                                             "reuse_rate": 4.0}
     """Points of each indicator in the dossier-digitisation group (22 in all, Decision 766);

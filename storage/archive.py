@@ -69,7 +69,8 @@ def document_row(entry: DocumentEntry | IssuedResult, text: str, store: ObjectSt
                        fields={k: v.to_json() for k, v in entry.fields.items()}, text=text,
                        digitisation_code=entry.digitisation_code,
                        search_text=search_text(text, [v.value for v in entry.fields.values()],
-                                               dossier, entry.digitisation_code))
+                                               dossier, entry.digitisation_code),
+                       lookup_token=entry.lookup if issued else None)
 
 
 def _result_keys(store: ObjectStore, entries: list[IssuedResult]) -> set[str]:
@@ -189,8 +190,8 @@ def replace_documents(archive: Archive, dossier: DossierRow, pdfs: dict[str, byt
 
 def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile,
                    document: SignedDocument, problems: list[Problem],
-                   digitised_as: str | None, incoming: list[IncomingSignature], now: datetime
-                   ) -> IssuedResult:
+                   digitised_as: str | None, incoming: list[IncomingSignature], now: datetime,
+                   lookup: str | None = None) -> IssuedResult:
     """Upload a result's signed PDF (``<code>-KQ<n>``) and OCR JSON, then a new manifest naming
     them, then add it to the catalogue; return its entry in the dossier's ``results``."""
     store, code, run = archive.store, parse_dossier_code(dossier.code), uuid.uuid4().hex
@@ -208,7 +209,8 @@ def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile
         digitisation_code=digitised_as, problems=problems,
         original=OriginalEntry(file=received.name, sha256=received.sha256,
                                object=store.url(received.object_key)),
-        incoming_signatures=incoming, issued_at=now.isoformat())
+        incoming_signatures=incoming, issued_at=now.isoformat(),
+        **({"lookup": lookup} if lookup else {}))
     record = dossier.record.model_copy(update={"results": [*dossier.record.results, entry]})
     manifest = get_manifest(store, dossier.manifest_key)
     listed = {o.key for o in manifest.objects}

@@ -107,6 +107,9 @@ class DocumentRow(Base):
     digitisation_code: Mapped[str | None] = mapped_column(String(120), unique=True)
     search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
     """Folded text and field values (``pipeline.text.fold``): what full-text search matches."""
+    lookup_token: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True,
+                                                     index=True)
+    """An issued result's public look-up token, printed in its QR code."""
 
     dossier: Mapped[DossierRow] = relationship(back_populates="documents")
 
@@ -348,6 +351,13 @@ class Catalogue:
             if kind:
                 query = query.where(EventRow.kind == kind)
             return list(session.scalars(query.order_by(EventRow.id)))
+
+    def by_lookup(self, token: str) -> tuple[DocumentRow, DossierRow] | None:
+        """The issued result whose QR code carries ``token``, and its dossier."""
+        with self.session() as session:
+            found = session.execute(select(DocumentRow, DossierRow).join(DossierRow)
+                                    .where(DocumentRow.lookup_token == token)).first()
+            return (found[0], found[1]) if found else None
 
     def records(self) -> dict[str, DossierRecord]:
         """Every dossier's record, by code (the indicators read nothing else)."""

@@ -42,6 +42,8 @@ def check_output(command: str, data: Any) -> None:
 
 def command_of(args: list[str]) -> str | None:
     """The contract a CLI invocation's ``--json`` output answers to (``review list``…)."""
+    if args[:1] == ["report"] and "--list" in args:
+        return "report --list"
     words = [a for a in args if not a.startswith("-")]
     for length in (2, 1):
         name = " ".join(words[:length])

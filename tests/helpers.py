@@ -28,6 +28,12 @@ def poppler(tool: str, data: bytes, folder: Path, *args: str) -> str:
                           capture_output=True, text=True).stdout
 
 
+def first_page_png(data: bytes, dpi: int = 200) -> bytes:
+    """Page 1 of a PDF as a PNG, rendered by poppler (what a printed and scanned copy shows)."""
+    return subprocess.run(["pdftoppm", "-r", str(dpi), "-png", "-f", "1", "-l", "1", "-"],
+                          input=data, capture_output=True, check=True).stdout
+
+
 def scanned_sheet(dossier: str, component: str | None) -> bytes:
     """A separator sheet as a counter scanner returns it: a 300 dpi JPEG, scanner-like."""
     from pdf2image import convert_from_bytes

@@ -99,3 +99,47 @@ def test_report_command_over_the_archive(archive):
         assert row["digitised"] <= row["naive_digitised"] <= row["received"]
     refused = runner.invoke(app, ["report", "--by", "week", "--json"])
     assert refused.exit_code == 2 and "invalid_report_grouping" in refused.stderr
+    if out["units"]:
+        unit = out["units"][0]
+        listing = runner.invoke(app, ["report", "--from", "2023-01-01", "--to", "2023-12-31",
+                                      "--list", unit["unit"], "received", "--json"])
+        assert len(json.loads(listing.stdout)["dossiers"]) == unit["received"]
+    wrong = runner.invoke(app, ["report", "--list", "000.00.06.H56", "everything"])
+    assert wrong.exit_code == 2 and "unknown_report_column" in wrong.stderr
+
+
+def test_the_report_as_an_xlsx_a_province_sends_up(tmp_path):
+    """Re-opened with openpyxl and read cell by cell: the period and production time, one row
+    per unit with sub-units indented under their parent, the totals of the top unit."""
+    from datetime import datetime, timezone
+
+    from openpyxl import load_workbook
+
+    from pipeline.report_files import write_csv, write_xlsx
+
+    rows = report(_fixture(), date(2023, 10, 1), date(2023, 11, 30), "agency", WEIGHTS, 80.0)
+    out = {"from": "2023-10-01", "to": "2023-11-30", "by": "agency", "units": rows}
+    path = tmp_path / "chi-tieu.xlsx"
+    write_xlsx(out, path, datetime(2023, 12, 1, 8, 0, tzinfo=timezone.utc))
+    sheet = load_workbook(path).active
+    assert "2023-10-01 đến 2023-11-30" in sheet["A2"].value
+    assert sheet["A3"].value == "Lập lúc: 2023-12-01T08:00:00+00:00"
+    assert [c.value for c in sheet[4]][:4] == ["Đơn vị", "Hồ sơ tiếp nhận", "Đã số hóa",
+                                               "Tỷ lệ số hóa hồ sơ (%)"]
+    body = [[c.value for c in row] for row in sheet.iter_rows(min_row=5)]
+    assert [r[0] for r in body] == [PROVINCE, UNIT, SUB, "Tổng cộng"]
+    assert [sheet.cell(row, 1).alignment.indent for row in (5, 6, 7)] == [0, 2, 4]
+    assert body[2][1:4] == [3, 1, 33.33]  # the sub-unit: received, digitised, rate
+    assert body[3][1:4] == [6, 2, 33.33]  # totals: the province's own, not counted twice
+    assert body[1][11:13] == [5, 83.33]  # the naive count beside it
+    write_csv(out, tmp_path / "chi-tieu.csv")
+    lines = (tmp_path / "chi-tieu.csv").read_text().splitlines()
+    assert lines[0].startswith("unit,received,digitised,dossier_rate") and len(lines) == 4
+
+
+def test_each_count_lists_its_dossiers():
+    from pipeline.indicators import members
+
+    listed = members(_fixture(), date(2023, 10, 1), date(2023, 11, 30), "agency")
+    assert listed[SUB]["received"] == ["c", "d", "e"] and listed[SUB]["digitised"] == ["c"]
+    assert listed[UNIT]["not_received"] == ["f"] and listed[UNIT]["with_result"] == ["a"]

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
 from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, File, Form, Header, Query, Request, UploadFile
+from fastapi import FastAPI, File, Form, Header, Path, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field
 
@@ -20,15 +20,17 @@ from pipeline.api.auth import Client
 from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles)
-from pipeline.api.reports import digitisation_report, within
-from pipeline.api.views import DossierView, dossier_view
+from pipeline.api.reports import digitisation_report, listed, within
+from pipeline.api.views import DossierView, dossier_view, paper_check
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.definitions import find_procedure
+from pipeline.indicators import COLUMNS
 from pipeline.records import EventKind
 from pipeline.settings import Settings
+from pipeline.signing.verify import load_trust_roots
 from storage.archive import Archive
 from storage.session import open_archive
 
@@ -319,6 +321,16 @@ def _routes(app: FastAPI) -> None:
                                               {"at": at.isoformat()})
         return JSONResponse(_view(state, state.ingest.submission(row.code)).to_json())
 
+    @app.get("/tra-cuu/{token}", tags=["public"],
+             summary="Public look-up of a paper sohoa issued (its QR code): status, authenticity")
+    def look_up(request: Request, token: Annotated[str, Path(max_length=40)]) -> dict:
+        state = _state(request)
+        found = state.archive.catalogue.by_lookup(token)
+        if found is None:
+            raise NotFound(what_vi="giấy tờ có mã tra cứu này", what_en="paper with this token")
+        return paper_check(state.archive.store.get(found[0].object_key), found[0], found[1],
+                           load_trust_roots(state.settings.trust_roots))
+
     @app.get("/v1/reports/digitisation", tags=["reports"],
              summary="Digitisation rates of the client's agencies (sohoa report --json)")
     def get_report(request: Request, client: Client,
@@ -332,8 +344,25 @@ def _routes(app: FastAPI) -> None:
             if not within(parse_agency_code(agency), units):
                 raise NotFound(what_vi=f"cơ quan {agency}", what_en=f"agency {agency}")
             units = {agency}
-        return digitisation_report(state.archive.catalogue, state.ingest, state.settings,
-                                   start or date(2000, 1, 1), end or date.today(), by, units)
+        start, end = start or date(2000, 1, 1), end or date.today()
+        out = digitisation_report(state.archive.catalogue, state.ingest, state.settings,
+                                  start, end, by, units)
+        for row in out["units"]:  # each count can be listed: add &column=<a count's name>
+            row["dossiers"] = (f"/v1/reports/digitisation/dossiers?unit={row['unit']}"
+                               f"&from={start}&to={end}&by={by}")
+        return out
+
+    @app.get("/v1/reports/digitisation/dossiers", tags=["reports"],
+             summary="The dossiers one count of the report is made of")
+    def get_report_dossiers(request: Request, client: Client, unit: str,
+                            column: Literal[COLUMNS],  # type: ignore[valid-type]
+                            start: Annotated[date | None, Query(alias="from")] = None,
+                            end: Annotated[date | None, Query(alias="to")] = None,
+                            by: Literal["agency", "procedure", "month"] = "agency") -> dict:
+        state = _state(request)
+        codes = listed(state.archive.catalogue, state.ingest, start or date(2000, 1, 1),
+                       end or date.today(), by, unit, column, set(client.agencies))
+        return {"unit": unit, "column": column, "dossiers": codes}
 
     @app.get("/v1/dossiers/{code}/webhooks", tags=["dossiers"],
              summary="The webhook delivery log of a dossier")

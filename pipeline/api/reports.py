@@ -11,7 +11,7 @@ from typing import Any
 
 from pipeline.api.ingest import Ingest
 from pipeline.identifiers import parse_dossier_code
-from pipeline.indicators import DossierFacts, parent_agency, report
+from pipeline.indicators import DossierFacts, members, parent_agency, report
 from pipeline.settings import Settings
 from storage.catalogue import Catalogue
 
@@ -42,13 +42,24 @@ def dossier_facts(catalogue: Catalogue, ingest: Ingest) -> Iterator[DossierFacts
             returns_result=sent.returns_result if sent else None, resolved_on=resolved)
 
 
+def _facts(catalogue: Catalogue, ingest: Ingest, units: set[str] | None
+           ) -> Iterator[DossierFacts]:
+    return (f for f in dossier_facts(catalogue, ingest)
+            if units is None or within(f.agency, units))
+
+
+def listed(catalogue: Catalogue, ingest: Ingest, start: date, end: date, by: str, unit: str,
+           column: str, units: set[str] | None = None) -> list[str]:
+    """The codes of the dossiers one count of the report is made of."""
+    return members(_facts(catalogue, ingest, units), start, end, by).get(unit, {}).get(column, [])
+
+
 def digitisation_report(catalogue: Catalogue, ingest: Ingest, settings: Settings, start: date,
                         end: date, by: str = "agency", units: set[str] | None = None
                         ) -> dict[str, Any]:
     """The report over ``start``..``end`` (receipt dates; resolution dates for results), for
     the dossiers of ``units`` and the units under them (all when ``None``)."""
-    facts = (f for f in dossier_facts(catalogue, ingest)
-             if units is None or within(f.agency, units))
+    facts = _facts(catalogue, ingest, units)
     rows = report(facts, start, end, by, settings.indicator_weights,
                   settings.indicator_full_marks)
     if units is not None and by == "agency":  # the units above the caller's are not its own

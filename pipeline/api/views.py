@@ -9,6 +9,9 @@ from typing import Any
 from pipeline.api.ingest import SubmissionRow, UploadRow
 from pipeline.model import Problem
 from pipeline.records import DossierRecord, FieldEntry, Record
+from pipeline.signing.verify import verify_pdf
+from storage.catalogue import DocumentRow, DossierRow
+from storage.objects import sha256_hex
 
 
 class ReceivedView(Record):
@@ -47,6 +50,19 @@ class ResultView(Record):
     url: str
 
 
+class ComponentState(Record):
+    """A component as the one-stop system syncs it to the national portal: its digitisation
+    state (0 not digitised, 1 digitised, 2 reused from another dossier's paper)."""
+
+    component: str
+    state: int
+    digitised: bool
+    reused: bool
+    from_national_folder: bool  # the one-stop system took it from the citizen's folder
+    digitisation_code: str | None
+    url: str | None
+
+
 class DossierView(Record):
     """The sender's declaration, what was received, and what the archive holds."""
 
@@ -71,6 +87,42 @@ class DossierView(Record):
     returns_result: bool | None
     reused_components: list[str]
     outcome: dict[str, str] | None  # {"event", "at"} once its life ended
+    component_states: list[ComponentState]  # the flags synced to the national portal
+    result_url: str | None  # the first issued result's signed PDF
+
+
+def paper_check(pdf: bytes, document: DocumentRow, dossier: DossierRow, roots: list) -> dict:
+    """What the public look-up answers: which paper, its dossier's status, whether the stored
+    file is the one archived and its signatures hold; no personal data."""
+    report = verify_pdf(pdf, roots)
+    issued = next((r for r in dossier.record.results if r.number == document.order), None)
+    return {"paper": f"{dossier.code}-KQ{document.order}", "dossier_status": dossier.status,
+            "issued_at": issued.issued_at if issued else None, "sha256": document.sha256,
+            "intact": sha256_hex(pdf) == document.sha256, "signature_valid": report.valid,
+            "signed_by": [s.signer for s in report.signatures]}
+
+
+def _states(row: SubmissionRow, record: DossierRecord | None, base: str) -> list[ComponentState]:
+    docs = [d for d in record.documents if d.component] if record else []
+    portal = set(row.reused_components or ())
+    states = [ComponentState(component=d.component, state=1, digitised=True, reused=False,
+                             from_national_folder=False, digitisation_code=d.digitisation_code,
+                             url=f"{base}/documents/{d.order}") for d in docs]
+    present = {d.component for d in docs}
+    reused = {r.component: r for r in record.reused} if record else {}
+    for code in [*reused, *sorted(portal - set(reused))]:
+        if code not in present:
+            states.append(ComponentState(
+                component=code, state=2, digitised=True, reused=True,
+                from_national_folder=code in portal,
+                digitisation_code=reused[code].digitisation_code if code in reused else None,
+                url=None))
+            present.add(code)
+    missing = record.missing_components if record else row.components
+    states += [ComponentState(component=code, state=0, digitised=False, reused=False,
+                              from_national_folder=False, digitisation_code=None, url=None)
+               for code in missing if code not in present]
+    return states
 
 
 def dossier_view(row: SubmissionRow, uploads: list[UploadRow], record: DossierRecord | None
@@ -103,4 +155,6 @@ def dossier_view(row: SubmissionRow, uploads: list[UploadRow], record: DossierRe
         updated_at=row.updated_at.isoformat(), channel=row.channel,
         received_at=row.received_at.isoformat() if row.received_at else None,
         returns_result=row.returns_result, reused_components=row.reused_components or [],
-        outcome={"event": row.outcome, "at": row.outcome_at.isoformat()} if row.outcome else None)
+        outcome={"event": row.outcome, "at": row.outcome_at.isoformat()} if row.outcome else None,
+        component_states=_states(row, record, base),
+        result_url=f"{base}/results/{issued[0].number}" if issued else None)

@@ -8,6 +8,7 @@ The same file sent again returns the result already archived.
 from __future__ import annotations
 
 import os
+import secrets
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -53,6 +54,18 @@ def _digitisation_code(archive: Archive, row: DossierRow, settings: Settings,
     return digitisation_code(prefix, archive.catalogue.count_digitisation_codes(prefix, "") + 1)
 
 
+def _label(row: DossierRow, settings: Settings, now: datetime, lookup: str) -> dict[str, str]:
+    """What the paper's QR code says (Circular 01/2023, art. 26; the paper's name is added by
+    the document): dossier code, procedure code, owner's ID, system, issue time, and where to
+    check it (the look-up's address, or its token). Short labels keep the code small enough
+    to read printed in the page's margin."""
+    return {"Mã HS": row.code, "Mã TTHC": row.procedure,
+            "Số ĐDCN": row.record.owner_id or "", "HT": "sohoa",
+            "TG": now.isoformat(timespec="seconds"),
+            "Tra cứu": f"{settings.public_url.rstrip('/')}/tra-cuu/{lookup}"
+            if settings.public_url else lookup}
+
+
 def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: Archive,
                      workdir: Path) -> IssuedResult:
     code = parse_dossier_code(row.code)
@@ -66,14 +79,15 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
     received = receive_file(file, code, archive.store, workdir)  # same name, sha256 and pages
     with page_reading(settings) as submit:
         pages = [f.result() for f in [submit(received, ref) for ref in refs]]
-    now = datetime.now(timezone.utc)
+    now, lookup = datetime.now(timezone.utc), secrets.token_urlsafe(16)
     with open_signer(settings, "agency") as agency:
         document, problems = make_result(len(results) + 1, pages, row.procedure, row.code, agency,
-                                         settings, code.agency, now)
+                                         settings, code.agency, now,
+                                         _label(row, settings, now, lookup))
     number = document.fields.get("doc_number")
     digitised_as = _digitisation_code(archive, row, settings, number.value if number else None)
     return archive_result(archive, row, received, document, problems, digitised_as,
-                          incoming_signatures(received, settings), now)
+                          incoming_signatures(received, settings), now, lookup)
 
 
 @flow(name="digitise_result", persist_result=False,
