@@ -2,8 +2,9 @@
 from what is really digitised, beside what counting component rows would give.
 
 A dossier is *digitised* when every required component of its procedure is present as a
-document signed by the scanning official, archived, with its minimum data (document-type code
-and owner ID, Circular 01/2023); a reused component counts as present. One short of that is
+document signed by the scanning official, archived (and found intact by its latest audit, when
+one ran), with its minimum data (document-type code and owner ID, Circular 01/2023); a reused
+component counts as present. One short of that is
 not, and the report says which rule it missed. Thresholds and points are settings.
 """
 
@@ -16,7 +17,7 @@ from datetime import date
 
 from pipeline.records import DossierRecord
 
-REASONS = ("not_received", "missing_component", "unsigned", "no_data")
+REASONS = ("not_received", "missing_component", "unsigned", "no_data", "audit_failed")
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,7 @@ class DossierFacts:
     reused_components: tuple[str, ...] = ()  # from the national portal's personal folder
     returns_result: bool | None = None
     resolved_on: date | None = None  # the one-stop system's "resolved" event
+    audit_findings: tuple[str, ...] = ()  # what its latest audit found (sohoa audit)
 
 
 def not_digitised(facts: DossierFacts) -> str | None:
@@ -48,6 +50,8 @@ def not_digitised(facts: DossierFacts) -> str | None:
     if record.owner_id is None or any(d.component is None or d.digitisation_code is None
                                       for d in record.documents):
         return "no_data"
+    if facts.audit_findings:  # an object changed, missing, or a signature that no longer holds
+        return "audit_failed"
     return None
 
 

@@ -41,6 +41,7 @@ class EventKind(StrEnum):
     APPROVE = "approve"
     HOLD = "hold"  # legal hold put on its objects
     RELEASE = "release"  # legal hold taken off
+    AUDIT = "audit"  # sohoa audit read its objects again: what it found (the report counts it)
     RESOLVED = "resolved"  # the one-stop system's word on how the dossier's life ended
     RETURNED = "returned"
     WITHDRAWN = "withdrawn"

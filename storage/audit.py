@@ -118,7 +118,7 @@ def audit(archive: Archive, trust_roots: list, dossier: str | None = None,
     small = sum(len(row.documents) for row in rows) <= SMALL_AUDIT_DOCUMENTS
     with ThreadPoolExecutor(FETCHERS) as fetchers, _verifiers(1 if small else workers) as verifiers:
         for first in range(0, len(rows), BATCH):  # a batch at a time: bounded memory
-            checks = []
+            checks, batch_start = [], len(findings)
             for checked in fetchers.map(lambda row: _read_dossier(archive, row),
                                         rows[first:first + BATCH]):
                 objects += checked.objects
@@ -132,6 +132,10 @@ def audit(archive: Archive, trust_roots: list, dossier: str | None = None,
                 verify_s += seconds
                 if not valid:
                     findings.append(Finding(code, key, "signature_invalid", "sohoa verify"))
+            found: dict[str, list[str]] = {row.code: [] for row in rows[first:first + BATCH]}
+            for finding in findings[batch_start:]:
+                found[finding.dossier].append(finding.problem)
+            archive.catalogue.add_audits(found)  # kept: the report counts audit_failed
     return {"dossiers": len(rows), "objects": objects, "documents": documents,
             "findings": [f.to_json() for f in findings],
             "timing": {"fetch_s": round(fetch_s, 3), "verify_s": round(verify_s, 3)}}

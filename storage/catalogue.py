@@ -359,6 +359,23 @@ class Catalogue:
                                     .where(DocumentRow.lookup_token == token)).first()
             return (found[0], found[1]) if found else None
 
+    def add_audits(self, found: dict[str, list[str]], by: str = "sohoa audit") -> None:
+        """What an audit found in each dossier it read (an empty list: nothing), one event each,
+        in one transaction."""
+        with self.session() as session, session.begin():
+            session.add_all(EventRow(dossier_code=code, kind=EventKind.AUDIT, by=by,
+                                     detail={"findings": problems})
+                            for code, problems in found.items())
+
+    def last_audits(self) -> dict[str, list[str]]:
+        """Each audited dossier's findings at its latest audit."""
+        with self.session() as session:
+            latest = select(EventRow.dossier_code, func.max(EventRow.id).label("id")) \
+                .where(EventRow.kind == EventKind.AUDIT).group_by(EventRow.dossier_code).subquery()
+            rows = session.execute(select(EventRow.dossier_code, EventRow.detail)
+                                   .join(latest, EventRow.id == latest.c.id))
+            return {code: detail.get("findings", []) for code, detail in rows}
+
     def records(self) -> dict[str, DossierRecord]:
         """Every dossier's record, by code (the indicators read nothing else)."""
         with self.session() as session:

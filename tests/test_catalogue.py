@@ -141,3 +141,13 @@ def test_the_report_reads_records_and_submissions_on_both_databases(catalogue):
     unit = rows["000.00.06.H56"]
     assert (unit["received"], unit["naive_digitised"]) == (2, 1) and "000.00.00.H56" in rows
     assert unit["not_digitised_reasons"]["not_received"] == 1
+
+
+def test_an_audit_is_kept_per_dossier_and_the_latest_counts(catalogue):
+    code = "000.00.06.H56-231027-0001"
+    catalogue.replace(_dossier(code, "038090012345"))
+    catalogue.add_audits({code: ["changed"]})
+    assert catalogue.last_audits() == {code: ["changed"]}
+    catalogue.add_audits({code: []})  # repaired, audited again
+    assert catalogue.last_audits() == {code: []}
+    assert [e.kind for e in catalogue.events(code)] == ["audit", "audit"]

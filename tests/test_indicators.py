@@ -143,3 +143,11 @@ def test_each_count_lists_its_dossiers():
     listed = members(_fixture(), date(2023, 10, 1), date(2023, 11, 30), "agency")
     assert listed[SUB]["received"] == ["c", "d", "e"] and listed[SUB]["digitised"] == ["c"]
     assert listed[UNIT]["not_received"] == ["f"] and listed[UNIT]["with_result"] == ["a"]
+
+
+def test_a_dossier_its_latest_audit_found_changed_is_not_digitised():
+    complete = _fixture()[0]
+    from dataclasses import replace
+
+    assert not_digitised(replace(complete, audit_findings=())) is None
+    assert not_digitised(replace(complete, audit_findings=("changed",))) == "audit_failed"

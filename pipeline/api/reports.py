@@ -29,7 +29,7 @@ def within(agency: str, units: set[str]) -> bool:
 
 
 def dossier_facts(catalogue: Catalogue, ingest: Ingest) -> Iterator[DossierFacts]:
-    records = catalogue.records()
+    records, audits = catalogue.records(), catalogue.last_audits()
     submissions = {s.code: s for s in ingest.submissions()}
     for code in sorted(set(records) | set(submissions)):
         parsed, record, sent = parse_dossier_code(code), records.get(code), submissions.get(code)
@@ -39,7 +39,8 @@ def dossier_facts(catalogue: Catalogue, ingest: Ingest) -> Iterator[DossierFacts
             code=code, agency=parsed.agency, procedure=record.procedure if record
             else sent.procedure, received_on=parsed.received, record=record,
             reused_components=tuple(sent.reused_components or ()) if sent else (),
-            returns_result=sent.returns_result if sent else None, resolved_on=resolved)
+            returns_result=sent.returns_result if sent else None, resolved_on=resolved,
+            audit_findings=tuple(audits.get(code, ())))
 
 
 def _facts(catalogue: Catalogue, ingest: Ingest, units: set[str] | None
