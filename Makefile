@@ -33,6 +33,7 @@ bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.ocr_throughput
 	$(VENV)/bin/python -m bench.extraction
 	$(VENV)/bin/python -m bench.search
+	$(VENV)/bin/python -m bench.report --dossiers 100000
 	$(VENV)/bin/python -m bench.audit
 	$(VENV)/bin/python -m bench.ingest --seconds 30
 	$(VENV)/bin/python -m bench.badinputs
