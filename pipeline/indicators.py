@@ -18,6 +18,10 @@ from datetime import date
 from pipeline.records import DossierRecord
 
 REASONS = ("not_received", "missing_component", "unsigned", "no_data", "audit_failed")
+COUNTS = ("received", "digitised", "naive_digitised", "reused", "resolved", "results_required",
+          "with_result")
+COLUMNS = COUNTS + REASONS
+"""What a unit's dossiers can be listed by (``sohoa report --list UNIT COLUMN``)."""
 
 
 @dataclass(frozen=True)
@@ -65,21 +69,26 @@ def parent_agency(code: str) -> str | None:
     return None
 
 
+def ancestry(agency: str) -> list[str]:
+    """``agency`` and every unit above it, nearest first."""
+    line: list[str] = []
+    while agency is not None:
+        line.append(agency)
+        agency = parent_agency(agency)
+    return line
+
+
+def within(agency: str, units: set[str]) -> bool:
+    """Whether ``agency`` is one of ``units`` or under one of them."""
+    return any(unit in units for unit in ancestry(agency))
+
+
 def _units(facts: DossierFacts, by: str) -> list[str]:
     if by == "procedure":
         return [facts.procedure]
     if by == "month":
         return [f"{facts.received_on:%Y-%m}"]
-    units, agency = [], facts.agency
-    while agency is not None:  # a dossier counts for its unit and every unit above it
-        units.append(agency)
-        agency = parent_agency(agency)
-    return units
-
-
-COLUMNS = ("received", "digitised", "naive_digitised", "reused", "resolved",
-           "results_required", "with_result") + REASONS
-"""What a unit's dossiers can be listed by (``sohoa report --list UNIT COLUMN``)."""
+    return ancestry(facts.agency)  # a dossier counts for its unit and every unit above it
 
 
 def members(dossiers: Iterable[DossierFacts], start: date, end: date, by: str
@@ -131,19 +140,21 @@ def points(rates: dict[str, float | None], weights: dict[str, float], full_at: f
 def report(dossiers: Iterable[DossierFacts], start: date, end: date, by: str,
            weights: dict[str, float], full_at: float) -> list[dict]:
     """One row per unit (agency, procedure or month): counts, rates, points, reasons."""
-    rows = []
-    for unit, listed in sorted(members(dossiers, start, end, by).items()):
-        n = {column: len(listed.get(column, ())) for column in COLUMNS}
-        rates = {"dossier_rate": rate(n["digitised"], n["received"]),
+    return [unit_row(unit, {column: len(listed.get(column, ())) for column in COLUMNS},
+                     weights, full_at)
+            for unit, listed in sorted(members(dossiers, start, end, by).items())]
+
+
+def unit_row(unit: str, n: dict[str, int], weights: dict[str, float], full_at: float) -> dict:
+    """A report row from a unit's counts (``n``, by :data:`COLUMNS`); no weights, no points."""
+    rates = {"dossier_rate": rate(n["digitised"], n["received"]),
                  "result_rate": rate(n["with_result"], n["results_required"]),
                  "reuse_rate": rate(n["reused"], n["received"])}
-        rows.append({"unit": unit, "received": n["received"], "digitised": n["digitised"],
-                     "dossier_rate": rates["dossier_rate"], "resolved": n["resolved"],
-                     "results_required": n["results_required"], "with_result": n["with_result"],
-                     "result_rate": rates["result_rate"], "reused": n["reused"],
-                     "reuse_rate": rates["reuse_rate"],
-                     "points": points(rates, weights, full_at),
-                     "naive_digitised": n["naive_digitised"],
-                     "naive_dossier_rate": rate(n["naive_digitised"], n["received"]),
-                     "not_digitised_reasons": {r: n[r] for r in REASONS if n[r]}})
-    return rows
+    return {"unit": unit, "received": n["received"], "digitised": n["digitised"],
+            "dossier_rate": rates["dossier_rate"], "resolved": n["resolved"],
+            "results_required": n["results_required"], "with_result": n["with_result"],
+            "result_rate": rates["result_rate"], "reused": n["reused"],
+            "reuse_rate": rates["reuse_rate"], "points": points(rates, weights, full_at),
+            "naive_digitised": n["naive_digitised"],
+            "naive_dossier_rate": rate(n["naive_digitised"], n["received"]),
+            "not_digitised_reasons": {r: n[r] for r in REASONS if n[r]}}

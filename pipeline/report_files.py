@@ -9,7 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from pipeline.indicators import REASONS, parent_agency, rate
+from pipeline.indicators import COUNTS, REASONS, ancestry, unit_row
 
 HEADERS = [  # (key, Vietnamese heading)
     ("unit", "Đơn vị"), ("received", "Hồ sơ tiếp nhận"), ("digitised", "Đã số hóa"),
@@ -20,17 +20,11 @@ HEADERS = [  # (key, Vietnamese heading)
     ("naive_digitised", "Có dòng thành phần (cách đếm cũ)"),
     ("naive_dossier_rate", "Tỷ lệ theo cách đếm cũ (%)"),
 ] + [(reason, f"Chưa số hóa: {reason}") for reason in REASONS]
-COUNTS = ("received", "digitised", "resolved", "results_required", "with_result", "reused",
-          "naive_digitised")
 
 
 def _depth(unit: str, units: set[str]) -> tuple[list[str], int]:
     """``unit``'s line of parents within the report, root first, and how deep it sits."""
-    line, parent = [unit], parent_agency(unit)
-    while parent is not None:
-        if parent in units:
-            line.insert(0, parent)
-        parent = parent_agency(parent)
+    line = [u for u in reversed(ancestry(unit)) if u in units]
     return line, len(line) - 1
 
 
@@ -48,14 +42,9 @@ def totals(report: dict[str, Any]) -> dict[str, Any]:
     """The sum over the top units (those with no parent in the report), rates recomputed."""
     top = [row for row, depth in ordered(report) if depth == 0] if report["by"] == "agency" \
         else report["units"]
-    total = {key: sum(row[key] for row in top) for key in COUNTS}
-    total.update(unit="Tổng cộng", dossier_rate=rate(total["digitised"], total["received"]),
-                 result_rate=rate(total["with_result"], total["results_required"]),
-                 reuse_rate=rate(total["reused"], total["received"]), points=None,
-                 naive_dossier_rate=rate(total["naive_digitised"], total["received"]),
-                 not_digitised_reasons={r: sum(row["not_digitised_reasons"].get(r, 0)
-                                               for row in top) for r in REASONS})
-    return total
+    counts = {key: sum(row[key] for row in top) for key in COUNTS}
+    counts |= {r: sum(row["not_digitised_reasons"].get(r, 0) for row in top) for r in REASONS}
+    return unit_row("Tổng cộng", counts, {}, 0.0)  # a sum of units earns no points
 
 
 def _cells(row: dict[str, Any]) -> list[Any]:

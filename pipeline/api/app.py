@@ -20,14 +20,14 @@ from pipeline.api.auth import Client
 from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles)
-from pipeline.api.reports import digitisation_report, listed, within
+from pipeline.api.reports import digitisation_report, listed
 from pipeline.api.views import DossierView, dossier_view, paper_check
 from pipeline.api.worker import Processor, Sender, processor_main, set_status
 from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
 from pipeline.procedures.definitions import find_procedure
-from pipeline.indicators import COLUMNS
+from pipeline.indicators import COLUMNS, within
 from pipeline.records import EventKind
 from pipeline.settings import Settings
 from pipeline.signing.verify import load_trust_roots

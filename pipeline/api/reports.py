@@ -11,21 +11,12 @@ from typing import Any
 
 from pipeline.api.ingest import Ingest
 from pipeline.identifiers import parse_dossier_code
-from pipeline.indicators import DossierFacts, members, parent_agency, report
+from pipeline.indicators import DossierFacts, members, report, within
 from pipeline.settings import Settings
 from storage.catalogue import Catalogue
 
 VIETNAM = timezone(timedelta(hours=7))  # periods are counted in the agencies' own days
 BY = ("agency", "procedure", "month")
-
-
-def within(agency: str, units: set[str]) -> bool:
-    """Whether ``agency`` is one of ``units`` or under one of them."""
-    while agency is not None:
-        if agency in units:
-            return True
-        agency = parent_agency(agency)
-    return False
 
 
 def dossier_facts(catalogue: Catalogue, ingest: Ingest) -> Iterator[DossierFacts]:
