@@ -21,6 +21,7 @@ from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text,
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from pipeline.errors import UnknownDossier
 from pipeline.model import Severity
 from pipeline.records import DossierRecord, EventKind, Status
 from pipeline.text import fold
@@ -229,6 +230,13 @@ class Catalogue:
             if row is not None:
                 _ = row.documents, row.originals  # load before the session closes
             return row
+
+    def dossier(self, code: str) -> DossierRow:
+        """The archived dossier ``code``; ``UnknownDossier`` when there is none."""
+        row = self.find(code)
+        if row is None:
+            raise UnknownDossier(dossier=code)
+        return row
 
     def begin_upload(self, dossier: str, at: datetime, run: str) -> None:
         """Note that ``dossier``'s objects are being uploaded by ``run`` (before the first one is)."""

@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 
 from pipeline.errors import UnknownDossier
+from pipeline.records import ManifestObject, ObjectRole
 from storage.archive import Archive
 from storage.errors import ChecksumMismatch
 from storage.objects import sha256_hex
@@ -21,18 +22,17 @@ def _write_atomic(path: Path, data: bytes) -> None:
 
 def export_dossier(archive: Archive, dossier: str, out: Path) -> list[Path]:
     """Write the manifest, signed PDFs, OCR JSON and originals of ``dossier`` into ``out``."""
-    row = archive.catalogue.find(dossier)
-    if row is None or not row.manifest_key:
+    row = archive.catalogue.dossier(dossier)
+    if not row.manifest_key:
         raise UnknownDossier(dossier=dossier)
     manifest_bytes = archive.store.get(row.manifest_key)
-    manifest = json.loads(manifest_bytes)
     written = []
-    for entry in manifest["objects"]:
-        data = archive.store.get(entry["key"])
-        if sha256_hex(data) != entry["sha256"]:
-            raise ChecksumMismatch(key=entry["key"])
-        name = entry["key"].rsplit("/", 1)[-1]
-        target = out / ("originals" if entry["role"] == "original" else "") / name
+    for entry in map(ManifestObject.model_validate, json.loads(manifest_bytes)["objects"]):
+        data = archive.store.get(entry.key)
+        if sha256_hex(data) != entry.sha256:
+            raise ChecksumMismatch(key=entry.key)
+        name = entry.key.rsplit("/", 1)[-1]
+        target = out / ("originals" if entry.role == ObjectRole.ORIGINAL else "") / name
         _write_atomic(target, data)
         written.append(target)
     _write_atomic(out / "manifest.json", manifest_bytes)

@@ -17,7 +17,6 @@ from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.documents import make_result
-from pipeline.errors import UnknownDossier
 from pipeline.flows.digitise import page_reading
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
 from pipeline.intake import read_local
@@ -99,7 +98,5 @@ def digitise_result(file: Path, dossier: str, settings: Settings | None = None) 
     parse_dossier_code(dossier)
     with open_archive(settings) as archive, archive.catalogue.locked([f"dossier:{dossier}"]), \
             tempfile.TemporaryDirectory(prefix="sohoa-result-") as workdir:
-        row = archive.catalogue.find(dossier)  # numbered and written by one process at a time
-        if row is None:
-            raise UnknownDossier(dossier=dossier)
+        row = archive.catalogue.dossier(dossier)  # numbered and written by one process at a time
         return _digitise_result(Path(file), row, settings, archive, Path(workdir))

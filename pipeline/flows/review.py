@@ -17,7 +17,7 @@ from pipeline.checks import owner_mismatches
 from pipeline.completeness import missing_problem, status
 from pipeline.documents import seal_pdf, signer_name
 from pipeline.errors import (InvalidValue, MissingComponents, NoReusableCopy, NothingToApprove,
-                             UnknownDocument, UnknownDossier, UnknownField)
+                             UnknownDocument, UnknownField)
 from pipeline.fields.extract import DEFAULT_FIELDS, FIELD_NAMES
 from pipeline.fields.validators import VALIDATORS
 from pipeline.model import FieldValue, Problem
@@ -27,17 +27,9 @@ from pipeline.procedures.definitions import Procedure, find_procedure
 from pipeline.settings import Settings
 from pipeline.signing.backends import open_signer
 from storage.archive import Archive, replace_documents
-from storage.catalogue import DossierRow
 from storage.session import open_archive
 
 OWNER_CODES = ("id_number_mismatch", "name_mismatch")
-
-
-def _dossier(archive: Archive, dossier: str) -> DossierRow:
-    row = archive.catalogue.find(dossier)
-    if row is None:
-        raise UnknownDossier(dossier=dossier)
-    return row
 
 
 def settled(record: DossierRecord, **changes: Any) -> DossierRecord:
@@ -79,7 +71,7 @@ def _apply(record: DossierRecord, procedure: Procedure, detail: dict[str, Any], 
 def correct(archive: Archive, settings: Settings, dossier: str, order: int, field: str,
             value: str, by: str) -> DossierRecord:
     """Set ``field`` of document ``order`` to ``value`` once its validator accepts it."""
-    row = _dossier(archive, dossier)
+    row = archive.catalogue.dossier(dossier)
     doc = row.record.document(order)
     if doc is None:
         raise UnknownDocument(dossier=dossier, order=order)
@@ -103,7 +95,7 @@ def correct(archive: Archive, settings: Settings, dossier: str, order: int, fiel
 def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by: str
           ) -> DossierRecord:
     """Take the offered digitised copy in place of the missing component's paper."""
-    row = _dossier(archive, dossier)
+    row = archive.catalogue.dossier(dossier)
     record = row.record
     offer = next((o for o in record.reusable if o.component == component), None)
     if offer is None:
@@ -123,7 +115,7 @@ def reuse(archive: Archive, settings: Settings, dossier: str, component: str, by
 def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> DossierRecord:
     """A person accepts what is left to review; the flow resumes: the agency seals the archival
     copies (new object versions, new manifest). A missing required component cannot be accepted."""
-    row = _dossier(archive, dossier)
+    row = archive.catalogue.dossier(dossier)
     record = row.record
     if record.missing_components:
         raise MissingComponents(dossier=dossier, components=", ".join(record.missing_components))
@@ -155,7 +147,7 @@ def attach(settings: Settings, dossier: str, files: list[Path], by: str) -> Doss
 
     with open_archive(settings) as archive, \
             tempfile.TemporaryDirectory(prefix="sohoa-attach-") as tmp:
-        row = _dossier(archive, dossier)
+        row = archive.catalogue.dossier(dossier)
         originals = []
         for index, original in enumerate(row.originals):  # each in its own folder: names kept
             path = Path(tmp) / f"{index:03d}" / original.filename
