@@ -29,7 +29,7 @@ from bench.realscans import FIELD_OF_LABEL, RealScan, folder, load, prefix_error
 from pipeline.fields import official
 from pipeline.fields.extract import extract_fields
 from pipeline.intake import read_local
-from pipeline.model import FieldValue, OcrPage, Problem, Word
+from pipeline.model import FieldValue, Problem, Word
 from pipeline.ocr.recognise import ocr_page
 from pipeline.pages import load_page, plan_pages
 from pipeline.reading import read_page

@@ -25,7 +25,8 @@ from sqlalchemy import text
 from bench.dossier_corpus import random_person
 from bench.postgres import throwaway_cluster
 from pipeline.text import fold
-from storage.catalogue import Catalogue, DocumentRow, DossierRow
+from storage.catalogue import Catalogue
+from storage.tables import DocumentRow, DossierRow
 
 PROCEDURES = ["2.000488", "1.001193", "1.000894", "1.001612"]
 BATCH = 5000

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 
 from pyhanko.sign import signers
 
@@ -91,8 +91,7 @@ def make_result(number: int, pages: list[ProcessedPage], procedure: str, dossier
     fields, problems = _fields(pages, official.FIELDS)
     built = build_document(pages, info, now)
     if label is not None:
-        paper = " ".join(fields[k].value for k in ("doc_type", "doc_number") if k in fields)
-        built = qr.stamp(built, qr.payload({**label, "Giấy tờ": paper or info.title}))
+        built = qr.stamp(built, qr.payload({**label, **paper_label(fields, info.title)}))
     signed = seal_pdf(built, agency, settings, location)
     for page in pages:
         problems.extend(page_problems(page))
@@ -100,6 +99,37 @@ def make_result(number: int, pages: list[ProcessedPage], procedure: str, dossier
                          hashlib.sha256(signed).hexdigest(), signer_name(agency), fields,
                          sealed_by=signer_name(agency))
     return doc, problems
+
+
+def kept_result(number: int, pages: list[ProcessedPage], pdf: bytes, signed_by: str,
+                valid: bool) -> tuple[SignedDocument, list[Problem]]:
+    """A result that arrived signed (by the agency's own document system): kept byte for byte,
+    since a QR code drawn or a seal added would change the paper that was issued; only its
+    fields are read. A signature that no longer holds goes to a person."""
+    fields, problems = _fields(pages, official.FIELDS)
+    if not valid:
+        problems.append(Problem("incoming_signature_invalid",
+                                f"Chữ ký số của {signed_by} trên kết quả không còn hợp lệ (tệp đã "
+                                "bị thay đổi sau khi ký?): cần kiểm tra với nơi ban hành.",
+                                pages[0].ref.file, pages[0].ref.number))
+    for page in pages:
+        problems.extend(page_problems(page))
+    return SignedDocument(number, pages[0].ref.file, None, pages, pdf,
+                          hashlib.sha256(pdf).hexdigest(), signed_by, fields), problems
+
+
+SCOPE_CHARS = 60  # more would shrink the QR code's modules below what a phone reads printed
+
+
+def paper_label(fields: dict[str, FieldValue], title: str) -> dict[str, str]:
+    """What the QR code says of the paper itself: its name (type and number), and, when the
+    paper states them, until when it holds and what it covers."""
+    paper = " ".join(fields[k].value for k in ("doc_type", "doc_number") if k in fields)
+    until = fields.get("valid_until")
+    scope = fields["scope"].value if "scope" in fields else ""
+    return {"Giấy tờ": paper or title,
+            "Hiệu lực đến": f"{date.fromisoformat(until.value):%d/%m/%Y}" if until else "",
+            "Phạm vi": scope if len(scope) <= SCOPE_CHARS else scope[:SCOPE_CHARS - 1] + "…"}
 
 
 def seal_pdf(pdf: bytes, signer: signers.Signer, settings: Settings, location: str) -> bytes:

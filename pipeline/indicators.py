@@ -10,8 +10,6 @@ not, and the report says which rule it missed. Thresholds and points are setting
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
@@ -83,41 +81,25 @@ def within(agency: str, units: set[str]) -> bool:
     return any(unit in units for unit in ancestry(agency))
 
 
-def _units(facts: DossierFacts, by: str) -> list[str]:
-    if by == "procedure":
-        return [facts.procedure]
-    if by == "month":
-        return [f"{facts.received_on:%Y-%m}"]
-    return ancestry(facts.agency)  # a dossier counts for its unit and every unit above it
+@dataclass(frozen=True)
+class Counted:
+    """What one dossier adds to the report: the counts of its receipt (``missed``, ``naive``,
+    ``reused``) and of its resolution (``results_required``, ``with_result``)."""
+
+    missed: str | None  # the first rule it misses (REASONS); None: digitised
+    naive: bool  # it has a component row: what a naive count calls digitised
+    reused: bool
+    results_required: bool
+    with_result: bool
 
 
-def members(dossiers: Iterable[DossierFacts], start: date, end: date, by: str
-            ) -> dict[str, dict[str, list[str]]]:
-    """For each unit, the codes of the dossiers each count is made of."""
-    found: dict[str, dict[str, list[str]]] = defaultdict(lambda: defaultdict(list))
-    for facts in dossiers:
-        received = start <= facts.received_on <= end
-        resolved = facts.resolved_on is not None and start <= facts.resolved_on <= end
-        if not (received or resolved):
-            continue
-        missed = not_digitised(facts)
-        columns = []
-        if received:
-            columns += ["received", missed or "digitised"]
-            if facts.record and facts.record.documents:
-                columns.append("naive_digitised")
-            if facts.reused_components or (facts.record and facts.record.reused):
-                columns.append("reused")
-        if resolved:
-            columns.append("resolved")
-            if facts.returns_result:
-                columns.append("results_required")
-                if facts.record and facts.record.results:
-                    columns.append("with_result")
-        for unit in _units(facts, by):
-            for column in columns:
-                found[unit][column].append(facts.code)
-    return found
+def counted(facts: DossierFacts) -> Counted:
+    record = facts.record
+    return Counted(
+        missed=not_digitised(facts), naive=bool(record and record.documents),
+        reused=bool(facts.reused_components or (record and record.reused)),
+        results_required=bool(facts.returns_result),
+        with_result=bool(facts.returns_result and record and record.results))
 
 
 def rate(part: int, whole: int) -> float | None:
@@ -135,14 +117,6 @@ def points(rates: dict[str, float | None], weights: dict[str, float], full_at: f
         return None
     earned = sum(w * min(rates[name] / full_at, 1.0) for name, w in applicable.items())
     return round(sum(weights.values()) * earned / sum(applicable.values()), 2)
-
-
-def report(dossiers: Iterable[DossierFacts], start: date, end: date, by: str,
-           weights: dict[str, float], full_at: float) -> list[dict]:
-    """One row per unit (agency, procedure or month): counts, rates, points, reasons."""
-    return [unit_row(unit, {column: len(listed.get(column, ())) for column in COLUMNS},
-                     weights, full_at)
-            for unit, listed in sorted(members(dossiers, start, end, by).items())]
 
 
 def unit_row(unit: str, n: dict[str, int], weights: dict[str, float], full_at: float) -> dict:

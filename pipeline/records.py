@@ -113,6 +113,7 @@ class IssuedResult(SignedEntry):
     incoming_signatures: list[IncomingSignature]
     issued_at: str
     lookup: str | None = None  # the token of its QR code's public look-up (/tra-cuu/{token})
+    incoming_qr: str | None = None  # what the QR code of a result that arrived signed says
 
 
 class Offer(Record):

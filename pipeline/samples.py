@@ -139,6 +139,7 @@ class Official:
     title: str = "QUYẾT ĐỊNH"
     subject: str = "Về việc cấp Giấy phép xây dựng nhà ở riêng lẻ"
     signer: str = "Lê Văn Bình"
+    terms: tuple[str, ...] = ()  # what a licence adds: until when it holds, what it covers
 
 
 def official_document(doc: Official = Official(), dpi: int = 300) -> Image.Image:
@@ -159,7 +160,7 @@ def official_document(doc: Official = Official(), dpi: int = 300) -> Image.Image
     y += line
     for row in ["Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
                 "Xét đề nghị của Thủ trưởng cơ quan chuyên môn.",
-                "Điều 1. Nội dung như trên.",
+                "Điều 1. Nội dung như trên.", *doc.terms,
                 "Điều 2. Văn bản này có hiệu lực kể từ ngày ký."]:
         draw.text((left_x, y), row, font=body, fill="black")
         y += round(line * 1.3)

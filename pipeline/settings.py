@@ -145,6 +145,7 @@ class Settings(BaseSettings):
     """Wait before the first retry; doubled after each failure, at most an hour."""
     webhook_timeout_seconds: float = 10.0
     ocr_requires_token: bool = False
+    """Whether ``POST /ocr`` (the drop-in OCR service) needs a client's bearer token."""
     public_url: str | None = None
     """Where the public look-up is served (``https://…``): the QR code on issued papers links
     to ``<public_url>/tra-cuu/<token>``; unset, it carries the look-up token alone."""
@@ -158,7 +159,6 @@ class Settings(BaseSettings):
     """A one-stop system's own ``textCode``s mapped to sohoa's templates, e.g.
     ``{"KQ_HOTICH": "KQ", "TK_LLTP_01": "TK_LLTP"}`` (JSON); a code in neither is answered from
     the document's detected type."""
-    """Whether ``POST /ocr`` (the drop-in OCR service) needs a client's bearer token."""
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

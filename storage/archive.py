@@ -19,7 +19,8 @@ from pipeline.records import (DocumentEntry, DossierRecord, IncomingSignature, I
                               Manifest, ManifestObject, ObjectRole, Offer, OriginalEntry,
                               PageSource)
 from storage import keys
-from storage.catalogue import Catalogue, DocumentRow, DossierRow, OriginalRow, search_text
+from storage.catalogue import Catalogue, search_text
+from storage.tables import DocumentRow, DossierRow, OriginalRow
 from storage.objects import ObjectStore, StoredObject, sha256_hex
 
 RUN_META = "upload-run"  # metadata naming the run that wrote an object (see storage.reconcile)
@@ -191,7 +192,7 @@ def replace_documents(archive: Archive, dossier: DossierRow, pdfs: dict[str, byt
 def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile,
                    document: SignedDocument, problems: list[Problem],
                    digitised_as: str | None, incoming: list[IncomingSignature], now: datetime,
-                   lookup: str | None = None) -> IssuedResult:
+                   lookup: str | None = None, incoming_qr: str | None = None) -> IssuedResult:
     """Upload a result's signed PDF (``<code>-KQ<n>``) and OCR JSON, then a new manifest naming
     them, then add it to the catalogue; return its entry in the dossier's ``results``."""
     store, code, run = archive.store, parse_dossier_code(dossier.code), uuid.uuid4().hex
@@ -210,7 +211,8 @@ def archive_result(archive: Archive, dossier: DossierRow, received: ReceivedFile
         original=OriginalEntry(file=received.name, sha256=received.sha256,
                                object=store.url(received.object_key)),
         incoming_signatures=incoming, issued_at=now.isoformat(),
-        **({"lookup": lookup} if lookup else {}))
+        **({"lookup": lookup} if lookup else {}),
+        **({"incoming_qr": incoming_qr} if incoming_qr else {}))
     record = dossier.record.model_copy(update={"results": [*dossier.record.results, entry]})
     manifest = get_manifest(store, dossier.manifest_key)
     listed = {o.key for o in manifest.objects}

@@ -16,7 +16,7 @@ from pipeline.identifiers import parse_dossier_code
 from pipeline.signing.verify import verify_pdf
 from storage import keys
 from storage.archive import Archive
-from storage.catalogue import DossierRow
+from storage.tables import DossierRow
 from storage.objects import sha256_hex
 
 

@@ -12,144 +12,25 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (JSON, Date, DateTime, ForeignKey, Integer, String, Text, column,
-                        create_engine, event, func, select, table, text)
-from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column, relationship
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy import Integer, column, create_engine, event, func, select, table, text
+from sqlalchemy.orm import Session
 
 from pipeline.errors import UnknownDossier
 from pipeline.model import Severity
 from pipeline.records import DossierRecord, EventKind, Status
 from pipeline.text import fold
+from storage import tally
 from storage.migrations import migrate
-
-
-class Base(DeclarativeBase):
-    pass
+from storage.tables import DocumentRow, DossierRow, EventRow, PendingRow, utc_now
 
 
 def search_text(text: str, values: list[str], dossier: str, digitisation_code: str | None) -> str:
     """What search matches for a document: its text, field values and codes, folded."""
     return fold(" ".join([text, *values, dossier, digitisation_code or ""]))
-
-
-class UtcDateTime(TypeDecorator):
-    """Timezone-aware UTC datetimes from every database (SQLite stores no zone)."""
-
-    impl = DateTime(timezone=True)
-    cache_ok = True
-
-    def process_result_value(self, value: datetime | None, dialect) -> datetime | None:
-        return value.replace(tzinfo=timezone.utc) if value and value.tzinfo is None else value
-
-
-class RecordJSON(TypeDecorator):
-    """A dossier record kept as JSON, read back as a :class:`DossierRecord`."""
-
-    impl = JSON
-    cache_ok = True
-
-    def process_bind_param(self, value: DossierRecord | dict | None, dialect) -> dict | None:
-        return value.to_json() if isinstance(value, DossierRecord) else value
-
-    def process_result_value(self, value: dict | None, dialect) -> DossierRecord | None:
-        return DossierRecord.model_validate(value) if value is not None else None
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-class DossierRow(Base):
-    __tablename__ = "dossiers"
-
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    agency: Mapped[str] = mapped_column(String(35), index=True)
-    procedure: Mapped[str] = mapped_column(String(16), index=True)
-    received_on: Mapped[date] = mapped_column(Date, index=True)
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    originals_digest: Mapped[str] = mapped_column(String(64))
-    """sha256 over the sorted sha256s of the originals: the input that produced this record."""
-    manifest_key: Mapped[str | None] = mapped_column(String(300))
-    record: Mapped[DossierRecord] = mapped_column("result", RecordJSON)
-    """Replaced whole, never changed in place (copies are made and stored)."""
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-
-    documents: Mapped[list[DocumentRow]] = relationship(
-        back_populates="dossier", cascade="all, delete-orphan",
-        order_by="[DocumentRow.kind, DocumentRow.order]")  # components first, then results
-    originals: Mapped[list[OriginalRow]] = relationship(cascade="all, delete-orphan")
-
-    def document(self, order: int, kind: str = "component") -> DocumentRow | None:
-        """Document ``order`` (``kind`` ``result``: the n of ``-KQ<n>``), if there is one."""
-        return next((d for d in self.documents if d.kind == kind and d.order == order), None)
-
-
-class DocumentRow(Base):
-    __tablename__ = "documents"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_code: Mapped[str] = mapped_column(ForeignKey("dossiers.code"), index=True)
-    order: Mapped[int] = mapped_column(Integer)
-    """The document order NN; for a result, its n in ``<dossier code>-KQ<n>``."""
-    kind: Mapped[str] = mapped_column(String(10), default="component", server_default="component")
-    """``component`` (a paper of the dossier) or ``result`` (issued by the agency)."""
-    component: Mapped[str | None] = mapped_column(String(50))
-    pages: Mapped[int] = mapped_column(Integer)
-    object_key: Mapped[str] = mapped_column(String(300))
-    sha256: Mapped[str] = mapped_column(String(64))
-    ocr_key: Mapped[str] = mapped_column(String(300))
-    fields: Mapped[dict[str, Any]] = mapped_column(JSON)
-    text: Mapped[str] = mapped_column(String)
-    digitisation_code: Mapped[str | None] = mapped_column(String(120), unique=True)
-    search_text: Mapped[str] = mapped_column(Text, default="", server_default="")
-    """Folded text and field values (``pipeline.text.fold``): what full-text search matches."""
-    lookup_token: Mapped[str | None] = mapped_column(String(40), unique=True, nullable=True,
-                                                     index=True)
-    """An issued result's public look-up token, printed in its QR code."""
-
-    dossier: Mapped[DossierRow] = relationship(back_populates="documents")
-
-
-class OriginalRow(Base):
-    __tablename__ = "originals"
-
-    dossier_code: Mapped[str] = mapped_column(ForeignKey("dossiers.code"), primary_key=True)
-    sha256: Mapped[str] = mapped_column(String(64), primary_key=True)
-    filename: Mapped[str] = mapped_column(String(300))
-    object_key: Mapped[str] = mapped_column(String(300))
-    size: Mapped[int] = mapped_column(Integer)
-
-
-class PendingRow(Base):
-    """A dossier whose objects are being uploaded: gone once its catalogue rows are committed."""
-
-    __tablename__ = "pending"
-
-    dossier_code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    started_at: Mapped[datetime] = mapped_column(UtcDateTime)
-    run: Mapped[str | None] = mapped_column(String(32))
-    """The run whose objects carry it in their ``upload-run`` metadata (``None`` before 0007)."""
-
-
-class EventRow(Base):
-    """What people did to a dossier (corrections, attachments, approvals): who, when, what.
-
-    Kept apart from the dossier's rows, so re-digitising a dossier never erases its history.
-    """
-
-    __tablename__ = "events"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    dossier_code: Mapped[str] = mapped_column(String(50), index=True)
-    kind: Mapped[str] = mapped_column(String(20))  # an EventKind
-    by: Mapped[str] = mapped_column(String(200))
-    at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 _FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
@@ -259,6 +140,7 @@ class Catalogue:
             pending = session.get(PendingRow, dossier.code)
             if pending is not None:
                 session.delete(pending)
+            tally.refresh(session, [dossier.code])
 
     def add_result(self, dossier: str, document: DocumentRow, record: DossierRecord) -> None:
         """Add an issued result's document to a dossier with its updated record, and end its
@@ -266,10 +148,11 @@ class Catalogue:
         with self.session() as session, session.begin():
             row = session.get(DossierRow, dossier)
             row.documents.append(document)
-            row.record, row.updated_at = record, _now()
+            row.record, row.updated_at = record, utc_now()
             pending = session.get(PendingRow, dossier)
             if pending is not None:
                 session.delete(pending)
+            tally.refresh(session, [dossier])
 
     def count_digitisation_codes(self, prefix: str, other_than: str) -> int:
         """How many documents of dossiers other than ``other_than`` have codes starting ``prefix``."""
@@ -301,7 +184,7 @@ class Catalogue:
             session.add(event)
             if record is not None:
                 row = session.get(DossierRow, dossier)
-                row.record, row.status, row.updated_at = record, record.status, _now()
+                row.record, row.status, row.updated_at = record, record.status, utc_now()
                 for document in row.documents:
                     if document.kind == "result":
                         continue
@@ -311,6 +194,7 @@ class Catalogue:
                     document.search_text = search_text(
                         document.text, [v.value for v in match.fields.values()],
                         dossier, document.digitisation_code)
+                tally.refresh(session, [dossier])
             return event
 
     def reusable(self, owner_id: str, components: list[str], since: datetime, other_than: str
@@ -374,21 +258,7 @@ class Catalogue:
             session.add_all(EventRow(dossier_code=code, kind=EventKind.AUDIT, by=by,
                                      detail={"findings": problems})
                             for code, problems in found.items())
-
-    def last_audits(self) -> dict[str, list[str]]:
-        """Each audited dossier's findings at its latest audit."""
-        with self.session() as session:
-            latest = select(EventRow.dossier_code, func.max(EventRow.id).label("id")) \
-                .where(EventRow.kind == EventKind.AUDIT).group_by(EventRow.dossier_code).subquery()
-            rows = session.execute(select(EventRow.dossier_code, EventRow.detail)
-                                   .join(latest, EventRow.id == latest.c.id))
-            return {code: detail.get("findings", []) for code, detail in rows}
-
-    def records(self) -> dict[str, DossierRecord]:
-        """Every dossier's record, by code (the indicators read nothing else)."""
-        with self.session() as session:
-            rows = session.execute(select(DossierRow.code, DossierRow.record))
-            return {code: record for code, record in rows}
+            tally.refresh(session, found)
 
     def received_since(self, since: date | None) -> list[DossierRow]:
         """Dossiers received on or after ``since`` (all when ``None``), with their rows loaded."""

@@ -19,7 +19,7 @@ from pipeline.identifiers import DossierCode, parse_dossier_code
 from pipeline.records import Manifest
 from storage import keys
 from storage.archive import RUN_META, Archive, document_row, originals_digest
-from storage.catalogue import DossierRow, OriginalRow, PendingRow
+from storage.tables import DossierRow, OriginalRow, PendingRow
 from storage.errors import StorageError
 
 

@@ -131,3 +131,21 @@ def postgres_url():
 
     with throwaway_cluster() as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def catalogue(request, tmp_path):
+    """An empty catalogue on each database (PostgreSQL: the session's cluster, emptied after)."""
+    from sqlalchemy import MetaData
+
+    from storage.catalogue import Catalogue
+
+    url = f"sqlite:///{tmp_path / 'c.sqlite'}" if request.param == "sqlite" \
+        else request.getfixturevalue("postgres_url")
+    opened = Catalogue(url)
+    yield opened
+    if request.param == "postgresql":  # one cluster for the session: leave it empty
+        everything = MetaData()
+        everything.reflect(opened.engine)  # the migrations' tables, whatever was imported
+        everything.drop_all(opened.engine)
+    opened.dispose()

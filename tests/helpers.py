@@ -94,3 +94,19 @@ def record(code: str, status: str = "digitised", fields: dict | None = None,
                        "pages": 1, "object": "s3://b/k", "sha256": sha256,
                        "ocr_object": "s3://b/o", "signer": "x", "fields": fields or {},
                        "digitisation_code": None, "source": {"sha256": "b" * 64, "page": 1}}]})
+
+
+def qr_text(pdf: bytes) -> str:
+    """The QR code of page 1 as a phone reads it: the page rendered, its top-left corner framed,
+    tried again at another resolution as a phone refocuses (OpenCV's detector alone finds it
+    on 80-97% of renderings at one resolution, and on 30 of 30 within these three)."""
+    import cv2
+    import numpy as np
+
+    for dpi in (200, 300, 150):
+        image = cv2.imdecode(np.frombuffer(first_page_png(pdf, dpi), np.uint8), cv2.IMREAD_COLOR)
+        corner = round(40 / 25.4 * dpi)  # 40 mm
+        text, _, _ = cv2.QRCodeDetector().detectAndDecode(image[:corner, :corner])
+        if text:
+            return text
+    return ""

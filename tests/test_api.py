@@ -15,6 +15,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
+from helpers import qr_text
 from pipeline.cli import app as cli
 from pipeline.samples import Official, official_document, save_scan, scan_look
 
@@ -291,7 +292,10 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
         assert headers["X-Sohoa-Signature"] == f"sha256={expected}"
     assert json.loads(receiver.calls[-1][1])["status"] == "digitised"
 
-    decision = save_scan(scan_look(official_document(Official(number="445/QĐ-UBND")), seed=7),
+    licence = Official(number="445/QĐ-UBND", terms=(  # until when it holds, what it covers
+        "Giấy phép này có giá trị đến hết ngày 31/12/2027.",
+        "Phạm vi hoạt động: xây dựng nhà ở riêng lẻ."))
+    decision = save_scan(scan_look(official_document(licence), seed=7),
                          scans["form"].parent / "kq.jpg")
     with open(decision, "rb") as handle:
         sent = httpx.post(f"{base}/v1/dossiers/{code}/results", headers=auth,
@@ -304,11 +308,12 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
     assert view["results"][0]["fields"]["doc_number"]["value"] == "445/QĐ-UBND"
     signed = httpx.get(f"{base}{view['results'][0]['url']}", headers=auth)
     assert signed.status_code == 200 and verify_pdf(signed.content, []).valid
-    qr = _qr_text(signed.content)  # read from the page image, as a phone would
+    qr = qr_text(signed.content)  # read from the page image, as a phone would
     lines = dict(line.split(": ", 1) for line in qr.splitlines())
     assert (lines["Mã HS"], lines["Mã TTHC"], lines["Số ĐDCN"]) == \
         (code, "2.000488", "038090012345")
     assert lines["Giấy tờ"] == "Quyết định 445/QĐ-UBND" and lines["HT"] == "sohoa"
+    assert (lines["Hiệu lực đến"], lines["Phạm vi"]) == ("31/12/2027", "xây dựng nhà ở riêng lẻ")
     assert datetime.fromisoformat(lines["TG"]).tzinfo is not None
     looked_up = httpx.get(f"{base}/tra-cuu/{lines['Tra cứu']}")  # public: no token
     assert looked_up.status_code == 200
@@ -316,24 +321,6 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
     assert answer["paper"] == f"{code}-KQ1" and answer["intact"] and answer["signature_valid"]
     assert "038090012345" not in looked_up.text  # no personal data
     assert httpx.get(f"{base}/tra-cuu/khong-co").status_code == 404
-
-
-def _qr_text(pdf: bytes) -> str:
-    """The QR code of page 1 as a phone reads it: the page rendered, its top-left corner framed,
-    tried again at another resolution as a phone refocuses (OpenCV's detector alone finds it
-    on 80-97% of renderings at one resolution, and on 30 of 30 within these three)."""
-    import cv2
-    import numpy as np
-
-    from helpers import first_page_png
-
-    for dpi in (200, 300, 150):
-        image = cv2.imdecode(np.frombuffer(first_page_png(pdf, dpi), np.uint8), cv2.IMREAD_COLOR)
-        corner = round(40 / 25.4 * dpi)  # 40 mm
-        text, _, _ = cv2.QRCodeDetector().detectAndDecode(image[:corner, :corner])
-        if text:
-            return text
-    return ""
 
 
 def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, tokens, scans):

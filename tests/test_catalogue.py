@@ -3,28 +3,14 @@ and an old catalogue (made before migrations) brought up to date."""
 
 from datetime import date, datetime, timedelta, timezone
 
-import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from helpers import record
 from pipeline.text import fold
-from storage.catalogue import Base, Catalogue, DocumentRow, DossierRow, OriginalRow
+from storage.tables import Base, DocumentRow, DossierRow, OriginalRow
 from storage.migrations import migrate
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def catalogue(request, tmp_path):
-    url = f"sqlite:///{tmp_path / 'c.sqlite'}" if request.param == "sqlite" \
-        else request.getfixturevalue("postgres_url")
-    opened = Catalogue(url)
-    yield opened
-    if request.param == "postgresql":  # one cluster for the session: leave it empty
-        Base.metadata.drop_all(opened.engine)
-        with opened.engine.begin() as connection:
-            connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
-    opened.dispose()
 
 
 def _dossier(code: str, owner: str, status: str = "digitised") -> DossierRow:
@@ -87,12 +73,17 @@ def test_a_catalogue_from_before_migrations_is_brought_up_to_date(tmp_path):
                                 "VARCHAR(64), filename VARCHAR(300), object_key VARCHAR(300), "
                                 "size INTEGER, PRIMARY KEY (dossier_code, sha256))"))
         connection.execute(text("INSERT INTO dossiers (code, status) VALUES ('old', 'digitised')"))
+        connection.execute(text("INSERT INTO dossiers (code, agency, procedure, received_on, "
+                                "status) VALUES ('000.00.06.H56-231027-0002', '000.00.06.H56', "
+                                "'2.000488', '2023-10-27', 'failed')"))
     migrate(engine)
     inspector = inspect(engine)
     assert "events" in inspector.get_table_names()
     assert "digitisation_code" in {c["name"] for c in inspector.get_columns("documents")}
     with engine.connect() as connection:
-        assert connection.execute(text("SELECT code FROM dossiers")).scalar() == "old"
+        assert "old" in connection.execute(text("SELECT code FROM dossiers")).scalars().all()
+        assert connection.execute(text("SELECT code, missed FROM tallies")).all() == [
+            ("000.00.06.H56-231027-0002", "not_received")]  # counted from before the tally
     engine.dispose()
 
 
@@ -121,33 +112,51 @@ def test_a_corrected_field_is_searchable_once_however_many_events_follow(catalog
     assert catalogue.find(code).documents[0].search_text.count("0912000111") == 1
 
 
-def test_the_report_reads_records_and_submissions_on_both_databases(catalogue):
-    from pipeline.api.ingest import Ingest, SubmissionRow
-    from pipeline.api.reports import dossier_facts
-    from pipeline.indicators import report
+def test_the_tally_follows_every_writer_and_equals_a_rebuild(catalogue):
+    """The report's tally is rewritten by the archive, the audit and the one-stop system's
+    declarations and events, each in its own transaction; recomputed from scratch it is the
+    same."""
+    from sqlalchemy import select
 
-    code, declared = "000.00.06.H56-231027-0001", "000.00.06.H56-231027-0009"
-    catalogue.replace(_dossier(code, "038090012345"))
+    from pipeline.api.ingest import Ingest
+    from storage import tally
+    from storage.tables import SubmissionRow, TallyRow
+
+    def tallies() -> dict[str, tuple]:
+        with catalogue.session() as session:
+            return {r.code: (r.agency, r.received_month, r.resolved_on, r.missed, r.naive,
+                             r.reused, r.results_required, r.with_result)
+                    for r in session.scalars(select(TallyRow))}
+
+    code, declared = "000.01.06.H56-231027-0001", "000.00.06.H56-231027-0009"
+    row = _dossier(code, "038090012345")
+    whole = row.record.model_copy(update={"owner_id": "038090012345", "documents": [
+        row.record.documents[0].model_copy(update={"digitisation_code": "c.01"})]})
+    row.record, row.agency = whole, "000.01.06.H56"
+    catalogue.replace(row)
+    assert tallies()[code] == ("000.01.06.H56", "2023-10", None, None, True, False, False, False)
+    catalogue.add_audits({code: ["changed"]})
+    assert tallies()[code][3] == "audit_failed"
+    catalogue.add_audits({code: []})  # repaired, audited again: the latest counts
+    assert tallies()[code][3] is None
+    assert [e.kind for e in catalogue.events(code)] == ["audit", "audit"]
+
     ingest = Ingest(catalogue)
     ingest.save_submission(SubmissionRow(code=declared, agency="000.00.06.H56",
                                          procedure="2.000488", owner_id=None, components=[],
                                          client="motcua", status="registered",
                                          reused_components=["GIAY_TO_TUY_THAN"]))
-    facts = {f.code: f for f in dossier_facts(catalogue, ingest)}
-    assert facts[code].record.dossier == code and facts[declared].record is None
-    assert facts[declared].reused_components == ("GIAY_TO_TUY_THAN",)
-    rows = {r["unit"]: r for r in report(facts.values(), date(2023, 10, 1), date(2023, 10, 31),
-                                         "agency", {"dossier_rate": 1.0}, 80.0)}
-    unit = rows["000.00.06.H56"]
-    assert (unit["received"], unit["naive_digitised"]) == (2, 1) and "000.00.00.H56" in rows
-    assert unit["not_digitised_reasons"]["not_received"] == 1
+    assert tallies()[declared][3:6] == ("not_received", False, True)
+    ingest.save_submission(SubmissionRow(code=code, agency="000.01.06.H56", procedure="2.000488",
+                                         owner_id=None, components=[], client="motcua",
+                                         status="digitised", returns_result=True))
+    ingest.end(code, "resolved", datetime(2023, 11, 2, 20, 0, tzinfo=timezone.utc))
+    assert tallies()[code][2:] == (date(2023, 11, 3), None, True, False, True, False)  # UTC+7
+    catalogue.add_event(code, "correct", "Lê Thị Mai", {},
+                        whole.model_copy(update={"owner_id": None}))
+    assert tallies()[code][3] == "no_data"
 
-
-def test_an_audit_is_kept_per_dossier_and_the_latest_counts(catalogue):
-    code = "000.00.06.H56-231027-0001"
-    catalogue.replace(_dossier(code, "038090012345"))
-    catalogue.add_audits({code: ["changed"]})
-    assert catalogue.last_audits() == {code: ["changed"]}
-    catalogue.add_audits({code: []})  # repaired, audited again
-    assert catalogue.last_audits() == {code: []}
-    assert [e.kind for e in catalogue.events(code)] == ["audit", "audit"]
+    before = tallies()
+    with catalogue.session() as session, session.begin():
+        assert tally.rebuild(session) == 2
+    assert tallies() == before

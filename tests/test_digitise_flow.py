@@ -203,7 +203,7 @@ def test_batch_with_separator_sheet_is_split_and_coded(archive, prefect_harness,
     with archive.catalogue.session() as session:
         from sqlalchemy import select
 
-        from storage.catalogue import DocumentRow
+        from storage.tables import DocumentRow
         every = [c for c in session.scalars(select(DocumentRow.digitisation_code)) if c]
     assert len(every) == len(set(every)) and set(codes) <= set(every)
     stat = archive.store.client.stat_object(archive.store.bucket,

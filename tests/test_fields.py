@@ -115,6 +115,18 @@ def test_official_document_fields_from_a_scanned_decision():
     assert problems == []
 
 
+def test_a_licence_says_until_when_it_holds_and_what_it_covers():
+    wanted = {"valid_until": "any_date", "scope": "text"}
+    page = _page(_row("Điều 2. Giấy phép có giá trị đến hết ngày 31 tháng 12 năm 2027."),
+                 _row("Phạm vi hoạt động kinh doanh: vận tải hành khách nội tỉnh."))
+    fields, problems = extract_fields([page], wanted)
+    assert fields["valid_until"].value == "2027-12-31" and problems == []  # in the future
+    assert fields["scope"].value == "vận tải hành khách nội tỉnh"
+    decision = _page(_row("Quyết định này có hiệu lực kể từ ngày ký."),  # takes effect: no end
+                     _row("Điều 1. Phạm vi điều chỉnh: Thông tư này quy định"))  # a law's article
+    assert extract_fields([decision], wanted) == ({}, [])
+
+
 def test_a_receipt_printing_another_dossier_code_is_flagged():
     from pipeline.checks import dossier_code_mismatches
     from pipeline.model import EncodedImage, PageRef, ProcessedPage, SignedDocument

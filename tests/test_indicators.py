@@ -1,6 +1,7 @@
 """The digitisation indicators on a fixture of known dossiers, every count and rate computed by
 hand: complete, missing a component, unsigned, without data, reused, never received, resolved
-with and without its result; sub-units rolled up; the naive count's overstatement."""
+with and without its result; sub-units rolled up; the naive count's overstatement. Counted by
+the catalogue's tally on both databases, as the report is."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ import json
 from datetime import date
 from pathlib import Path
 
-from pipeline.indicators import DossierFacts, not_digitised, parent_agency, points, report
+from pipeline.api.reports import digitisation_report, listed
+from pipeline.indicators import DossierFacts, not_digitised, parent_agency, points
 from pipeline.records import DossierRecord, Manifest
+from pipeline.settings import Settings
+from storage import tally
 
 RECORDED = Path(__file__).parent / "data" / "contracts"
 WEIGHTS = {"dossier_rate": 10.0, "result_rate": 8.0, "reuse_rate": 4.0}
@@ -42,16 +46,24 @@ def _fixture() -> list[DossierFacts]:
     ]
 
 
+def _report(catalogue, start: date, end: date, by: str) -> list[dict]:
+    """The fixture's report, as ``sohoa report`` makes it from the catalogue's tally."""
+    with catalogue.session() as session, session.begin():
+        tally.store(session, _fixture())
+    settings = Settings(indicator_weights=WEIGHTS, indicator_full_marks=80.0)
+    return digitisation_report(catalogue, settings, start, end, by)["units"]
+
+
 def test_each_dossier_is_digitised_or_names_the_rule_it_missed():
     assert [not_digitised(f) for f in _fixture()] == [
         None, "missing_component", None, "unsigned", "no_data", "not_received", None]
 
 
-def test_counts_and_rates_by_agency_roll_sub_units_up_to_their_parents():
+def test_counts_and_rates_by_agency_roll_sub_units_up_to_their_parents(catalogue):
     assert parent_agency(SUB) == UNIT and parent_agency(UNIT) == PROVINCE
     assert parent_agency(PROVINCE) is None
-    rows = {r["unit"]: r for r in report(_fixture(), date(2023, 10, 1), date(2023, 11, 30),
-                                         "agency", WEIGHTS, 80.0)}
+    rows = {r["unit"]: r for r in _report(catalogue, date(2023, 10, 1), date(2023, 11, 30),
+                                          "agency")}
     assert set(rows) == {PROVINCE, UNIT, SUB}
     sub, unit = rows[SUB], rows[UNIT]
     assert (sub["received"], sub["digitised"], sub["dossier_rate"]) == (3, 1, 33.33)
@@ -70,13 +82,14 @@ def test_counts_and_rates_by_agency_roll_sub_units_up_to_their_parents():
     assert unit["points"] == round(10 * 33.33 / 80 + 8 * 50 / 80 + 4 * 16.67 / 80, 2)
 
 
-def test_by_procedure_and_month_and_rates_over_nothing_are_not_applicable():
-    by_month = {r["unit"]: r for r in report(_fixture(), date(2023, 1, 1), date(2023, 12, 31),
-                                             "month", WEIGHTS, 80.0)}
+def test_by_procedure_and_month_and_rates_over_nothing_are_not_applicable(catalogue):
+    by_month = {r["unit"]: r for r in _report(catalogue, date(2023, 1, 1), date(2023, 12, 31),
+                                              "month")}
     assert (by_month["2023-12"]["received"], by_month["2023-12"]["dossier_rate"]) == (1, 100.0)
     assert by_month["2023-12"]["result_rate"] is None  # nothing resolved that month
-    by_procedure = {r["unit"]: r for r in report(_fixture(), date(2023, 10, 1),
-                                                 date(2023, 10, 31), "procedure", WEIGHTS, 80.0)}
+    settings = Settings(indicator_weights=WEIGHTS, indicator_full_marks=80.0)
+    by_procedure = {r["unit"]: r for r in digitisation_report(
+        catalogue, settings, date(2023, 10, 1), date(2023, 10, 31), "procedure")["units"]}
     assert by_procedure["1.001193"]["digitised"] == 0 and by_procedure["2.000488"]["digitised"] == 2
     assert points({"dossier_rate": 90.0, "result_rate": None, "reuse_rate": 40.0}, WEIGHTS,
                   80.0) == round(22 * (10 * 1.0 + 4 * 0.5) / 14, 2)
@@ -108,7 +121,7 @@ def test_report_command_over_the_archive(archive):
     assert wrong.exit_code == 2 and "unknown_report_column" in wrong.stderr
 
 
-def test_the_report_as_an_xlsx_a_province_sends_up(tmp_path):
+def test_the_report_as_an_xlsx_a_province_sends_up(catalogue, tmp_path):
     """Re-opened with openpyxl and read cell by cell: the period and production time, one row
     per unit with sub-units indented under their parent, the totals of the top unit."""
     from datetime import datetime, timezone
@@ -117,7 +130,7 @@ def test_the_report_as_an_xlsx_a_province_sends_up(tmp_path):
 
     from pipeline.report_files import write_csv, write_xlsx
 
-    rows = report(_fixture(), date(2023, 10, 1), date(2023, 11, 30), "agency", WEIGHTS, 80.0)
+    rows = _report(catalogue, date(2023, 10, 1), date(2023, 11, 30), "agency")
     out = {"from": "2023-10-01", "to": "2023-11-30", "by": "agency", "units": rows}
     path = tmp_path / "chi-tieu.xlsx"
     write_xlsx(out, path, datetime(2023, 12, 1, 8, 0, tzinfo=timezone.utc))
@@ -137,12 +150,18 @@ def test_the_report_as_an_xlsx_a_province_sends_up(tmp_path):
     assert lines[0].startswith("unit,received,digitised,dossier_rate") and len(lines) == 4
 
 
-def test_each_count_lists_its_dossiers():
-    from pipeline.indicators import members
+def test_each_count_lists_its_dossiers(catalogue):
+    _report(catalogue, date(2023, 10, 1), date(2023, 11, 30), "agency")
 
-    listed = members(_fixture(), date(2023, 10, 1), date(2023, 11, 30), "agency")
-    assert listed[SUB]["received"] == ["c", "d", "e"] and listed[SUB]["digitised"] == ["c"]
-    assert listed[UNIT]["not_received"] == ["f"] and listed[UNIT]["with_result"] == ["a"]
+    def codes(unit: str, column: str, by: str = "agency", units=None) -> list[str]:
+        return listed(catalogue, date(2023, 10, 1), date(2023, 11, 30), by, unit, column, units)
+
+    assert codes(SUB, "received") == ["c", "d", "e"] and codes(SUB, "digitised") == ["c"]
+    assert codes(UNIT, "not_received") == ["f"] and codes(UNIT, "with_result") == ["a"]
+    assert codes(PROVINCE, "received") == ["a", "b", "c", "d", "e", "f"]
+    assert codes(PROVINCE, "received", units={SUB}) == ["c", "d", "e"]  # a sub-unit's client
+    assert codes("1.001193", "unsigned", by="procedure") == ["d"]
+    assert codes("2023-10", "reused", by="month") == ["c"]
 
 
 def test_a_dossier_its_latest_audit_found_changed_is_not_digitised():

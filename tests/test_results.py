@@ -112,3 +112,31 @@ def test_a_crash_before_the_results_commit_is_repaired_from_the_manifest(
         [("result", 1), ("result", 2)]
     assert stored.record.results[1].code == f"{DOSSIER}-KQ2"
     assert _invoke("audit", "--dossier", DOSSIER, "--workers", "1")[0] == 0
+
+
+def test_a_result_that_arrives_signed_is_archived_as_it_came_with_its_qr_recorded(
+        issued, archive, tmp_path):
+    """Signed by the agency's own system, with its own QR code: stored byte for byte (no code
+    drawn, no seal added), its signature and QR code recorded, its fields read."""
+    import io
+
+    from pipeline.pdf import qr
+    from pipeline.settings import load_settings
+    from pipeline.signing.backends import open_signer
+    from pipeline.signing.signer import AGENCY_ROLE, sign_pdf
+
+    page = io.BytesIO()
+    official_document(Official(number="448/QĐ-UBND")).convert("RGB").save(
+        page, "PDF", resolution=300)
+    theirs = "Mã HS: X\nTra cứu: https://vpdt.thanhhoa.gov.vn/tra-cuu/448"
+    with open_signer(load_settings(), "agency") as agency:
+        signed = sign_pdf(qr.stamp(page.getvalue(), theirs), agency, AGENCY_ROLE, "H56")
+    (tmp_path / "kq-448.pdf").write_bytes(signed)
+    code, entry, result = _invoke("result", tmp_path / "kq-448.pdf", "--dossier", DOSSIER)
+    assert code == 0, result.output
+    assert archive.store.get(archive.store.key(entry["object"])) == signed
+    assert entry["sha256"] == entry["original"]["sha256"] and "lookup" not in entry
+    assert entry["incoming_qr"] == theirs
+    assert [s["valid"] for s in entry["incoming_signatures"]] == [True]
+    assert entry["fields"]["doc_number"]["value"] == "448/QĐ-UBND"
+    assert entry["problems"] == [], entry["problems"]

@@ -17,7 +17,7 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field
 
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
-from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, SubmissionRow, UploadRow
+from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles)
 from pipeline.api.reports import digitisation_report, listed
@@ -33,6 +33,7 @@ from pipeline.settings import Settings
 from pipeline.signing.verify import load_trust_roots
 from storage.archive import Archive
 from storage.session import open_archive
+from storage.tables import SubmissionRow
 
 VERSION = "1"
 PROCESSOR_STOP_SECONDS = 120
@@ -345,7 +346,7 @@ def _routes(app: FastAPI) -> None:
                 raise NotFound(what_vi=f"cơ quan {agency}", what_en=f"agency {agency}")
             units = {agency}
         start, end = start or date(2000, 1, 1), end or date.today()
-        out = digitisation_report(state.archive.catalogue, state.ingest, state.settings,
+        out = digitisation_report(state.archive.catalogue, state.settings,
                                   start, end, by, units)
         for row in out["units"]:  # each count can be listed: add &column=<a count's name>
             row["dossiers"] = (f"/v1/reports/digitisation/dossiers?unit={row['unit']}"
@@ -360,7 +361,7 @@ def _routes(app: FastAPI) -> None:
                             end: Annotated[date | None, Query(alias="to")] = None,
                             by: Literal["agency", "procedure", "month"] = "agency") -> dict:
         state = _state(request)
-        codes = listed(state.archive.catalogue, state.ingest, start or date(2000, 1, 1),
+        codes = listed(state.archive.catalogue, start or date(2000, 1, 1),
                        end or date.today(), by, unit, column, set(client.agencies))
         return {"unit": unit, "column": column, "dossiers": codes}
 

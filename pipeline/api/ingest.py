@@ -1,5 +1,6 @@
 """The ingest API's records, in the catalogue's database: API clients, the one-stop system's
-dossiers (submissions) and the files received for them, idempotency keys, webhook deliveries.
+dossiers (submissions, a table of ``storage.tables``: the indicators count with it) and the files
+received for them, idempotency keys, webhook deliveries.
 
 A file is recorded here only after it is on disk for good (the API's spool), so an accepted
 upload survives a crash; the worker marks it processed once its dossier is archived.
@@ -12,13 +13,14 @@ import secrets
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, Boolean, Integer, String, UniqueConstraint, func,
-                        select)
+from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from pipeline.api.problems import ClientExists, OutcomeRecorded
-from storage.catalogue import Base, Catalogue, UtcDateTime
+from storage import tally
+from storage.catalogue import Catalogue
+from storage.tables import Base, SubmissionRow, UtcDateTime
 
 
 def _now() -> datetime:
@@ -40,36 +42,6 @@ class ClientRow(Base):
     """Key of the HMAC-SHA256 that signs the webhooks sent to this client."""
     created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     revoked_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-
-
-class SubmissionRow(Base):
-    """A dossier as the one-stop system declared it, and where its processing stands."""
-
-    __tablename__ = "submissions"
-
-    code: Mapped[str] = mapped_column(String(50), primary_key=True)
-    agency: Mapped[str] = mapped_column(String(35), index=True)
-    procedure: Mapped[str] = mapped_column(String(16))
-    owner_id: Mapped[str | None] = mapped_column(String(13), nullable=True)
-    components: Mapped[list[str]] = mapped_column(JSON)
-    callback_url: Mapped[str | None] = mapped_column(String(2000), nullable=True)
-    client: Mapped[str] = mapped_column(String(100))
-    status: Mapped[str] = mapped_column(String(20), index=True)
-    """``registered`` (no file yet), ``received`` (files waiting), ``processing``, then the
-    archive's ``digitised`` / ``needs_review`` / ``rejected``, or ``failed``."""
-    error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    updated_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
-    # What only the one-stop system knows (issue 15's indicators count with it)
-    channel: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    """``counter``, ``post`` or ``online``."""
-    received_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
-    returns_result: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
-    reused_components: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    """Components it took from the national portal's personal folder instead of asking for."""
-    outcome: Mapped[str | None] = mapped_column(String(10), nullable=True)
-    """``resolved``, ``returned`` or ``withdrawn``, once the one-stop system says so."""
-    outcome_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
 
 
 class UploadRow(Base):
@@ -187,12 +159,13 @@ class Ingest:
             old = session.get(SubmissionRow, row.code)
             if old is None:
                 session.add(row)
-                return row, True
-            for name in ("procedure", "owner_id", "components", "callback_url", "client",
-                         "channel", "received_at", "returns_result", "reused_components"):
-                setattr(old, name, getattr(row, name))
-            old.updated_at = _now()
-            return old, False
+            else:
+                for name in ("procedure", "owner_id", "components", "callback_url", "client",
+                             "channel", "received_at", "returns_result", "reused_components"):
+                    setattr(old, name, getattr(row, name))
+                old.updated_at = _now()
+            tally.refresh(session, [row.code])
+            return (row, True) if old is None else (old, False)
 
     def end(self, code: str, outcome: str, at: datetime) -> bool:
         """Record how the dossier's life ended; ``False`` (nothing changed) when it already
@@ -204,6 +177,7 @@ class Ingest:
             if row.outcome is not None:
                 raise OutcomeRecorded(dossier=code, outcome=row.outcome)
             row.outcome, row.outcome_at, row.updated_at = outcome, at, _now()
+            tally.refresh(session, [code])
             return True
 
     def add_upload(self, upload: UploadRow) -> tuple[UploadRow, bool]:

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.api.ingest import SubmissionRow, UploadRow
+from pipeline.api.ingest import UploadRow
 from pipeline.model import Problem
 from pipeline.records import DossierRecord, FieldEntry, Record
 from pipeline.signing.verify import verify_pdf
-from storage.catalogue import DocumentRow, DossierRow
+from storage.tables import DocumentRow, DossierRow, SubmissionRow
 from storage.objects import sha256_hex
 
 

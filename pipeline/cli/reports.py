@@ -35,7 +35,6 @@ def report(
     beside what counting component rows gives."""
     from datetime import date, datetime, timezone
 
-    from pipeline.api.ingest import Ingest
     from pipeline.api.reports import BY, digitisation_report, listed
     from pipeline.errors import InvalidReportGrouping, UnknownReportColumn
     from pipeline.identifiers import parse_agency_code
@@ -52,13 +51,13 @@ def report(
             raise UnknownReportColumn(column=list_[1], allowed=", ".join(COLUMNS))
     with open_catalogue(ctx.obj) as catalogue:
         if list_:
-            codes = listed(catalogue, Ingest(catalogue), start, end, by, *list_, units)
+            codes = listed(catalogue, start, end, by, *list_, units)
             if as_json:
                 emit({"unit": list_[0], "column": list_[1], "dossiers": codes})
             else:
                 sys.stdout.write("".join(f"{code}\n" for code in codes))
             return
-        out = digitisation_report(catalogue, Ingest(catalogue), ctx.obj, start, end, by, units)
+        out = digitisation_report(catalogue, ctx.obj, start, end, by, units)
     if xlsx:
         write_xlsx(out, xlsx, datetime.now(timezone.utc))
         err.print(escape(f"Đã ghi {xlsx}"))

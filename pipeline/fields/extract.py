@@ -49,7 +49,7 @@ FIELD_NAMES = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "sex
                "tax_code": "Mã số thuế / doanh nghiệp", "business_name": "Tên hộ kinh doanh / doanh nghiệp",
                "doc_type": "Loại văn bản", "doc_number": "Số văn bản", "issue_date": "Ngày ban hành",
                "place": "Địa danh", "issuing_body": "Cơ quan ban hành", "subject": "Trích yếu",
-               "signer_name": "Người ký"}
+               "signer_name": "Người ký", "valid_until": "Có giá trị đến", "scope": "Phạm vi"}
 
 
 def _compile(pattern: str) -> list[re.Pattern[str]]:

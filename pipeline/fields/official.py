@@ -5,7 +5,9 @@ right column (motto, then "<place>, ngày … tháng … năm …"), read apart 
 (:mod:`pipeline.ocr.order`); then the document type as a centred capitalised title, and the
 subject under it, one to five lines up to the legal bases ("Căn cứ …"), the addressee
 ("Kính gửi: …") or the first article. The signer is on the document's last page: the right
-column beside "Nơi nhận:", a position title ("KT. BỘ TRƯỞNG") above the name.
+column beside "Nơi nhận:", a position title ("KT. BỘ TRƯỞNG") above the name. A licence or
+certificate may say, anywhere, until when it holds ("… có giá trị đến ngày …") and what it
+covers ("Phạm vi hoạt động: …"): the QR code on the result carries both.
 """
 
 from __future__ import annotations
@@ -26,6 +28,10 @@ _PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay")
 _LETTER_SUBJECT = re.compile(r"^(?:ve\s*viec|v/v)\b")
 _BODY_START = re.compile(r"^(?:can\s*cu|kinh\s*gui|theo\s*de\s*nghi|xet\s|dieu\s*\d|noi\s*nhan"
                          r"|(?:chuong|phan|muc)\s+(?:[ivxlc]+\b|\d|thu\b))")
+_VALID_UNTIL = re.compile(r"co\s*(?:gia\s*tri|hieu\s*luc)(?:\s*su\s*dung)?\s*(?:den|toi)"
+                          r"(?:\s*het)?\s*:?\s*")
+_SCOPE = re.compile(r"pham\s*vi\s*(?:hoat\s*dong|ap\s*dung|su\s*dung|kinh\s*doanh|cung\s*cap)"
+                    r"(?:\s+[^\s:]+){0,3}\s*:\s*")  # not "Phạm vi điều chỉnh", a law's article
 HEADER_LINES = 14  # the header and the title are within the first lines of page 1
 SUBJECT_LINES = 5
 SUBJECT_GAP = 0.9  # a gap over this many line heights ends the subject block
@@ -139,8 +145,21 @@ def _signer(lines: list[Line]) -> Found | None:
     return _found([name]) if name else None
 
 
+def _after(lines: list[Line], phrase: re.Pattern[str]) -> Found | None:
+    """The rest of the first line, on any page, where ``phrase`` is followed by something."""
+    for line in lines:
+        match = phrase.search(fold_aligned(line.text))
+        if match:
+            value = line.text[match.end():].rstrip(" .;,")
+            words = line.words_in(match.end(), match.end() + len(value))
+            if words:
+                return Found(value, words, line)
+    return None
+
+
 FIELDS = {"issuing_body": "text", "doc_type": "doc_type", "doc_number": "doc_number",
-          "place": "text", "issue_date": "date", "subject": "subject", "signer_name": "name"}
+          "place": "text", "issue_date": "date", "subject": "subject", "signer_name": "name",
+          "valid_until": "any_date", "scope": "text"}
 """An official document's fields (Decree 30/2020) and their validators: what a result holds."""
 
 
@@ -148,6 +167,8 @@ def read(lines: list[Line], field: str) -> Found | None:
     """The raw text of ``field`` (an official-document field) on the document's pages."""
     if field == "signer_name":
         return _signer(lines)
+    if field in ("valid_until", "scope"):
+        return _after(lines, _VALID_UNTIL if field == "valid_until" else _SCOPE)
     zones = _zones(lines)
     if field in ("place", "issue_date"):
         found = _place_date(zones)

@@ -114,6 +114,12 @@ def iso_date(text: str) -> str | None:
     return found.isoformat() if found and 1900 <= found.year and found <= date.today() else None
 
 
+def any_date(text: str) -> str | None:
+    """A real date from 1900, in the future too (until when a licence holds)."""
+    found = parse_date(text)
+    return found.isoformat() if found and 1900 <= found.year <= 2200 else None
+
+
 def sex(text: str) -> str | None:
     first = fold(text).split()[:1]
     return {"nam": "Nam", "male": "Nam", "nu": "Nữ", "female": "Nữ"}.get(first[0]) if first else None
@@ -215,7 +221,7 @@ def subject(text: str) -> str | None:
 
 
 VALIDATORS: dict[str, Callable[[str], str | None]] = {
-    "name": person_name, "date": iso_date, "sex": sex, "personal_id": personal_id,
+    "name": person_name, "date": iso_date, "any_date": any_date, "sex": sex, "personal_id": personal_id,
     "phone": phone, "tax_code": tax_code, "doc_number": doc_number, "doc_type": doc_type,
     "text": free_text, "subject": subject,
 }

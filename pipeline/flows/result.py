@@ -1,8 +1,10 @@
-"""``digitise_result``: a result the agency issued for a dossier → pages → OCR → PDF/A signed by
-the agency (seal, top-right) → archived beside the dossier as ``<dossier code>-KQ<n>``.
+"""``digitise_result``: a result the agency issued for a dossier → pages → OCR → PDF/A with its
+QR code, signed by the agency (seal, top-right) → archived beside the dossier as
+``<dossier code>-KQ<n>``.
 
-An incoming PDF's own signatures are verified and recorded; the original is kept unchanged.
-The same file sent again returns the result already archived.
+A PDF that arrives signed (the agency's own system signed it) is archived as it came: its
+signatures verified and recorded, the QR code it carries (if any) recorded, nothing drawn on
+it. The same file sent again returns the result already archived.
 """
 
 from __future__ import annotations
@@ -16,21 +18,22 @@ from pathlib import Path
 from prefect import flow
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from pipeline.documents import make_result
+from pipeline.documents import kept_result, make_result
 from pipeline.flows.digitise import page_reading
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
 from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
 from pipeline.pages import plan_pages
+from pipeline.pdf import qr
 from pipeline.procedures.definitions import find_procedure
 from pipeline.records import IncomingSignature, IssuedResult
 from pipeline.settings import Settings, load_settings
 from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots, verify_pdf
 from storage.archive import Archive, archive_result
-from storage.catalogue import DossierRow
 from storage.originals import receive_file
 from storage.session import open_archive
+from storage.tables import DossierRow
 
 
 def incoming_signatures(received: ReceivedFile, settings: Settings) -> list[IncomingSignature]:
@@ -78,15 +81,21 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
     received = receive_file(file, code, archive.store, workdir)  # same name, sha256 and pages
     with page_reading(settings) as submit:
         pages = [f.result() for f in [submit(received, ref) for ref in refs]]
-    now, lookup = datetime.now(timezone.utc), secrets.token_urlsafe(16)
-    with open_signer(settings, "agency") as agency:
-        document, problems = make_result(len(results) + 1, pages, row.procedure, row.code, agency,
-                                         settings, code.agency, now,
-                                         _label(row, settings, now, lookup))
+    now, incoming = datetime.now(timezone.utc), incoming_signatures(received, settings)
+    if incoming:  # issued signed: archived as it came, its own QR code recorded
+        lookup, found_qr = None, qr.read(pages[0].image)
+        document, problems = kept_result(len(results) + 1, pages, received.path.read_bytes(),
+                                         incoming[-1].signer, all(s.valid for s in incoming))
+    else:
+        lookup, found_qr = secrets.token_urlsafe(16), None
+        with open_signer(settings, "agency") as agency:
+            document, problems = make_result(len(results) + 1, pages, row.procedure, row.code,
+                                             agency, settings, code.agency, now,
+                                             _label(row, settings, now, lookup))
     number = document.fields.get("doc_number")
     digitised_as = _digitisation_code(archive, row, settings, number.value if number else None)
-    return archive_result(archive, row, received, document, problems, digitised_as,
-                          incoming_signatures(received, settings), now, lookup)
+    return archive_result(archive, row, received, document, problems, digitised_as, incoming,
+                          now, lookup, found_qr)
 
 
 @flow(name="digitise_result", persist_result=False,

@@ -1,13 +1,18 @@
 """The QR code on the papers sohoa issues (Circular 01/2023, art. 26; the symbology of TCVN
 7322): drawn as vector modules at the top-left of page 1, before the agency signs, so the
-signature covers it. An incoming signed paper is never altered."""
+signature covers it. An incoming signed paper is never altered: its own code is only read."""
 
 from __future__ import annotations
 
 import io
+import zlib
 
+import cv2
+import numpy as np
 import pikepdf
 import segno
+
+from pipeline.model import EncodedImage
 
 MM = 72 / 25.4
 SIZE_MM, MARGIN_MM = 25.0, 4.0  # in the left and top margins (Decree 30: 30 and 20 mm)
@@ -43,3 +48,26 @@ def stamp(pdf: bytes, text: str) -> bytes:
         out = io.BytesIO()
         document.save(out)
         return out.getvalue()
+
+
+def _pixels(image: EncodedImage) -> np.ndarray:
+    if image.filter == "/DCTDecode":
+        return cv2.imdecode(np.frombuffer(image.data, np.uint8), cv2.IMREAD_GRAYSCALE)
+    raw = np.frombuffer(zlib.decompress(image.data), np.uint8)
+    if image.bits == 1:  # rows padded to whole bytes, 1 is white
+        rows = np.unpackbits(raw).reshape(image.height, -1)[:, :image.width]
+        return rows * np.uint8(255)
+    return raw.reshape(image.height, image.width, -1)[:, :, 0]
+
+
+def read(image: EncodedImage) -> str | None:
+    """What the QR code of a page says: looked for top-left, where Circular 01/2023 prints it,
+    then over the whole page."""
+    gray = _pixels(image)
+    h, w = gray.shape
+    detector = cv2.QRCodeDetector()
+    for area in (gray[:h // 4, :w // 2], gray):
+        text, _, _ = detector.detectAndDecode(area)
+        if text:
+            return text
+    return None
