@@ -174,6 +174,21 @@ class ClientEntry(Record):
     revoked_at: str | None
 
 
+class UserEntry(Record):
+    """An account of the pages (``sohoa user add`` / ``list``): never its password."""
+
+    name: str
+    role: str
+    agencies: list[str]
+    disabled: bool
+    created_at: str
+
+
+class UserDisabled(Record):
+    name: str
+    disabled: bool
+
+
 class DeviceEntry(Record):
     uri: str
     name: str
@@ -242,6 +257,7 @@ CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json o
     "search": list[SearchHit], "audit": AuditReport, "reconcile": ReconcileReport,
     "hold": HoldReport, "link": LinkReport, "procedures": list[ProcedureEntry],
     "stop": StopReport, "client add": ClientCreated, "client list": list[ClientEntry],
+    "user add": UserEntry, "user list": list[UserEntry], "user disable": UserDisabled,
     "devices": list[DeviceEntry], "scan": ScanReport, "report": DigitisationReport,
     "report --list": ReportListing,
     "manifest.json": Manifest,  # not a command's output: the file beside every dossier

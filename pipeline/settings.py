@@ -159,6 +159,14 @@ class Settings(BaseSettings):
     """A one-stop system's own ``textCode``s mapped to sohoa's templates, e.g.
     ``{"KQ_HOTICH": "KQ", "TK_LLTP_01": "TK_LLTP"}`` (JSON); a code in neither is answered from
     the document's detected type."""
+    web_secret: str | None = None
+    """The key that signs the pages' session cookies; unset, one is made once in the home
+    (``web-secret``, readable by its owner only) and shared by its processes."""
+    web_session_minutes: int = 480
+    """A login lasts this long (a working day), then the person logs in again."""
+    web_lockout_failures: int = 5
+    """Wrong passwords in a row that lock an account for ``web_lockout_minutes``."""
+    web_lockout_minutes: int = 15
 
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings,

@@ -16,7 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Integer, column, create_engine, event, func, select, table, text
+from sqlalchemy import (Integer, column, create_engine, event, false, func, or_, select, table,
+                        text)
 from sqlalchemy.orm import Session
 
 from pipeline.errors import UnknownDossier
@@ -25,12 +26,23 @@ from pipeline.records import DossierRecord, EventKind, Status
 from pipeline.text import fold
 from storage import tally
 from storage.migrations import migrate
-from storage.tables import DocumentRow, DossierRow, EventRow, PendingRow, utc_now
+from storage.tables import DocumentRow, DossierRow, EventRow, PendingRow, SubmissionRow, utc_now
 
 
 def search_text(text: str, values: list[str], dossier: str, digitisation_code: str | None) -> str:
     """What search matches for a document: its text, field values and codes, folded."""
     return fold(" ".join([text, *values, dossier, digitisation_code or ""]))
+
+
+def under(column, units: list[str]):
+    """``column`` (an agency code) is one of ``units`` or under one: the groups a unit leaves at
+    zero, from the left, are any (``000.00.06.H56`` holds ``___.__.06.H56``)."""
+    patterns = []
+    for unit in units:
+        groups = unit.split(".")
+        zeros = next((i for i, g in enumerate(groups[:-1]) if g.strip("0")), len(groups) - 1)
+        patterns.append(".".join(["_" * len(g) for g in groups[:zeros]] + groups[zeros:]))
+    return or_(*(column.like(p) for p in patterns)) if patterns else false()
 
 
 _FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
@@ -176,6 +188,30 @@ class Catalogue:
             return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
                                         .order_by(DossierRow.updated_at)))
 
+    def queue(self, agencies: list[str], status: str, since: datetime | None, limit: int
+              ) -> tuple[int, list[DossierRow]]:
+        """The dossiers of ``agencies`` (and their units) in ``status`` (updated since ``since``):
+        how many, and the newest ``limit`` (the desk's columns)."""
+        where = [under(DossierRow.agency, agencies), DossierRow.status == status]
+        if since is not None:
+            where.append(DossierRow.updated_at >= since)
+        with self.session() as session:
+            count = session.scalar(select(func.count()).select_from(DossierRow).where(*where))
+            rows = list(session.scalars(select(DossierRow).where(*where)
+                                        .order_by(DossierRow.updated_at.desc()).limit(limit)))
+            return count or 0, rows
+
+    def declared(self, agencies: list[str], statuses: list[str], limit: int
+                 ) -> tuple[int, list[SubmissionRow]]:
+        """The one-stop system's dossiers of ``agencies`` in ``statuses`` (not yet archived, or
+        being processed): how many, and the oldest ``limit``, first come first served."""
+        where = [under(SubmissionRow.agency, agencies), SubmissionRow.status.in_(statuses)]
+        with self.session() as session:
+            count = session.scalar(select(func.count()).select_from(SubmissionRow).where(*where))
+            rows = list(session.scalars(select(SubmissionRow).where(*where)
+                                        .order_by(SubmissionRow.created_at).limit(limit)))
+            return count or 0, rows
+
     def add_event(self, dossier: str, kind: EventKind, by: str, detail: dict[str, Any],
                   record: DossierRecord | None = None) -> EventRow:
         """Add an event and, in the same transaction, the dossier's updated record."""
@@ -213,9 +249,12 @@ class Catalogue:
 
     def search(self, folded_terms: list[str], *, dossier: str | None = None,
                procedure: str | None = None, agency: str | None = None,
+               agencies: list[str] | None = None,
                received_from: date | None = None, received_to: date | None = None,
-               limit: int = 50) -> list[tuple[DocumentRow, DossierRow]]:
-        """Documents whose folded text holds every term, newest dossiers first, filtered."""
+               order: str = "newest", limit: int = 50, offset: int = 0
+               ) -> list[tuple[DocumentRow, DossierRow]]:
+        """Documents whose folded text holds every term, filtered (``agencies``: those units and
+        the units under them), newest dossiers first (``order``: also ``oldest``, ``code``)."""
         query = select(DocumentRow, DossierRow).join(DossierRow)
         if folded_terms:
             if self.engine.dialect.name == "sqlite":
@@ -229,11 +268,17 @@ class Catalogue:
                                  (DossierRow.agency, agency)):
             if value:
                 query = query.where(attribute == value)
+        if agencies is not None:
+            query = query.where(under(DossierRow.agency, agencies))
         if received_from:
             query = query.where(DossierRow.received_on >= received_from)
         if received_to:
             query = query.where(DossierRow.received_on <= received_to)
-        query = query.order_by(DossierRow.received_on.desc(), DocumentRow.order).limit(limit)
+        first = {"newest": [DossierRow.received_on.desc(), DossierRow.code.desc()],
+                 "oldest": [DossierRow.received_on, DossierRow.code],
+                 "code": [DossierRow.code]}[order]
+        query = query.order_by(*first, DocumentRow.kind, DocumentRow.order) \
+            .limit(limit).offset(offset)
         with self.session() as session:
             return [(document, row) for document, row in session.execute(query)]
 

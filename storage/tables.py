@@ -47,6 +47,7 @@ def utc_now() -> datetime:
 
 class DossierRow(Base):
     __tablename__ = "dossiers"
+    __table_args__ = (Index("ix_dossiers_queue", "status", "updated_at", "agency"),)  # the desk
 
     code: Mapped[str] = mapped_column(String(50), primary_key=True)
     agency: Mapped[str] = mapped_column(String(35), index=True)

@@ -147,32 +147,42 @@ def counts(session: Session, start: date, end: date, by: str, units: set[str] | 
            ) -> dict[str, dict[str, int]]:
     """Each unit's counts (by :data:`~pipeline.indicators.COLUMNS`) over the dossiers of
     ``units`` and the units under them (all when ``None``); by agency, a dossier counts for
-    its unit and every unit above it. Two ``GROUP BY``, each over a covering index: the
-    dossiers received in the period, and those resolved in it."""
-    received = select(TallyRow.agency, _key(by), TallyRow.missed, TallyRow.naive,
+    its unit and every unit above it."""
+    return counts_by(session, start, end, [by], units)[by]
+
+
+def counts_by(session: Session, start: date, end: date, bys: list[str],
+              units: set[str] | None = None) -> dict[str, dict[str, dict[str, int]]]:
+    """:func:`counts` for each grouping of ``bys`` from the same two ``GROUP BY`` (each over a
+    covering index: the dossiers received in the period, and those resolved in it), grouped
+    by agency and every other key asked for."""
+    keys = [_key(by) for by in dict.fromkeys(bys) if by != "agency"]
+    received = select(TallyRow.agency, *keys, TallyRow.missed, TallyRow.naive,
                       TallyRow.reused, func.count()) \
         .where(TallyRow.received_on.between(start, end)) \
-        .group_by(TallyRow.agency, _key(by), TallyRow.missed, TallyRow.naive, TallyRow.reused)
-    resolved = select(TallyRow.agency, _key(by), TallyRow.results_required,
+        .group_by(TallyRow.agency, *keys, TallyRow.missed, TallyRow.naive, TallyRow.reused)
+    resolved = select(TallyRow.agency, *keys, TallyRow.results_required,
                       TallyRow.with_result, func.count()) \
         .where(TallyRow.resolved_on.between(start, end)) \
-        .group_by(TallyRow.agency, _key(by), TallyRow.results_required, TallyRow.with_result)
-    found: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COLUMNS, 0))
+        .group_by(TallyRow.agency, *keys, TallyRow.results_required, TallyRow.with_result)
+    found = {by: defaultdict(lambda: dict.fromkeys(COLUMNS, 0)) for by in bys}
+    others = [by for by in dict.fromkeys(bys) if by != "agency"]
 
-    def add(agency: str, key: str, n: int, columns: list[str]) -> None:
+    def add(agency: str, values: tuple, n: int, columns: list[str]) -> None:
         if units is not None and not within(agency, units):
             return
-        for unit in (ancestry(agency) if by == "agency" else [key]):
-            for column in columns:
-                found[unit][column] += n
+        for by in found:
+            for unit in (ancestry(agency) if by == "agency" else [values[others.index(by)]]):
+                for column in columns:
+                    found[by][unit][column] += n
 
-    for agency, key, missed, naive, reused, n in session.execute(received):
-        add(agency, key, n, ["received", missed or "digitised"]
+    for agency, *values, missed, naive, reused, n in session.execute(received):
+        add(agency, tuple(values), n, ["received", missed or "digitised"]
             + ["naive_digitised"] * bool(naive) + ["reused"] * bool(reused))
-    for agency, key, required, with_result, n in session.execute(resolved):
-        add(agency, key, n, ["resolved"] + ["results_required"] * bool(required)
+    for agency, *values, required, with_result, n in session.execute(resolved):
+        add(agency, tuple(values), n, ["resolved"] + ["results_required"] * bool(required)
             + ["with_result"] * bool(with_result))
-    return dict(found)
+    return {by: dict(units_found) for by, units_found in found.items()}
 
 
 def codes(session: Session, start: date, end: date, by: str, unit: str, column: str,

@@ -33,6 +33,7 @@ def _not_search_index(name, kind, _parent) -> bool:
 
 def test_migrations_match_the_models(catalogue):
     import pipeline.api.ingest  # noqa: F401  (the ingest API's tables live in the same database)
+    import pipeline.web.accounts  # noqa: F401  (and the pages' accounts)
 
     with catalogue.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"include_name": _not_search_index})

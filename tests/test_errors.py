@@ -7,6 +7,8 @@ import string
 from pathlib import Path
 
 import pipeline.api.problems  # noqa: F401  (each layer's conditions join the table on import)
+import pipeline.web.accounts  # noqa: F401
+import pipeline.web.base  # noqa: F401
 import scanner_drivers.errors  # noqa: F401
 import storage.errors  # noqa: F401
 from pipeline.errors import (EXIT_INVALID, EXIT_REFUSED_INPUT, InputFileError, Refusal,

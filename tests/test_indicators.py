@@ -170,3 +170,16 @@ def test_a_dossier_its_latest_audit_found_changed_is_not_digitised():
 
     assert not_digitised(replace(complete, audit_findings=())) is None
     assert not_digitised(replace(complete, audit_findings=("changed",))) == "audit_failed"
+
+
+def test_several_groupings_from_one_count_equal_each_alone(catalogue):
+    from pipeline.api.reports import digitisation_reports
+
+    settings = Settings(indicator_weights=WEIGHTS, indicator_full_marks=80.0)
+    _report(catalogue, date(2023, 1, 1), date(2023, 12, 31), "agency")
+    both = digitisation_reports(catalogue, settings, date(2023, 1, 1), date(2023, 12, 31),
+                                ["agency", "month", "procedure"], {UNIT})
+    for by in ("agency", "month", "procedure"):
+        assert both[by] == digitisation_report(catalogue, settings, date(2023, 1, 1),
+                                               date(2023, 12, 31), by, {UNIT})
+    assert [r["unit"] for r in both["month"]["units"]] == ["2023-10", "2023-12"]

@@ -25,10 +25,21 @@ def digitisation_report(catalogue: Catalogue, settings: Settings, start: date, e
                         by: str = "agency", units: set[str] | None = None) -> dict[str, Any]:
     """The report over ``start``..``end`` (receipt dates; resolution dates for results), for
     the dossiers of ``units`` and the units under them (all when ``None``)."""
+    return digitisation_reports(catalogue, settings, start, end, [by], units)[by]
+
+
+def digitisation_reports(catalogue: Catalogue, settings: Settings, start: date, end: date,
+                         bys: list[str], units: set[str] | None = None
+                         ) -> dict[str, dict[str, Any]]:
+    """:func:`digitisation_report` by each of ``bys``, counted once (the indicators page shows
+    its table and the trend per month)."""
     with catalogue.session() as session:
-        counts = tally.counts(session, start, end, by, units)
-    rows = [unit_row(unit, n, settings.indicator_weights, settings.indicator_full_marks)
-            for unit, n in sorted(counts.items())]
-    if units is not None and by == "agency":  # the units above the caller's are not its own
-        rows = [r for r in rows if within(r["unit"], units)]
-    return {"from": start.isoformat(), "to": end.isoformat(), "by": by, "units": rows}
+        counted = tally.counts_by(session, start, end, bys, units)
+    out = {}
+    for by, counts in counted.items():
+        rows = [unit_row(unit, n, settings.indicator_weights, settings.indicator_full_marks)
+                for unit, n in sorted(counts.items())]
+        if units is not None and by == "agency":  # the units above the caller's are not its own
+            rows = [r for r in rows if within(r["unit"], units)]
+        out[by] = {"from": start.isoformat(), "to": end.isoformat(), "by": by, "units": rows}
+    return out

@@ -4,7 +4,7 @@ One module per group of commands; each registers its commands on :data:`app` whe
 in this order, which is the order ``sohoa --help`` lists them in.
 """
 
-from pipeline.cli import dossiers, reading, archive, reports, serve, scanners, review  # noqa: F401, I001
+from pipeline.cli import dossiers, reading, archive, reports, serve, users, scanners, review  # noqa: F401, I001
 from pipeline.cli.base import app, main
 
 __all__ = ["app", "main"]

@@ -12,8 +12,8 @@ from rich.markup import escape
 from pipeline.records import Status
 
 from pipeline.cli.base import (DEMO_DOSSIER, DEMO_PROCEDURE, AsJson, Files, app, digitise_exit,
-                               emit, err, exit_on_error, flow_engine, print_record,
-                               run_digitise, signing_settings)
+                               emit, err, exit_on_error, flow_engine, open_catalogue,
+                               print_record, run_digitise, signing_settings)
 
 
 @app.command()
@@ -71,6 +71,23 @@ def result(
     raise typer.Exit(0)
 
 
+DEMO_USER = "demo"
+
+
+def demo_account(settings) -> str:
+    """The demo's account (every role's right, in the demo agency), with a new password."""
+    import secrets
+
+    from pipeline.identifiers import parse_dossier_code
+    from pipeline.web.accounts import Accounts
+
+    password = secrets.token_urlsafe(12)
+    with open_catalogue(settings) as catalogue:
+        Accounts(catalogue).ensure(DEMO_USER, "admin", [parse_dossier_code(DEMO_DOSSIER).agency],
+                                   password)
+    return password
+
+
 @app.command()
 def demo(ctx: typer.Context) -> None:
     """Digitise a bundled sample dossier (generated here) and show where the result is."""
@@ -89,5 +106,8 @@ def demo(ctx: typer.Context) -> None:
     pdf = out / f"{DEMO_DOSSIER}.01.pdf"
     err.print(f"\nBản ký số lấy lại từ kho S3: [bold]{pdf}[/bold]\n"
               f"Kiểm tra: sohoa verify {pdf}   |   pdfsig {pdf}   |   pdftotext {pdf} -")
+    password = demo_account(settings)
+    err.print(f"Tài khoản thử của bàn số hóa (sohoa serve): [bold]{DEMO_USER}[/bold], mật khẩu "
+              f"[bold]{password}[/bold] (mới mỗi lần chạy demo)")
     if record.status == Status.REJECTED:
         raise typer.Exit(1)

@@ -18,15 +18,18 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8080,
 ) -> None:
-    """Run the ingest API (and its background worker) until interrupted."""
+    """Run the ingest API, its background worker and the pages until interrupted."""
     import uvicorn
 
     from pipeline.api.app import create_app
+    from pipeline.web.app import install
 
     settings = ctx.obj
     err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {log_path()})"))
-    uvicorn.run(create_app(settings, processor_process=True), host=host, port=port,
-                log_level="warning", log_config=None)  # its records to the log file, like ours
+    app = create_app(settings, processor_process=True)
+    install(app)  # the pages beside the API
+    uvicorn.run(app, host=host, port=port, log_level="warning",
+                log_config=None)  # its records to the log file, like ours
 
 
 client_app = typer.Typer(no_args_is_help=True, help="API clients (bearer tokens, agency scopes).")
