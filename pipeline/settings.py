@@ -127,6 +127,9 @@ class Settings(BaseSettings):
     """Pages scanned below this go to review (Decree 30/2020: at least 200 dpi)."""
 
     # Counter scanners (sohoa scan, sohoa watch): where scanned dossiers are submitted
+    counter_scanners: dict[int, str] = {}
+    """The scanner of each counter (number → ``sane:<device>`` or ``escl:<URL>``, JSON): the
+    desk's "scan at the counter" drives it to attach rescanned pages."""
     api_url: str | None = None
     """The ingest API's base URL; unset: scans are digitised in the scanning process."""
     api_token: SecretStr | None = None

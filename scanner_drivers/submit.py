@@ -22,14 +22,14 @@ def _content_key(files: list[Path], dossier: str, component: str | None) -> str:
 
 
 def submit(batch: DossierBatch, settings: Settings, workdir: Path,
-           procedure: str | None = None) -> dict:
+           procedure: str | None = None, counter: int | None = None) -> dict:
     """Send one dossier's parts; return what was submitted (and the dossier record's status, locally)."""
     parts = [(part.component, part_files(part, workdir)) for part in batch.parts]
     summary = {"dossier": batch.dossier,
                "parts": [{"component": c, "files": [f.name for f in files]} for c, files in parts]}
     if settings.api_url:
         return {**summary, "submitted_to": settings.api_url,
-                "received": _to_api(batch.dossier, parts, settings)}
+                "received": _to_api(batch.dossier, parts, settings, counter)}
     if procedure is None:
         raise ProcedureNeeded()
     from pipeline.flows.digitise import digitise_dossier
@@ -44,8 +44,8 @@ def submit(batch: DossierBatch, settings: Settings, workdir: Path,
     return {**summary, "submitted_to": "local", "status": record.status}
 
 
-def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: Settings
-            ) -> list[dict]:
+def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: Settings,
+            counter: int | None = None) -> list[dict]:
     token = settings.api_token.get_secret_value() if settings.api_token else ""
     received = []
     with httpx.Client(base_url=settings.api_url, timeout=120,
@@ -56,7 +56,8 @@ def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: 
                 response = client.post(
                     f"/v1/dossiers/{dossier}/files",
                     headers={"Idempotency-Key": _content_key(files, dossier, component)},
-                    data={"component": component} if component else None,
+                    data={k: v for k, v in (("component", component), ("counter", counter))
+                          if v is not None} or None,
                     files=[("files", (path.name, handle)) for path, handle in zip(files, handles)])
             except httpx.HTTPError as exc:
                 raise ApiUnreachable(url=settings.api_url, problem=exc) from None
@@ -76,9 +77,10 @@ def _to_api(dossier: str, parts: list[tuple[str | None, list[Path]]], settings: 
 
 
 def submit_batch(files: list[Path], settings: Settings, workdir: Path,
-                 procedure: str | None = None) -> list[dict]:
-    """A scanned batch split at its separator sheets, each dossier submitted."""
+                 procedure: str | None = None, counter: int | None = None) -> list[dict]:
+    """A scanned batch split at its separator sheets, each dossier submitted (with the counter
+    that scanned it: the desk shows each counter its own)."""
     batches = split_by_sheets(files, settings)
     if not batches:
         raise BatchWithoutPages()
-    return [submit(batch, settings, workdir, procedure) for batch in batches]
+    return [submit(batch, settings, workdir, procedure, counter) for batch in batches]

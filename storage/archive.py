@@ -40,20 +40,28 @@ def originals_digest(shas: list[str]) -> str:
 
 def digitisation_codes(catalogue: Catalogue, dossier: str, procedure: str, owner_id: str | None,
                        documents: list[SignedDocument]) -> dict[int, str]:
-    """Each classified document's digitisation code, by document order: NN counts the owner's
-    earlier codes for the same procedure and component, then this dossier's, from 01."""
+    """Each classified document's digitisation code, by document order: NN follows the owner's
+    earlier codes for the same procedure and component (from 01); a dossier archived again
+    keeps the numbers it had, in order, and a document it did not have takes the next free."""
     if owner_id is None:
         return {}
     out: dict[int, str] = {}
-    used: dict[str, int] = {}
+    kept: dict[str, list[int]] = {}  # this dossier's earlier numbers, still to hand out
+    last: dict[str, int] = {}  # the highest number given, by anyone
     for doc in documents:
         if doc.component is None:
             continue
         prefix = digitisation_prefix(owner_id, procedure, doc.component)
-        if prefix not in used:
-            used[prefix] = catalogue.count_digitisation_codes(prefix, other_than=dossier)
-        used[prefix] += 1
-        out[doc.order] = digitisation_code(prefix, used[prefix])
+        if prefix not in last:
+            numbers = catalogue.digitisation_numbers(prefix)
+            kept[prefix] = numbers.pop(dossier, [])
+            last[prefix] = max([n for ns in numbers.values() for n in ns] + kept[prefix] + [0])
+        if kept[prefix]:
+            number = kept[prefix].pop(0)
+        else:
+            last[prefix] += 1
+            number = last[prefix]
+        out[doc.order] = digitisation_code(prefix, number)
     return out
 
 

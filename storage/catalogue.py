@@ -16,8 +16,8 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import (Integer, column, create_engine, event, false, func, or_, select, table,
-                        text)
+from sqlalchemy import (Integer, Select, column, create_engine, event, false, func, or_, select,
+                        table, text)
 from sqlalchemy.orm import Session
 
 from pipeline.errors import UnknownDossier
@@ -166,12 +166,17 @@ class Catalogue:
                 session.delete(pending)
             tally.refresh(session, [dossier])
 
-    def count_digitisation_codes(self, prefix: str, other_than: str) -> int:
-        """How many documents of dossiers other than ``other_than`` have codes starting ``prefix``."""
+    def digitisation_numbers(self, prefix: str) -> dict[str, list[int]]:
+        """The NN of every code starting ``prefix``, by dossier (ascending)."""
         with self.session() as session:
-            return session.scalar(select(func.count()).select_from(DocumentRow).where(
-                DocumentRow.digitisation_code.startswith(prefix, autoescape=True),
-                DocumentRow.dossier_code != other_than)) or 0
+            rows = session.execute(select(DocumentRow.dossier_code, DocumentRow.digitisation_code)
+                                   .where(DocumentRow.digitisation_code.startswith(
+                                       prefix, autoescape=True)))
+            found: dict[str, list[int]] = {}
+            for dossier, code in rows:
+                if code[len(prefix):].isdigit():
+                    found.setdefault(dossier, []).append(int(code[len(prefix):]))
+            return {dossier: sorted(numbers) for dossier, numbers in found.items()}
 
     def needing_review(self) -> list[dict[str, Any]]:
         """Dossiers waiting for a person, oldest first, with what each needs
@@ -188,24 +193,29 @@ class Catalogue:
             return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
                                         .order_by(DossierRow.updated_at)))
 
-    def queue(self, agencies: list[str], status: str, since: datetime | None, limit: int
-              ) -> tuple[int, list[DossierRow]]:
-        """The dossiers of ``agencies`` (and their units) in ``status`` (updated since ``since``):
-        how many, and the newest ``limit`` (the desk's columns)."""
+    def queue(self, agencies: list[str], status: str, since: datetime | None, limit: int,
+              among: Select | None = None) -> tuple[int, list[DossierRow]]:
+        """The dossiers of ``agencies`` (and their units) in ``status`` (updated since ``since``;
+        whose codes ``among`` selects): how many, and the newest ``limit`` (the desk)."""
         where = [under(DossierRow.agency, agencies), DossierRow.status == status]
         if since is not None:
             where.append(DossierRow.updated_at >= since)
+        if among is not None:
+            where.append(DossierRow.code.in_(among))
         with self.session() as session:
             count = session.scalar(select(func.count()).select_from(DossierRow).where(*where))
             rows = list(session.scalars(select(DossierRow).where(*where)
                                         .order_by(DossierRow.updated_at.desc()).limit(limit)))
             return count or 0, rows
 
-    def declared(self, agencies: list[str], statuses: list[str], limit: int
-                 ) -> tuple[int, list[SubmissionRow]]:
+    def declared(self, agencies: list[str], statuses: list[str], limit: int,
+                 among: Select | None = None) -> tuple[int, list[SubmissionRow]]:
         """The one-stop system's dossiers of ``agencies`` in ``statuses`` (not yet archived, or
-        being processed): how many, and the oldest ``limit``, first come first served."""
+        being processed; whose codes ``among`` selects): how many, and the oldest ``limit``,
+        first come first served."""
         where = [under(SubmissionRow.agency, agencies), SubmissionRow.status.in_(statuses)]
+        if among is not None:
+            where.append(SubmissionRow.code.in_(among))
         with self.session() as session:
             count = session.scalar(select(func.count()).select_from(SubmissionRow).where(*where))
             rows = list(session.scalars(select(SubmissionRow).where(*where)

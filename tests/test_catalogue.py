@@ -47,8 +47,8 @@ def test_records_codes_events_and_reuse(catalogue):
     catalogue.replace(_dossier("000.00.06.H56-231027-0001", owner))  # replaced, not duplicated
     assert catalogue.codes() == ["000.00.06.H56-231027-0001", "000.00.06.H56-231027-0002"]
     prefix = f"{owner}.2.000488.GIAY_TO_TUY_THAN."
-    assert catalogue.count_digitisation_codes(prefix, other_than="none") == 2
-    assert catalogue.count_digitisation_codes(prefix, other_than="000.00.06.H56-231027-0002") == 1
+    assert catalogue.digitisation_numbers(prefix) == {"000.00.06.H56-231027-0001": [1],
+                                                      "000.00.06.H56-231027-0002": [2]}
     since = datetime.now(timezone.utc) - timedelta(days=1)
     found = catalogue.reusable(owner, ["GIAY_TO_TUY_THAN"], since, "other")
     assert [row.code for _, row in found] == ["000.00.06.H56-231027-0001"]  # digitised only
@@ -161,3 +161,25 @@ def test_the_tally_follows_every_writer_and_equals_a_rebuild(catalogue):
     with catalogue.session() as session, session.begin():
         assert tally.rebuild(session) == 2
     assert tallies() == before
+
+
+def test_a_dossier_archived_again_keeps_its_numbers_and_a_new_document_takes_the_next(
+        catalogue):
+    """Found by the pages' tests: a dossier re-read after later ones of the same owner took
+    ``count + 1``, a number another dossier already had."""
+    from types import SimpleNamespace
+
+    from storage.archive import digitisation_codes
+
+    owner, prefix = "038090012345", "038090012345.2.000488.GIAY_TO_TUY_THAN."
+    for n in (1, 2, 3):  # _dossier numbers 0001 as .01 and the others as .02: give each its own
+        row = _dossier(f"000.00.06.H56-231027-000{n}", owner)
+        row.documents[0].digitisation_code = f"{prefix}{n:02d}"
+        catalogue.replace(row)
+    card = SimpleNamespace(order=1, component="GIAY_TO_TUY_THAN")
+    second = SimpleNamespace(order=2, component="GIAY_TO_TUY_THAN")
+    again = digitisation_codes(catalogue, "000.00.06.H56-231027-0002", "2.000488", owner,
+                               [card, second])
+    assert again == {1: f"{prefix}02", 2: f"{prefix}04"}
+    new = digitisation_codes(catalogue, "000.00.06.H56-231027-0009", "2.000488", owner, [card])
+    assert new == {1: f"{prefix}04"}

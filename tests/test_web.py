@@ -21,11 +21,13 @@ from typer.testing import CliRunner
 
 from pipeline.cli import app as cli
 from pipeline.text import fold
+from tests.escl_responder import EsclResponder
 
 runner = CliRunner()
 AGENCY, OTHER = "000.00.06.H56", "000.00.07.H56"
 REVIEW, PARTIAL, ELSEWHERE = (f"{AGENCY}-231027-0201", f"{AGENCY}-231027-0202",
                               f"{OTHER}-231027-0203")
+RESCANNED, COUNTED = f"{AGENCY}-231027-0204", f"{AGENCY}-231027-0205"
 PASSWORD = "mat-khau-thu-nghiem"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -63,20 +65,49 @@ def site(archive, prefect_harness, scans, tmp_path_factory):
     assert _digitise(scans["form"], "--dossier", PARTIAL, "--procedure", "2.000488"
                      )["missing_components"] == ["GIAY_TO_TUY_THAN"]
     _digitise(scans["card"], "--dossier", ELSEWHERE, "--procedure", "2.000488")
+    _digitise(scans["form"], "--dossier", RESCANNED, "--procedure", "2.000488")
     for name, role, agency in (("mai", "reviewer", AGENCY), ("lan", "scanner", AGENCY),
                                ("hung", "archivist", AGENCY), ("tam", "manager", AGENCY),
                                ("khac", "reviewer", OTHER)):
         _user(name, role, agency)
-    app = create_app(load_settings(), archive)
+    scanner = EsclResponder([scans["card"].read_bytes()])  # counter 1's scanner, on loopback
+    token = json.loads(runner.invoke(cli, ["client", "add", "motcua-web", "--agency", AGENCY,
+                                           "--json"]).stdout)["token"]
+    settings = load_settings().model_copy(update={"counter_scanners": {1: f"escl:{scanner.url}"},
+                                                  "settle_seconds": 0.5})
+    app = create_app(settings, archive)
     install(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}", scans
+    base = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+    _sent_from_counter(base, token, scans, 2)
+    yield base, scans
     server.should_exit = True
     thread.join(30)
+    scanner.shutdown()
+
+
+def _sent_from_counter(base: str, token: str, scans, counter: int) -> None:
+    """A dossier the one-stop system declares, its form scanned at ``counter`` (its scanner
+    driver says so), processed by the API's worker."""
+    import httpx
+
+    auth = {"Authorization": f"Bearer {token}"}
+    httpx.post(f"{base}/v1/dossiers", headers=auth, json={
+        "code": COUNTED, "procedure": "2.000488", "agency": AGENCY,
+        "components": ["TK_LLTP", "GIAY_TO_TUY_THAN"]}).raise_for_status()
+    with open(scans["form"], "rb") as form:
+        httpx.post(f"{base}/v1/dossiers/{COUNTED}/files", headers=auth,
+                   data={"counter": str(counter)},
+                   files=[("files", ("to-khai.jpg", form))]).raise_for_status()
+    deadline = time.monotonic() + 180
+    while httpx.get(f"{base}/v1/dossiers/{COUNTED}", headers=auth).json()["status"] in (
+            "registered", "received", "processing"):
+        assert time.monotonic() < deadline, "the worker never processed it"
+        time.sleep(0.5)
 
 
 @pytest.fixture(scope="module")
@@ -253,3 +284,23 @@ def test_another_agency_csrf_and_roles_are_refused(site, browser):
                                    form={"csrf": token}, max_redirects=0)
     assert refused.status == 403 and "forbidden" in refused.text()
     scanner.close()
+
+
+def test_each_counter_sees_its_own_and_rescans_at_its_scanner(site, browser):
+    base, _ = site
+    page = _login(browser, base, "lan")  # a scanner at the counters
+    page.goto(f"{base}/desk?counter=2")
+    review = page.locator("section.column", has=page.get_by_role("heading", name="Cần kiểm tra"))
+    assert review.get_by_role("link", name=COUNTED).is_visible()
+    assert review.get_by_role("link", name=REVIEW).count() == 0  # not scanned at counter 2
+    page.goto(f"{base}/desk?counter=1")
+    assert page.get_by_role("link", name=COUNTED).count() == 0
+
+    page.goto(f"{base}/dossiers/{RESCANNED}")
+    assert page.locator("[data-missing=GIAY_TO_TUY_THAN]").is_visible()
+    page.get_by_label("Quét lại từ máy quét của quầy (đặt giấy vào khay nạp)").select_option("1")
+    page.get_by_role("button", name="Quét và bổ sung").click()
+    page.wait_for_url(f"**/dossiers/{RESCANNED}", timeout=120_000)
+    assert page.locator("[data-missing]").count() == 0  # the ID card came from the feeder
+    assert "bổ sung trang" in page.locator("ol.history").inner_text()
+    page.close()

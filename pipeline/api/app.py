@@ -206,7 +206,7 @@ def _refused(exc: InputFileError, settings: Settings) -> InputFileError:
 
 
 def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kind: str,
-             component: str | None) -> list[dict]:
+             component: str | None, counter: int | None = None) -> list[dict]:
     """Spool, check and record every file, or none: a refused file refuses the request."""
     settings, folder = state.settings, state.settings.home_dir / "inbox" / row.code
     written: list[spool.Spooled] = []
@@ -230,7 +230,7 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
     for item in written:
         upload, new = state.ingest.add_upload(UploadRow(
             dossier_code=row.code, kind=kind, sha256=item.sha256, filename=item.name,
-            component=component, size=item.size, path=str(spool.keep(item))))
+            component=component, size=item.size, path=str(spool.keep(item)), counter=counter))
         received.append({"file": item.name, "sha256": item.sha256, "size": item.size,
                          "component": upload.component, "duplicate": not new})
     if kind == "component" and any(not r["duplicate"] for r in received) \
@@ -265,6 +265,8 @@ def _routes(app: FastAPI) -> None:
     def upload_files(request: Request, code: str, client: Client,
                            files: Annotated[list[UploadFile], File(description="Scans")],
                            component: Annotated[str | None, Form()] = None,
+                           counter: Annotated[int | None, Form(
+                               ge=1, description="The counter that scanned them")] = None,
                            idempotency_key: IdempotencyKey = None) -> JSONResponse:
         state = _state(request)
         row = _scoped(state, client, code)
@@ -276,10 +278,10 @@ def _routes(app: FastAPI) -> None:
                     component) is None:
             raise UnknownComponent(procedure=row.procedure, components=component)
         def fingerprint() -> str:
-            return _digest("files", code, component, [_content(f) for f in files])
+            return _digest("files", code, component, counter, [_content(f) for f in files])
 
         def work() -> tuple[int, dict]:
-            received = _receive(state, row, files, "component", component)
+            received = _receive(state, row, files, "component", component, counter)
             return 202, {"dossier": code, "received": received,
                          "status": state.ingest.submission(code).status}
 

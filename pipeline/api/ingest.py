@@ -58,6 +58,8 @@ class UploadRow(Base):
     path: Mapped[str] = mapped_column(String(1000))
     received_at: Mapped[datetime] = mapped_column(UtcDateTime, default=_now)
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    counter: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    """The counter whose scanner sent it (``sohoa scan`` / ``watch --counter``), if said."""
 
 
 class IdempotencyRow(Base):

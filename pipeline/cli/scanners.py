@@ -58,7 +58,7 @@ def scan(
     try:
         batch = BatchSettings(resolution, "gray" if gray else "color", duplex)
         files = write_pages(open_scanner(device).scan(batch), folder)
-        submitted = submit_batch(files, settings, folder, procedure)
+        submitted = submit_batch(files, settings, folder, procedure, counter)
     except InputFileError as exc:
         raise fail(exc) from None
     except SohoaError as exc:
@@ -94,7 +94,7 @@ def watch(
 
     def handle(path: Path) -> None:
         with tempfile.TemporaryDirectory(prefix="sohoa-hot-") as tmp:
-            for item in submit_batch([path], settings, Path(tmp), procedure):
+            for item in submit_batch([path], settings, Path(tmp), procedure, counter):
                 err.print(escape(f"{path.name}: {item['dossier']} → {item['submitted_to']}"))
 
     folder = HotFolder(counter_folder(_counters(settings), counter), handle, settle)

@@ -53,7 +53,8 @@ def _digitisation_code(archive: Archive, row: DossierRow, settings: Settings,
         return None
     result_code = find_procedure(row.procedure, settings.procedures_dir).result_code
     prefix = result_digitisation_prefix(owner, result_code, number)
-    return digitisation_code(prefix, archive.catalogue.count_digitisation_codes(prefix, "") + 1)
+    taken = archive.catalogue.digitisation_numbers(prefix).values()
+    return digitisation_code(prefix, max([n for numbers in taken for n in numbers] + [0]) + 1)
 
 
 def _label(row: DossierRow, settings: Settings, now: datetime, lookup: str) -> dict[str, str]:

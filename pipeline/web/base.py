@@ -66,6 +66,12 @@ def require(request: Request, right: str) -> UserRow:
     return user
 
 
+class CsrfRefused(SohoaError):
+    code, exit_status, http_status = "csrf_refused", 1, 403
+    vi = "Biểu mẫu đã hết hạn hoặc không phải của trang này: tải lại trang rồi làm lại."
+    en = "the form's CSRF token is missing or not this session's: reload the page"
+
+
 def check_csrf(request: Request, token: str) -> None:
     """A form's token must be its session's: a page of another site cannot post here."""
     found = session_of(request)
@@ -73,10 +79,10 @@ def check_csrf(request: Request, token: str) -> None:
         raise CsrfRefused()
 
 
-class CsrfRefused(SohoaError):
-    code, exit_status, http_status = "csrf_refused", 1, 403
-    vi = "Biểu mẫu đã hết hạn hoặc không phải của trang này: tải lại trang rồi làm lại."
-    en = "the form's CSRF token is missing or not this session's: reload the page"
+class UnknownCounter(SohoaError):
+    code, exit_status, http_status = "unknown_counter", 2, 404
+    vi = "Quầy {counter} chưa có máy quét (SOHOA_COUNTER_SCANNERS)."
+    en = "counter {counter} has no scanner (SOHOA_COUNTER_SCANNERS)"
 
 
 def dossier_for(request: Request, user: UserRow, code: str) -> DossierRow:

@@ -11,7 +11,9 @@ from pathlib import Path
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import select
 
+from pipeline.api.ingest import UploadRow
 from pipeline.errors import SohoaError
 from pipeline.fields.extract import FIELD_NAMES
 from pipeline.flows import review
@@ -20,7 +22,11 @@ from pipeline.procedures.definitions import find_procedure
 from pipeline.records import Status
 from pipeline.separators import sheet_pdf
 from pipeline.web import images
-from pipeline.web.base import check_csrf, current_user, dossier_for, page, require, web
+from pipeline.web.base import (UnknownCounter, check_csrf, current_user, dossier_for, page,
+                               require, web)
+from scanner_drivers.base import BatchSettings
+from scanner_drivers.batches import write_pages
+from scanner_drivers.devices import open_scanner
 from storage.tables import DossierRow
 
 VIETNAM = timezone(timedelta(hours=7))
@@ -42,18 +48,21 @@ def _today_start() -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(timezone.utc)
 
 
-def queue(request: Request, agencies: list[str]) -> dict:
-    """The desk's four columns, each with its whole count and its first rows."""
+def queue(request: Request, agencies: list[str], counter: int | None = None) -> dict:
+    """The desk's four columns, each with its whole count and its first rows; with
+    ``counter``, the dossiers whose pages that counter's scanner sent."""
     catalogue = web(request).archive.catalogue
+    among = select(UploadRow.dossier_code).where(UploadRow.counter == counter) \
+        if counter else None
 
     def declared(statuses: list[str]) -> dict:
-        count, rows = catalogue.declared(agencies, statuses, QUEUE_ROWS)
+        count, rows = catalogue.declared(agencies, statuses, QUEUE_ROWS, among)
         return {"count": count, "items": [
             {"code": r.code, "procedure": r.procedure, "archived": False, "note": r.channel}
             for r in rows]}
 
     def archived(status: str, since: datetime | None) -> dict:
-        count, rows = catalogue.queue(agencies, status, since, QUEUE_ROWS)
+        count, rows = catalogue.queue(agencies, status, since, QUEUE_ROWS, among)
         return {"count": count, "items": [
             {"code": r.code, "procedure": r.procedure, "archived": True,
              "note": f"{len(r.record.problems)} vấn đề" if r.record.problems else None}
@@ -87,6 +96,7 @@ def dossier_page(request: Request, row: DossierRow, status: int = 200, **context
     events = state.archive.catalogue.events(row.code)
     holds = [e.kind for e in events if e.kind in ("hold", "release")]
     return page(request, "dossier.html", status=status, row=row, record=row.record,
+                counters=sorted(state.settings.counter_scanners),
                 procedure=procedure, component_names=names, documents=documents,
                 statuses=STATUS_NAMES, originals=images.original_pages(row),
                 events=events, event_names=EVENT_NAMES, held=holds[-1:] == ["hold"],
@@ -96,12 +106,14 @@ def dossier_page(request: Request, row: DossierRow, status: int = 200, **context
 
 def routes(pages: FastAPI) -> None:
     @pages.get("/desk")
-    def desk(request: Request, agency: str | None = None, partial: bool = False) -> Response:
+    def desk(request: Request, agency: str | None = None, counter: int | None = None,
+             partial: bool = False) -> Response:
         user = require(request, "desk")
         agencies = [agency] if agency and user.sees(agency) else user.agencies
         return page(request, "queue_table.html" if partial else "queue.html",
-                    queue=queue(request, agencies), agency=agency, statuses=STATUS_NAMES,
-                    refresh=REFRESH_SECONDS)
+                    queue=queue(request, agencies, counter), agency=agency, counter=counter,
+                    counters=sorted(web(request).settings.counter_scanners),
+                    statuses=STATUS_NAMES, refresh=REFRESH_SECONDS)
 
     @pages.get("/dossiers/{code}")
     def dossier(request: Request, code: str) -> Response:
@@ -160,6 +172,22 @@ def routes(pages: FastAPI) -> None:
                 path.write_bytes(upload.file.read())
                 paths.append(path)
             review.attach(state.settings, row.code, paths, user.name)
+        return RedirectResponse(f"/dossiers/{code}", 303)
+
+    @pages.post("/dossiers/{code}/scan")
+    def scan(request: Request, code: str, counter: int = Form(...), csrf: str = Form("")
+             ) -> Response:
+        """Pages rescanned at the counter's scanner (its feeder), attached as an upload is."""
+        check_csrf(request, csrf)
+        user = require(request, "attach")
+        row = dossier_for(request, user, code)
+        state = web(request)
+        device = state.settings.counter_scanners.get(counter)
+        if device is None:
+            raise UnknownCounter(counter=counter)
+        with tempfile.TemporaryDirectory(prefix="sohoa-web-scan-") as tmp:
+            pages = write_pages(open_scanner(device).scan(BatchSettings()), Path(tmp))
+            review.attach(state.settings, row.code, pages, user.name)
         return RedirectResponse(f"/dossiers/{code}", 303)
 
     @pages.get("/dossiers/{code}/separator.pdf")
