@@ -156,6 +156,23 @@ def test_a_wrong_password_is_refused_and_repeated_ones_lock_the_account(site, br
     page.close()
 
 
+def test_the_keyboard_alone_logs_in_and_reaches_the_desk_and_lost_pages_are_vietnamese(
+        site, browser):
+    base, _ = site
+    page = browser.new_page(viewport={"width": 1366, "height": 768})
+    page.goto(f"{base}/login")
+    page.keyboard.type("lan")  # the name field has the focus
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/desk")
+    page.keyboard.press("Tab")  # the skip link first, then the menu
+    assert page.evaluate("document.activeElement.textContent") == "Bỏ qua thanh điều hướng"
+    missing = page.goto(f"{base}/khong-co-trang-nay")
+    assert missing.status == 404 and "Không có trang này." in page.content()
+    page.close()
+
+
 def test_the_queue_then_a_field_corrected_a_page_attached_and_the_dossier_approved(
         site, browser):
     from pipeline.signing.verify import verify_pdf

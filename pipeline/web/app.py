@@ -10,8 +10,10 @@ import time
 from urllib.parse import quote
 
 from fastapi import FastAPI, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from pipeline.errors import SohoaError
 from pipeline.web import archive, desk, indicators
@@ -69,6 +71,20 @@ def _errors(pages: FastAPI) -> None:
     @pages.exception_handler(NeedLogin)
     def need_login(request: Request, _exc: NeedLogin) -> Response:
         return RedirectResponse(f"/login?next={quote(request.url.path)}", 303)
+
+    @pages.exception_handler(StarletteHTTPException)
+    def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        message = "Không có trang này." if exc.status_code == 404 else \
+            f"Yêu cầu không thực hiện được (mã {exc.status_code})."
+        return page(request, "error.html", status=exc.status_code, code=f"http_{exc.status_code}",
+                    message=message)
+
+    @pages.exception_handler(RequestValidationError)
+    def invalid_form(request: Request, exc: RequestValidationError) -> Response:
+        fields = ", ".join(str(e["loc"][-1]) for e in exc.errors())
+        return page(request, "error.html", status=422, code="invalid_form",
+                    message=f"Biểu mẫu thiếu hoặc sai: {fields}. Quay lại trang trước và nhập "
+                            "lại.")
 
     @pages.exception_handler(Exception)
     def failed(request: Request, exc: Exception) -> Response:
