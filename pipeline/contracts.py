@@ -189,6 +189,20 @@ class UserDisabled(Record):
     disabled: bool
 
 
+class DeploymentEntry(Record):
+    name: str  # <flow name>/<deployment name>
+    id: str
+    entrypoint: str  # module path in the installed package
+
+
+class DeployReport(Record):
+    """``sohoa deploy``: the work pool and the flows' deployments as they are now."""
+
+    pool: str
+    limit: int | None
+    deployments: list[DeploymentEntry]
+
+
 class DeviceEntry(Record):
     uri: str
     name: str
@@ -258,6 +272,7 @@ CONTRACTS: dict[str, Any] = {  # command (as typed) → the type of its --json o
     "hold": HoldReport, "link": LinkReport, "procedures": list[ProcedureEntry],
     "stop": StopReport, "client add": ClientCreated, "client list": list[ClientEntry],
     "user add": UserEntry, "user list": list[UserEntry], "user disable": UserDisabled,
+    "deploy": DeployReport,
     "devices": list[DeviceEntry], "scan": ScanReport, "report": DigitisationReport,
     "report --list": ReportListing,
     "manifest.json": Manifest,  # not a command's output: the file beside every dossier

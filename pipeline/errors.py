@@ -138,6 +138,12 @@ class InvalidDay(Refusal):
     en = "{option}: a day is written YYYY-MM-DD ({text})"
 
 
+class PrefectServerNeeded(SohoaError):
+    code, exit_status = "prefect_server_needed", 2
+    vi = "Cần máy chủ Prefect: đặt PREFECT_API_URL (ví dụ http://10.0.0.5:4200/api)."
+    en = "a Prefect server is needed: set PREFECT_API_URL (e.g. http://10.0.0.5:4200/api)"
+
+
 class UnknownDossier(Refusal):
     code = "unknown_dossier"
     http_status = 404

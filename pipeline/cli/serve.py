@@ -1,14 +1,16 @@
-"""The ingest API: ``serve`` and its ``client`` tokens."""
+"""The ingest API: ``serve`` and its ``client`` tokens; Prefect's ``deploy`` and ``worker``."""
 
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.markup import escape
 
 from pipeline.cli.base import AsJson, app, emit, err, exit_on_error, log_path
+from pipeline.errors import PrefectServerNeeded
 from pipeline.settings import Settings
 
 
@@ -88,3 +90,45 @@ def client_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument()],
     if as_json:
         emit({"name": name, "revoked": revoked})
     raise typer.Exit(0 if revoked else 1)
+
+
+@app.command()
+def deploy(
+    ctx: typer.Context,
+    pool: Annotated[str, typer.Option("--pool", help="Work pool (process)")] = "sohoa",
+    limit: Annotated[int | None, typer.Option("--limit", min=1,
+                                              help="Flow runs at once over the pool")] = None,
+    as_json: AsJson = False,
+) -> None:
+    """Create or update the work pool and the flows' deployments on PREFECT_API_URL's server."""
+    import os
+
+    from pipeline.flows.deployments import deploy as deploy_flows
+
+    if not os.environ.get("PREFECT_API_URL"):
+        with exit_on_error():
+            raise PrefectServerNeeded()
+    out = deploy_flows(os.environ["PREFECT_API_URL"], pool, limit)
+    if as_json:
+        emit(out)
+    else:
+        for item in out["deployments"]:
+            sys.stdout.write(f"{item['name']}\t{item['entrypoint']}\t{out['pool']}\n")
+
+
+@app.command()
+def worker(
+    ctx: typer.Context,
+    pool: Annotated[str, typer.Option("--pool", help="Work pool to take runs from")] = "sohoa",
+    limit: Annotated[int | None, typer.Option("--limit", min=1,
+                                              help="Flow runs at once on this worker")] = None,
+) -> None:
+    """Run a Prefect worker here: it takes the pool's flow runs and runs each in a process."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        with exit_on_error():
+            raise PrefectServerNeeded()
+    prefect = str(Path(sys.executable).parent / "prefect")
+    command = [prefect, "worker", "start", "--pool", pool, "--type", "process"]
+    os.execv(prefect, command + (["--limit", str(limit)] if limit else []))
