@@ -10,7 +10,6 @@ import os
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
@@ -18,18 +17,11 @@ from typer.testing import CliRunner
 
 from helpers import free_port
 from pipeline.cli import app
+from pipeline.flows.engine import healthy
 
 runner = CliRunner()
 BIN = Path(sys.executable).parent
 DOSSIER = "000.00.06.H56-231027-0801"
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
-            return answer.status == 200
-    except OSError:
-        return False
 
 
 @pytest.fixture(scope="module")
@@ -43,7 +35,7 @@ def server(home, tmp_path_factory):
                                 "--port", url.split(":")[2].split("/")[0]], env=env,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
-    while not _healthy(url):
+    while not healthy(url):
         assert process.poll() is None and time.monotonic() < deadline, "no Prefect server"
         time.sleep(0.5)
     yield url

@@ -22,7 +22,8 @@ from storage.supervisor import Service, free_port, lease
 READY_TIMEOUT_S = 90.0
 
 
-def _healthy(url: str) -> bool:
+def healthy(url: str) -> bool:
+    """Whether a Prefect API answers at ``url`` (its ``/health``)."""
     try:
         with urllib.request.urlopen(f"{url}/health", timeout=2) as answer:
             return answer.status == 200
@@ -67,6 +68,6 @@ def prefect_api(settings: Settings) -> Iterator[None]:
             yield
         return
     start_local_seaweedfs(settings)  # the flows will open the archive: both servers start at once
-    with lease(settings.home_dir / "run", _service(settings), _healthy, READY_TIMEOUT_S) as url, \
+    with lease(settings.home_dir / "run", _service(settings), healthy, READY_TIMEOUT_S) as url, \
             temporary_settings(updates={PREFECT_API_URL: url, **in_process}):
         yield  # a process this one starts leases the same server for itself
