@@ -39,8 +39,18 @@ def server(home, tmp_path_factory):
         assert process.poll() is None and time.monotonic() < deadline, "no Prefect server"
         time.sleep(0.5)
     yield url
+    _stop(process)
+
+
+def _stop(process: subprocess.Popen) -> None:
+    """SIGTERM, and SIGKILL after a minute: a loaded machine may take long to shut down
+    Prefect's worker gracefully, and nothing may be left running."""
     process.terminate()
-    process.wait(30)
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
 
 
 def test_without_a_server_deploy_and_worker_refuse(monkeypatch):
@@ -71,7 +81,6 @@ def test_deploy_is_idempotent_and_a_worker_runs_a_dossier(server, archive, scans
                 "files": [str(scans["card"])], "dossier": DOSSIER, "procedure": "2.000488"})
         assert run.state.is_completed(), run.state
     finally:
-        worker.terminate()
-        worker.wait(30)
+        _stop(worker)
     stored = archive.catalogue.find(DOSSIER)  # archived by the worker's own process
     assert [d.component for d in stored.documents] == ["GIAY_TO_TUY_THAN"]
