@@ -110,6 +110,10 @@ def test_report_command_over_the_archive(archive):
     assert (out["from"], out["to"], out["by"]) == ("2023-01-01", "2023-12-31", "agency")
     for row in out["units"]:
         assert row["digitised"] <= row["naive_digitised"] <= row["received"]
+    recounted = runner.invoke(app, ["report", "--from", "2023-01-01", "--to", "2023-12-31",
+                                    "--recount", "--json"])
+    assert recounted.exit_code == 0 and json.loads(recounted.stdout) == out  # the tally held
+    assert "Đã tính lại" in recounted.stderr
     refused = runner.invoke(app, ["report", "--by", "week", "--json"])
     assert refused.exit_code == 2 and "invalid_report_grouping" in refused.stderr
     if out["units"]:

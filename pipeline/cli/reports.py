@@ -29,6 +29,9 @@ def report(
     csv_file: Annotated[Path | None, typer.Option("--csv", help="Write the report as CSV")] = None,
     list_: Annotated[tuple[str, str] | None, typer.Option(
         "--list", help="UNIT COLUMN: the dossiers one count is made of")] = None,
+    recount: Annotated[bool, typer.Option(
+        "--recount", help="Judge every dossier again first (after a procedure file changed)")
+    ] = False,
     as_json: AsJson = False,
 ) -> None:
     """Digitisation rates (dossiers, results, reuse) counting only what is really digitised,
@@ -50,6 +53,11 @@ def report(
         if list_ and list_[1] not in COLUMNS:
             raise UnknownReportColumn(column=list_[1], allowed=", ".join(COLUMNS))
     with open_catalogue(ctx.obj) as catalogue:
+        if recount:
+            from storage import tally
+
+            with catalogue.session() as session, session.begin():
+                err.print(f"Đã tính lại {tally.rebuild(session)} hồ sơ.")
         if list_:
             codes = listed(catalogue, start, end, by, *list_, units)
             if as_json:
