@@ -24,12 +24,13 @@ from pathlib import Path
 
 from bench.dossier_corpus import GeneratedDossier, build
 from pipeline.checks import owner_mismatches
-from pipeline.completeness import DIGITISED, judge
+from pipeline.completeness import judge
 from pipeline.documents import read_document
 from pipeline.intake import read_local
 from pipeline.model import ProcessedPage
 from pipeline.pages import plan_pages
 from pipeline.procedures.definitions import Procedure, load_procedures
+from pipeline.records import Status
 from pipeline.reading import read_page
 from pipeline.segments import split
 
@@ -78,8 +79,8 @@ def measure(generator: int, args: argparse.Namespace) -> None:
             decisions += sorted(missing) == sorted(dossier.missing)
             if not dossier.missing:
                 complete += 1
-                straight += status == DIGITISED
-                if status != DIGITISED:
+                straight += status == Status.DIGITISED
+                if status != Status.DIGITISED:
                     misses.append(f"{dossier.procedure} {dossier.variant}: {', '.join(codes)}")
             for expected in dossier.expected:
                 got, flagged = found.get(expected.component, ({}, set()))
