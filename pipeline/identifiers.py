@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta, timezone
 
-from pipeline.errors import (InvalidAgencyCode, InvalidDossierCode, InvalidIdentifier,
-                             InvalidOwnerId, InvalidProcedureCode)
+from pipeline.errors import (InvalidAgencyCode, InvalidDay, InvalidDossierCode,
+                             InvalidIdentifier, InvalidOwnerId, InvalidProcedureCode)
 from pipeline.text import fold
 
 AGENCY_RE = re.compile(r"^(?=.{1,35}$)[0-9A-Z]+(?:\.[0-9A-Z]+)*$")
@@ -26,6 +26,18 @@ class DossierCode:
 
     def __str__(self) -> str:
         return f"{self.agency}-{self.received:%y%m%d}-{self.sequence:04d}"
+
+
+VIETNAM = timezone(timedelta(hours=7))
+"""The agencies' own time: a dossier code's day, the report's periods, the desk's "today"."""
+
+
+def parse_day(text: str | None, option: str) -> date | None:
+    """A YYYY-MM-DD day given as ``option`` (none when empty), or ``InvalidDay`` naming it."""
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise InvalidDay(option=option, text=text) from None
 
 
 def parse_agency_code(text: str) -> str:

@@ -14,18 +14,17 @@ import hashlib
 import itertools
 from collections import defaultdict
 from collections.abc import Iterable
-from datetime import date, timedelta, timezone
+from datetime import date
 
 from sqlalchemy import and_, delete, func, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from pipeline.identifiers import parse_dossier_code
+from pipeline.identifiers import VIETNAM, parse_dossier_code
 from pipeline.indicators import COLUMNS, REASONS, DossierFacts, ancestry, counted, within
 from pipeline.records import EventKind
 from storage.tables import DossierRow, EventRow, SubmissionRow, TallyRow
 
-VIETNAM = timezone(timedelta(hours=7))  # periods are counted in the agencies' own days
 BATCH = 5000
 
 
@@ -36,7 +35,8 @@ def facts(code: str, row: DossierRow | None, sent: SubmissionRow | None,
     as received and not digitised (``not_received``)."""
     if row is None:
         parsed = parse_dossier_code(code)  # the API refuses a declaration without a valid one
-        agency, received_on, procedure, record = parsed.agency, parsed.received, sent.procedure, None
+        agency, received_on, procedure = parsed.agency, parsed.received, sent.procedure
+        record = None
     else:
         agency, received_on, procedure, record = row.agency, row.received_on, row.procedure, \
             row.record

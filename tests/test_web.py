@@ -161,6 +161,7 @@ def test_the_keyboard_alone_logs_in_and_reaches_the_desk_and_lost_pages_are_viet
     base, _ = site
     page = browser.new_page(viewport={"width": 1366, "height": 768})
     page.goto(f"{base}/login")
+    page.wait_for_function("document.activeElement.id === 'username'")  # the page gives it
     page.keyboard.type("lan")  # the name field has the focus
     page.keyboard.press("Tab")
     page.keyboard.type(PASSWORD)
@@ -278,6 +279,9 @@ def test_the_indicators_with_their_chart_links_and_xlsx(site, browser):
     sheet = load_workbook(io.BytesIO(open(download.value.path(), "rb").read())).active
     units = [c.value for c in sheet["A"]]
     assert AGENCY in units and OTHER not in units
+    bad = page.goto(f"{base}/indicators?from=2023-13-01")  # refused, naming the day
+    assert bad.status == 422 and page.locator("[data-code]").get_attribute("data-code") == \
+        "invalid_day" and "2023-13-01" in page.locator("[data-code]").inner_text()
     page.goto(f"{base}/desk")  # a manager has no desk
     assert page.locator("[data-code]").get_attribute("data-code") == "forbidden"
     page.close()

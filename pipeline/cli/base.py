@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from pipeline import identifiers
 from pipeline.errors import (EXIT_FAILURE, EXIT_REFUSED_INPUT, InputFileError, InvalidDay,
                              SohoaError, conditions)
 from pipeline.records import DossierRecord, Record, Status
@@ -205,6 +206,6 @@ def open_catalogue(settings: Settings) -> Iterator[Catalogue]:
 def parse_day(text: str | None, option: str) -> date | None:
     """A YYYY-MM-DD option, or exit 2 naming it."""
     try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise fail(InvalidDay(option=option, text=text)) from None
+        return identifiers.parse_day(text, option)
+    except InvalidDay as refused:
+        raise fail(refused) from None

@@ -30,13 +30,8 @@ def _routes(pages: FastAPI) -> None:
         return RedirectResponse(home_of(current_user(request)), 303)
 
     @pages.get("/login", response_class=HTMLResponse)
-    def login_form(request: Request, next: str = "/", error: str | None = None) -> Response:
-        cookie, anonymous = web(request).sessions.issue(None)
-        request.state.csrf = anonymous.csrf
-        response = page(request, "login.html", next=next, error=error,
-                        status=401 if error else 200)
-        response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax")
-        return response
+    def login_form(request: Request, next: str = "/") -> Response:
+        return _login_page(request, next=next)
 
     @pages.post("/login")
     def login(request: Request, username: str = Form(""), password: str = Form(""),
@@ -46,12 +41,8 @@ def _routes(pages: FastAPI) -> None:
         try:
             user = state.accounts.login(username, password)
         except SohoaError as refused:
-            cookie, anonymous = state.sessions.issue(None)
-            request.state.csrf = anonymous.csrf
-            response = page(request, "login.html", next=next, error=refused.message("vi"),
-                            username=username, status=refused.http_status)
-            response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax")
-            return response
+            return _login_page(request, refused.http_status, next=next, username=username,
+                               error=refused.message("vi"))
         cookie, _ = state.sessions.issue(user.name)
         target = next if next.startswith("/") and not next.startswith("//") else "/"
         response = RedirectResponse(target if target != "/" else home_of(user), 303)
@@ -65,6 +56,15 @@ def _routes(pages: FastAPI) -> None:
         response = RedirectResponse("/login", 303)
         response.delete_cookie(COOKIE)
         return response
+
+
+def _login_page(request: Request, status: int = 200, **context) -> Response:
+    """The login form, with a new anonymous session whose CSRF token the form carries."""
+    cookie, anonymous = web(request).sessions.issue(None)
+    request.state.csrf = anonymous.csrf
+    response = page(request, "login.html", status=status, **context)
+    response.set_cookie(COOKIE, cookie, httponly=True, samesite="lax")
+    return response
 
 
 def _errors(pages: FastAPI) -> None:

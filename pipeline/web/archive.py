@@ -8,14 +8,15 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from datetime import date, timedelta
+from datetime import timedelta
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Form, Request
 from fastapi.responses import Response
 from markupsafe import Markup, escape
 
-from pipeline.errors import InvalidDay, UnknownDocument
+from pipeline.errors import UnknownDocument
+from pipeline.identifiers import parse_day
 from pipeline.signing.verify import load_trust_roots, verify_pdf
 from pipeline.signing.verify_text import describe
 from pipeline.text import fold
@@ -46,15 +47,6 @@ def snippet(text: str, terms: list[str]) -> Markup:
     shown = [Markup("<mark>{}</mark>").format(words[i]) if i in hits else escape(words[i])
              for i in range(start, end)]
     return Markup(("… " if start else "") + " ".join(shown) + (" …" if end < len(words) else ""))
-
-
-def _day(text: str | None, name: str) -> date | None:
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise InvalidDay(option=name, value=text) from None
 
 
 _VERDICTS: dict[str, tuple[float, dict]] = {}  # sha256 of the bytes read → (when, report)
@@ -93,8 +85,8 @@ def routes(pages: FastAPI) -> None:
                ) -> Response:
         user = require(request, "archive")
         params = request.query_params
-        received_from = _day(params.get("from"), "from")
-        received_to = _day(params.get("to"), "to")
+        received_from = parse_day(params.get("from"), "from")
+        received_to = parse_day(params.get("to"), "to")
         units = [agency] if agency and user.sees(agency) else user.agencies
         terms = search_terms(q, id or None)
         sort = sort if sort in SORTS else "newest"

@@ -6,7 +6,7 @@ so each keeps its history with who did it."""
 from __future__ import annotations
 
 import tempfile
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from pathlib import Path
 
 from fastapi import FastAPI, File, Form, Request, UploadFile
@@ -16,6 +16,7 @@ from sqlalchemy import select
 from pipeline.api.ingest import UploadRow
 from pipeline.errors import SohoaError
 from pipeline.fields.extract import FIELD_NAMES
+from pipeline.identifiers import VIETNAM
 from pipeline.flows import review
 from pipeline.model import Separator
 from pipeline.procedures.definitions import find_procedure
@@ -29,7 +30,6 @@ from scanner_drivers.batches import write_pages
 from scanner_drivers.devices import open_scanner
 from storage.tables import DossierRow
 
-VIETNAM = timezone(timedelta(hours=7))
 QUEUE_ROWS = 50  # per column; the counts are whole
 REFRESH_SECONDS = 15
 STATUS_NAMES = {"registered": "Chờ số hóa", "received": "Chờ số hóa", "processing": "Đang xử lý",

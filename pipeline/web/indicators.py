@@ -13,7 +13,8 @@ from fastapi.responses import Response
 from markupsafe import Markup, escape
 
 from pipeline.api.reports import BY, digitisation_report, digitisation_reports, listed
-from pipeline.errors import InvalidDay, InvalidReportGrouping, UnknownReportColumn
+from pipeline.errors import InvalidReportGrouping, UnknownReportColumn
+from pipeline.identifiers import parse_day
 from pipeline.indicators import COLUMNS, REASONS
 from pipeline.report_files import write_xlsx
 from pipeline.web.base import page, require, web
@@ -32,16 +33,9 @@ CHART_W, CHART_H, PAD = 640, 220, 36
 
 
 def _period(request: Request) -> tuple[date, date, str]:
-    params = request.query_params
-    today = date.today()
-    try:
-        start = date.fromisoformat(params.get("from") or f"{today.year}-01-01")
-    except ValueError:
-        raise InvalidDay(option="from", value=params.get("from")) from None
-    try:
-        end = date.fromisoformat(params.get("to") or today.isoformat())
-    except ValueError:
-        raise InvalidDay(option="to", value=params.get("to")) from None
+    params, today = request.query_params, date.today()
+    start = parse_day(params.get("from"), "from") or date(today.year, 1, 1)
+    end = parse_day(params.get("to"), "to") or today
     by = params.get("by") or "agency"
     if by not in BY:
         raise InvalidReportGrouping(by=by, allowed=", ".join(BY))
