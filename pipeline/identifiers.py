@@ -79,6 +79,15 @@ class CccdInfo:
     birth_year: int
 
 
+CCCD_PROVINCES = frozenset(
+    "001 002 004 006 008 010 011 012 014 015 017 019 020 022 024 025 026 027 030 031 033 034 035 "
+    "036 037 038 040 042 044 045 046 048 049 051 052 054 056 058 060 062 064 066 067 068 070 072 "
+    "074 075 077 079 080 082 083 084 086 087 089 091 092 093 094 095 096".split())
+"""The codes a CCCD starts with: the province where the birth was registered (Circular
+07/2016/TT-BCA, annex; the 63 provinces of 2016, kept after the 2025 mergers). Every one
+starts with 0."""
+
+
 def parse_cccd(number: str) -> CccdInfo | None:
     """Decode a CCCD; ``None`` when the 12 digits cannot be a CCCD (bad century/sex digit)."""
     if not re.fullmatch(r"\d{12}", number):

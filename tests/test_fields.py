@@ -6,8 +6,8 @@ from datetime import date
 import pytest
 
 from pipeline.fields.extract import extract_fields
-from pipeline.fields.validators import (doc_number, parse_date, person_name, personal_id, phone,
-                                        sex, tax_code)
+from pipeline.fields.validators import (doc_number, free_text, parse_date, person_name, personal_id,
+                                        phone, repaired, sex, tax_code)
 from pipeline.model import NO_TEXT, OcrPage, PageQuality, Word
 from pipeline.ocr.recognise import ocr_page
 from pipeline.procedures.definitions import find_procedure
@@ -49,6 +49,10 @@ def test_names_keep_vietnamese_letters_and_capitalisation():
     ("ngày 27 tháng 10 năm 2023", date(2023, 10, 27)),
     (unicodedata.normalize("NFD", "Ngày 02 tháng 9 năm 2004"), date(2004, 9, 2)),
     ("31/02/1990", None), ("15/13/1990", None), ("không rõ", None),
+    # hand-written words as the engine reads them, and a leader's dots among them
+    ("naàyv 1 thána 6 năm 1961", date(1961, 6, 1)), ("nzày. 4 .tháng.12.năm.1961", date(1961, 12, 4)),
+    ("naày..28.tháng.5.aăm.2000", date(2000, 5, 28)), ("Sinh ngày 12.03.1990.", date(1990, 3, 12)),
+    ("lúc 4 giờ 12 phút 2024", None),  # three numbers, not a date's words
 ])
 def test_dates(text, expected):
     assert parse_date(text, today=date(2026, 11, 21)) == expected
@@ -58,6 +62,30 @@ def test_identity_numbers():
     assert personal_id("038 090 012 345") == "038090012345"
     assert personal_id("171234567") == "171234567"  # 9-digit CMND
     assert personal_id("1712345678") is None and personal_id("03809001234") is None
+    # no province's code: a written 0 read as "2" (read so on a generated form), or 003
+    assert personal_id("279146457983") is None and personal_id("003090012345") is None
+    assert repaired("personal_id", "279146457983") == "079146457983"
+    assert repaired("phone", "2964780629") == "0964780629"
+    assert repaired("personal_id", "079146457983") is None and repaired("name", "2 An") is None
+
+
+def test_a_leader_s_dots_and_the_engine_s_noise_in_free_text():
+    assert free_text("Số 81,.ngõ..15,. đường.Hùng.Vương,.phường.Đông. Vệ") \
+        == "Số 81, ngõ 15, đường Hùng Vương, phường Đông Vệ"
+    assert free_text("Số 5, P.5, Q.1, TP.HCM, Tp.Vinh") == "Số 5, P.5, Q.1, TP.HCM, Tp.Vinh"
+    assert free_text("(viết bằng c.f#nlàn Hằng Thắng") is None  # "#" is no letter
+    assert person_name("LÊ ĐÌNH.NGHĨA") == "Lê Đình Nghĩa"
+    assert person_name("KHÔNG THÙY LIÊN") == "Khổng Thùy Liên"  # the surname, not "không"
+    assert person_name("Người không tên") is None
+
+
+def test_a_label_with_a_letter_misread_and_a_name_read_otherwise_under_the_signature():
+    page = _page(_row("2. Nsày, tháng, năm sinh: 12/04/1964"), _row("Họ và tên: ĐINH THỊ THỦ NHŨNG"),
+                 _row("NGƯỜI HAI", 900), _row("(Ký, ghi rõ họ tên)", 860), _row("Đinh Thị Th:. Nhung", 880))
+    fields, problems = extract_fields([page], {"date_of_birth": "date", "full_name": "name"})
+    assert fields["date_of_birth"].value == "1964-04-12"
+    assert [(p.code, p.field) for p in problems] == [("field_disagrees", "full_name")]
+    assert "\"Thủ\" / \"Th:.\"" not in problems[0].message and "Nhũng" in problems[0].message
 
 
 def test_tax_codes_with_check_digit_and_branch():

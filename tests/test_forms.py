@@ -4,6 +4,7 @@ extractor was not written from), read through the page path and the field extrac
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -98,3 +99,73 @@ def test_a_row_of_digit_boxes_is_found_and_read_as_one_number(person):
     assert len(prepared.digit_boxes) == 1  # the twelve boxes, and no other row
     fields, problems = extract_fields([ocr_page(scan, 200)], {"id_number": "personal_id"})
     assert fields["id_number"].value == person.id_number and problems == []
+
+
+def test_a_leader_written_over_loses_its_dots_and_the_letters_keep_their_tones():
+    """Printed dots just under a value, tone dots among them: the leader's dots go (under
+    the words and between them), the dấu nặng under "Ạ" and "Ị" stay, and so does a label's."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr.preprocess import clear_rules
+
+    dpi, face = 300, ImageFont.truetype("/usr/share/fonts/truetype/charis/CharisSIL-Regular.ttf", 54)
+    page = Image.new("L", (2400, 300), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((100, 100), "Điện thoại:", font=face, fill=0)  # no leader under the label
+    draw.text((460, 118), "." * 140, font=face, fill=90)  # the leader, to the right margin
+    draw.text((460, 100), "TẠ THỊ HỒNG", font=face, fill=0)
+    gray = np.asarray(page)
+    cleared, _ = clear_rules(gray, dpi)
+    assert (cleared[:, 1400:] < 160).sum() == 0  # the bare leader, gone
+    x0, _, x1, bottom = draw.textbbox((460, 100), "TẠ THỊ HỒNG", font=face)
+    under = (cleared[:, x0:x1] < 160).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(under)
+    marks = [s for s in stats[1:count] if s[cv2.CC_STAT_HEIGHT] < 12]  # dots, not letters
+    assert len(marks) == 2  # the two tone dots; every leader dot under the words is gone
+    read = ocr_page(Image.fromarray(cleared).convert("RGB"), dpi).text.splitlines()[0]
+    assert read.startswith("Điện thoại:") and read.endswith(" TẠ THỊ HỒNG")
+
+
+def test_a_table_labels_qualifiers_and_the_next_row(person):
+    """A table's label cell has no colon and may carry more words than the label ("Họ tên
+    người khai", "Giới tính (Nam/Nữ)"); a wrapped address in its cell stops at the next row."""
+    from pipeline.model import Word
+    from tests.test_fields import _page
+
+    def cell(text: str, x: int, y: int) -> list[Word]:
+        out = []
+        for word in text.split():
+            out.append(Word(word, 95.0, (x, y, x + 20 * len(word), y + 40), y))
+            x += 20 * len(word) + 20
+        return out
+
+    rows = [("Họ tên người khai", ["TRẦN VĂN LỰC"]), ("Giới tính (Nam/Nữ)", ["Nam"]),
+            ("Nơi thường trú", ["Số 241, ngõ 48, đường Hùng Vương, xã Hưng Lộc,",
+                                "thành phố Vinh, tỉnh Nghệ An"]),
+            ("Số điện thoại liên hệ", ["0936600917"])]
+    words, y = [], 100
+    for label, values in rows:
+        words += cell(label, 100, y)
+        for value in values:
+            words += cell(value, 900, y)
+            y += 60
+    page = replace(_page(), words=words)
+    fields, problems = extract_fields([page], DEFAULT_FIELDS)
+    assert {k: v.value for k, v in fields.items()} == {
+        "full_name": "Trần Văn Lực", "sex": "Nam", "phone": "0936600917",
+        "address": "Số 241, ngõ 48, đường Hùng Vương, xã Hưng Lộc, thành phố Vinh, tỉnh Nghệ An"}
+    assert problems == []
+
+
+def test_hand_filled_numbers_are_read_again_as_numbers(person):
+    """Written in blue in a schoolbook hand, a date, an ID and a phone number are read again
+    by the digit pass ("ƒ8/03⁄9Z2" as the Vietnamese model reads 18/03/1972), and each still
+    goes to a person."""
+    values, flagged = _read(person, Style("liberation-sans", "a)", table=False, leaders=False,
+                                          hand=True, boxes=False, wordy_dates=False), seed=5)
+    expected = _expected(person)
+    assert {k: values.get(k) for k in ("date_of_birth", "id_number", "phone")} \
+        == {k: expected[k] for k in ("date_of_birth", "id_number", "phone")}
+    assert {"date_of_birth", "id_number", "phone"} <= flagged

@@ -117,11 +117,11 @@ def recognise(gray: np.ndarray, dpi: int, language: str,
             for text, confidence, box, place, chars in found if text.strip()]
 
 
-def digits(gray: np.ndarray, dpi: int) -> tuple[str, float]:
+def digits(gray: np.ndarray, dpi: int, allowed: str = "0123456789") -> tuple[str, float]:
     """Digits written on one line (a hand-filled number or day), and the engine's confidence:
-    tesseract's English model restricted to digits, which reads "19" and "5" in blue ink where
-    the Vietnamese model reads "49" and nothing."""
-    engine = _engine("eng", tesserocr.PSM.SINGLE_LINE, "0123456789")
+    tesseract's English model restricted to digits (and to any separators ``allowed``), which
+    reads "19" and "5" in blue ink where the Vietnamese model reads "49" and nothing."""
+    engine = _engine("eng", tesserocr.PSM.SINGLE_LINE, allowed)
     _buffer = _set_image(engine, gray, dpi)
     if not engine.Recognize(timeout=_timeout_ms()):
         return "", 0.0

@@ -7,13 +7,16 @@ accepted; so is a CCCD whose birth-year or sex digits disagree with the date of 
 from __future__ import annotations
 
 import re
+
+import regex
 from datetime import date
 
 from pipeline.fields import official
-from pipeline.fields.layout import Found, Line, labelled, lines_of
-from pipeline.fields.validators import VALIDATORS
+from pipeline.fields.layout import Found, Line, following, labelled, lines_of
+from pipeline.fields.validators import VALIDATORS, repaired
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
 from pipeline.model import FieldValue, OcrPage, Problem
+from pipeline.text import fold, fold_aligned, nfc
 
 LOW_CONFIDENCE = 0.3  # given to a value that failed its validator or a cross-check
 REVIEW_CONFIDENCE = 0.6
@@ -22,14 +25,16 @@ their least sure character: the engine's word confidence is low on any token out
 dictionary ("445/QĐ-UBND" read right scores 26 as a word, 89 at its least sure character)."""
 
 _NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[a-h]\)\s*|[-•*~]\s*)?"
-_BORDER = r"[|'‘’!¡\[\]_\s]*"  # what is left of a table's border or a leader before a label
+_BORDER = r"[|'‘’!¡\[\]_\s]*(?:(?:\S{1,2}\s+){1,2}(?=\S{2}))?"
+"""What is left of a table's border or a leader before a label, and a speck read as a letter
+or two (a punch hole as "Ó")."""
 LABELS: dict[str, list[str]] = {
     "full_name": [r"ho,? chu dem,? (?:va )?ten", r"ho va ten", r"ho ten", r"ten chu ho",
                   r"full name"],
     "date_of_birth": [r"ngay,? thang,? nam sinh", r"ngay sinh", r"sinh ngay", r"date of birth"],
     "sex": [r"gioi tinh", r"sex"],
-    "id_number": [r"so (?:cmnd|cmt)\s*/\s*(?:cccd|can cuoc)",
-                  r"so (?:cccd|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
+    "id_number": [r"so (?:[cg]mnd|cmt)\s*/\s*(?:[cg]c[cg]d|can cuoc)",
+                  r"so (?:cccd|[cg]c[cg]d|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
                   r"(?:can cuoc cong dan|the can cuoc|chung minh nhan dan) so",
                   r"so giay to (?:tuy than|phap ly)", r"so/no\.?"],
     "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",
@@ -54,14 +59,22 @@ FIELD_NAMES = {"full_name": "Họ và tên", "date_of_birth": "Ngày sinh", "sex
 
 def _compile(pattern: str) -> list[re.Pattern[str]]:
     """A label at the start of a line (after any numbering), or anywhere when a colon follows."""
-    return [re.compile(r"^" + _BORDER + _NUMBERING + pattern + r"\s*[:.]?\s*"),
+    return [re.compile(r"^" + _BORDER + _NUMBERING + pattern + r"\s*[:.;]?\s*"),
             re.compile(r"(?<![a-z])" + pattern + r"\s*:\s*")]
 
 
 _LABEL_RES = {name: [r for p in patterns for r in _compile(p)] for name, patterns in LABELS.items()}
+FUZZY_FROM = 8  # labels whose fixed part is this long or longer are found with one letter misread
+_FUZZY_RES = {name: [regex.compile(r"^" + _BORDER + _NUMBERING + f"(?:{p}){{e<=1}}" + r"\s*[:.;]?\s*")
+                     for p in patterns if len(regex.sub(r"\(\?[^)]*\)|[\\?*+|()\[\]]", "", p)) >= FUZZY_FROM]
+              for name, patterns in LABELS.items()}
+"""A row's label with one letter misread ("Nsày, tháng, năm sinh"), at the start of a line,
+looked for when no label is found as printed."""
 _STOP = r"(?:\s+[^\s:\d]+){0,3}\s*:"  # a label, perhaps qualified ("… liên hệ:"), and its colon
 _STOPS = [re.compile(r"(?<![a-z])" + p + _STOP) for ps in LABELS.values() for p in ps] + \
          [re.compile(r"(?<![a-z])" + p + _STOP) for p in OTHER_LABELS]
+_HEADS = [re.compile(r"^" + _BORDER + _NUMBERING + p + r"(?![a-z])")
+          for p in [p for ps in LABELS.values() for p in ps] + OTHER_LABELS]
 
 
 def _raw(lines: list[Line], field: str, validator: str) -> Found | None:
@@ -69,7 +82,8 @@ def _raw(lines: list[Line], field: str, validator: str) -> Found | None:
     text such as an address may wrap onto the lines below)."""
     found = official.read(lines, field) if field in official.FIELDS else None
     if found is None and field in _LABEL_RES:
-        found = labelled(lines, _LABEL_RES[field], _STOPS, wraps=validator == "text")
+        found = labelled(lines, _LABEL_RES[field], _STOPS, _HEADS, wraps=validator == "text") \
+            or labelled(lines, _FUZZY_RES[field], _STOPS, _HEADS, wraps=validator == "text")
     return found
 
 
@@ -97,14 +111,47 @@ def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
     return problems
 
 
+_SIGNS = regex.compile(r"^(?:nguoi (?:khai|lam don|yeu cau|de nghi|(?:duoc )?uy quyen|dai dien)){e<=1}\b")
+"""The declarant's block at a form's foot, under which they sign and write their name (the
+heading found with a letter lost under a seal: "NGƯỜI HAI")."""
+
+
+def _signed_name(lines: list[Line], found: Found) -> list[str]:
+    """The words written under the declarant's signature ("NGƯỜI KHAI … Trần Thị Huyền"): the
+    first line below the block's heading, in its column, with as many words as ``found``."""
+    size = len(found.text.split())
+    for index, line in enumerate(lines):
+        if line.page != found.line.page or not _SIGNS.match(fold_aligned(line.text)):
+            continue
+        left, right = line.box[0] - (line.box[2] - line.box[0]), line.box[2] + (line.box[2] - line.box[0])
+        for below in lines[index + 1:index + 5]:
+            if below.page == line.page and left <= below.box[0] <= right \
+                    and len(below.text.split()) == size:
+                return below.text.split()
+    return []
+
+
+def _name_disagrees(lines: list[Line], found: Found, value: str) -> list[tuple[str, str]]:
+    """Words of a name that the name under the signature spells with other marks ("Thùy"
+    above, "Thủy" below): one reading is wrong, though the engine was sure of both. Only
+    when most words agree letter for letter, so that it is the same name."""
+    pairs = list(zip(value.split(), _signed_name(lines, found)))
+    same = [(a, b) for a, b in pairs if fold(a) == fold(b)]
+    if len(same) * 2 <= len(pairs):
+        return []
+    return [(a, b) for a, b in same if a.lower() != nfc(b).lower()]
+
+
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
            ) -> Problem | None:
     """Why a valid value still goes to a person however sure the engine is: it was written by
-    hand, or the document repeats it and reads it otherwise."""
+    hand, or the document repeats it and reads it otherwise (a form's signer writes their name
+    again under the signature: "Thủy" there and "Thùy" above are one name read two ways)."""
     if found.handwritten:
         return Problem("handwritten_field", f"{label}: \"{value}\" viết tay, máy đọc không chắc "
                        "chắn: cần đối chiếu với bản giấy.", field=field)
-    disagree = official.disagreements(lines, field, found)
+    disagree = _name_disagrees(lines, found, value) if field == "full_name" \
+        else official.disagreements(lines, field, found)
     if disagree:
         words = "; ".join(f"\"{a}\" / \"{b}\"" for a, b in disagree)
         return Problem("field_disagrees", f"{label}: văn bản nhắc lại nội dung này nhưng đọc "
@@ -123,7 +170,15 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
         if found is None:
             continue
         value = VALIDATORS[validator](found.text)
+        if value is None and validator != "text" and (longer := following(lines, found, _HEADS)):
+            value = VALIDATORS[validator](longer.text)
+            found = longer if value else found
         label = FIELD_NAMES.get(field, field)
+        if value is None and (value := repaired(validator, found.text)):
+            fields[field] = FieldValue(value, LOW_CONFIDENCE)
+            problems.append(Problem("low_field_confidence", f"{label}: đọc được \"{found.text}\", "
+                                    f"có lẽ là \"{value}\": cần kiểm tra.", field=field))
+            continue
         if value is None:
             fields[field] = FieldValue(found.text, LOW_CONFIDENCE)
             code = "invalid_id_number" if field == "id_number" else "invalid_field"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
+from typing import Sequence
 
 from pipeline.model import OcrPage, Word, line_height
 from pipeline.text import fold_aligned, nfc
@@ -89,7 +90,10 @@ def _beside(lines: list[Line], index: int) -> Line | None:
     x1, top, bottom = label.box[2], label.box[1], label.box[3]
     row = [line for line in lines if line.page == label.page and line is not label
            and line.box[0] > x1 and line.box[1] < bottom and line.box[3] > top]
-    return min(row, key=lambda line: line.box[0]) if row else None
+    if not row:
+        return None
+    first = min(line.box[0] for line in row)  # the next cell; of its lines beside the label, the top one
+    return min((line for line in row if line.box[0] <= first + bottom - top), key=lambda line: line.box[1])
 
 
 def _below(lines: list[Line], index: int, label: list[Word]) -> Line | None:
@@ -110,10 +114,11 @@ WRAP_WIDTH = 0.75  # a value line reaching this share of the text width may go o
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-hđ]\)|[-•])\s")  # a row of its own
 
 
-def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Pattern[str]]
-               ) -> list[tuple[str, list[Word]]]:
+def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Pattern[str]],
+               cell: bool = False) -> list[tuple[str, list[Word]]]:
     """What a value wraps onto: while its line runs to the right margin, the next line of the
-    page that starts at the margin or under the value, up to the next label on it."""
+    page that starts at the margin or under the value (in a table's cell, under the value
+    only: the margin holds the next row's label), up to the next label on it."""
     page = [line for line in lines if line.page == lines[index].page]
     text_left = min(line.box[0] for line in page)
     text_right = max(line.box[2] for line in page)
@@ -122,9 +127,17 @@ def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Patt
     current = lines[index]
     for line in lines[index + 1:index + 4]:
         height = current.box[3] - current.box[1]
+        inside = [w for w in line.words if w.box[2] > lines[index].box[0] - height // 2]
+        if not inside:
+            break
+        line = Line(line.page, inside)  # a speck in the margin (a punch hole read as "đ)") left out
+        if cell and any(other.box[2] < line.box[0] and other.box[3] - other.box[1] < 2 * height
+                        and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1])
+                        > height // 3 for other in page):
+            break  # a line beside it on the left: the next row's label
         if line.page != current.page or current.box[2] < text_left + WRAP_WIDTH * width \
                 or line.box[1] - current.box[3] > height or line.box[0] > start_x + height \
-                or _NUMBERED.match(line.text):
+                or (cell and line.box[0] < start_x - height) or _NUMBERED.match(line.text):
             break
         folded = fold_aligned(line.text)
         cut = min((m.start() for p in starts if (m := p.search(folded))), default=len(folded))
@@ -137,18 +150,35 @@ def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Patt
 
 
 def _wrapped(value: str, words: list[Word], lines: list[Line], index: int, start_x: int,
-             starts: list[re.Pattern[str]]) -> tuple[str, list[Word]]:
+             starts: list[re.Pattern[str]], cell: bool = False) -> tuple[str, list[Word]]:
     """``value`` (read on line ``index``) with what it wraps onto."""
-    for more, extra in _continued(lines, index, start_x, starts):
+    for more, extra in _continued(lines, index, start_x, starts, cell):
         value, words = f"{value} {more}", words + extra
     return value, words
 
 
+def following(lines: list[Line], found: Found, heads: Sequence[re.Pattern[str]]) -> Found | None:
+    """``found`` and the line under it, when that line starts at the margin and is no label:
+    a value cut short by a second field on its row ("ngày 21 tháng 3 năm" above "1953")."""
+    index, height = lines.index(found.line), found.line.box[3] - found.line.box[1]
+    line = next((line for line in lines[index + 1:index + 4]
+                 if line.box[1] >= found.line.box[3] - height // 4), None)
+    if line is None or line.page != found.line.page or line.box[1] - found.line.box[3] > height \
+            or line.box[0] > found.line.box[0] + height or _NUMBERED.match(line.text) \
+            or any(p.match(fold_aligned(line.text)) for p in heads):
+        return None
+    return Found(f"{found.text} {line.text}", found.words + line.words, found.line)
+
+
 def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pattern[str]],
-             wraps: bool = False) -> Found | None:
+             heads: Sequence[re.Pattern[str]] = (), wraps: bool = False) -> Found | None:
     """The value of the first label found: the rest of its line up to the next label (and,
     when ``wraps``, the lines it runs onto), or, when nothing follows the label, the table
-    cell beside it or the line below it."""
+    cell beside it or the line below it. ``stops`` are labels with their colon, wherever they
+    are; ``heads`` any label that starts a line, with or without one. A table's label cell has
+    no colon, and what follows the label in it is part of the label ("Họ tên người khai",
+    "Giới tính (Nam/Nữ)"): the value is the cell beside it."""
+    starts = stops + list(heads)
     for index, line in enumerate(lines):
         text = line.text
         folded = fold_aligned(text)
@@ -167,18 +197,19 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                 if later and later.start() < end:
                     end = later.start()
             value = text[start:end].strip()
-            if value:
+            beside = _beside(lines, index)
+            if beside and any(p.match(fold_aligned(beside.text)) for p in starts):
+                beside = None
+            if value and not (beside and ":" not in folded[match.start():start]):
                 words = line.words_in(start, end)
                 if wraps and end == len(text):
-                    value, words = _wrapped(value, words, lines, index, words[0].box[0],
-                                            stops + labels)
+                    value, words = _wrapped(value, words, lines, index, words[0].box[0], starts)
                 return Found(value, words, line)
-            beside = _beside(lines, index)
             nearby = beside or _below(lines, index, line.words_in(match.start(), match.end()))
-            if nearby and not any(p.match(fold_aligned(nearby.text)) for p in stops + labels):
+            if nearby and not any(p.match(fold_aligned(nearby.text)) for p in starts):
                 value, words = nearby.text, nearby.words
                 if wraps and beside:  # a table cell's value wraps inside its cell
                     value, words = _wrapped(value, words, lines, lines.index(beside),
-                                            beside.box[0], stops + labels)
+                                            beside.box[0], starts, cell=True)
                 return Found(value, words, nearby)
     return None

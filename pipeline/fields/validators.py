@@ -10,14 +10,34 @@ import unicodedata
 from datetime import date
 from typing import Callable
 
+from rapidfuzz.distance.Levenshtein import distance
 from stdnum.exceptions import ValidationError as StdnumError
 from stdnum.vn import mst
 
-from pipeline.identifiers import parse_cccd
-from pipeline.text import TONES, clean, fold, fold_aligned
+from pipeline.identifiers import CCCD_PROVINCES, parse_cccd
+from pipeline.text import TONES, clean, fold, fold_aligned, nfc
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
-_WORDY_DATE = re.compile(r"ngay\s+(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+(\d{4})")
+_WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\s+([a-z]{4,6})\s+(\d{1,2})\s+([a-z]{2,4})\s+(\d{4})")
+_DATE_WORDS = ("ngay", "thang", "nam")
+_LEADER_RUN = re.compile(r"\.{2,}|…+")
+_DOT = re.compile(r"\.")
+
+
+def _leader_dot(text: str, at: int) -> bool:
+    """Whether the dot at ``at`` is a dotted leader's, read between the words of the value
+    written over it ("Số 81,.ngõ.15,. đường.Hùng.Vương", "ngày. 4 .tháng.12.năm"): after a
+    word, after a digit and before a letter, after a comma, or starting a word. After one or
+    two letters a dot abbreviates ("TP.HCM", "P.5", "Tp.Vinh"); between digits it separates a
+    date's parts."""
+    left = text[at - 1] if at else " "
+    right = text[at + 1] if at + 1 < len(text) else " "
+    if left in ",;)" or (left.isspace() and not right.isspace()):
+        return True
+    if left.isalpha():
+        word = re.search(r"[^\W\d_]+$", text[:at]).group(0)
+        return len(word) > 2 or right.isspace()  # "ngõ.36", "đường.Hùng"; not "TP.HCM", "Tp.Vinh"
+    return left.isdigit() and right.isalpha()
 _DOC_NUMBER = re.compile(r"(\d{1,5}[a-z]?)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)")
 _NORMATIVE = {"L", "PL", "LCT", "NQ", "NĐ", "TT", "TTLT", "NQLT"}
 """Types whose number must carry the year (Decree 30/2020: "Số: 01/2024/NQ-HĐND")."""
@@ -50,17 +70,30 @@ DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type 
 }
 
 
+def unleadered(text: str) -> str:
+    """``text`` in NFC, white space collapsed, without the dots of a leader read in it."""
+    text = _LEADER_RUN.sub(" ", nfc(text))
+    return clean(_DOT.sub(lambda m: " " if _leader_dot(text, m.start()) else ".", text))
+
+
 def parse_date(text: str, today: date | None = None) -> date | None:
-    """``dd/mm/yyyy`` (or ``.``/``-``), ``dd/mm/yy``, or "ngày 27 tháng 10 năm 2023".
+    """``dd/mm/yyyy`` (or ``.``/``-``), ``dd/mm/yy``, or "ngày 27 tháng 10 năm 2023" (its
+    words as an engine reads them in handwriting: "naày 14 thána 11 năm 1999").
 
     A two-digit year is the latest year ending so that is not after ``today``.
     """
-    folded = fold_aligned(clean(text).replace("⁄", "/"))  # a fraction slash read for "/"
-    match = _DMY.search(folded) or _WORDY_DATE.search(folded)
-    if not match:
-        return None
-    day, month, year = (int(g) for g in match.groups())
-    if len(match.group(3)) == 2:
+    folded = fold_aligned(unleadered(text).replace("⁄", "/"))  # a fraction slash read for "/"
+    match = _DMY.search(folded)
+    if match:
+        day, month, year = (int(g) for g in match.groups())
+    else:
+        match = next((m for m in _WORDY_DATE.finditer(folded) if all(
+            distance(word, expected) <= (1 if expected == "nam" else 2)
+            for word, expected in zip(m.group(1, 3, 5), _DATE_WORDS))), None)
+        if not match:
+            return None
+        day, month, year = (int(g) for g in match.group(2, 4, 6))
+    if year < 100:
         now = (today or date.today()).year
         year += now - now % 100
         if year > now:
@@ -94,17 +127,17 @@ def person_name(text: str) -> str | None:
     restored from :data:`SURNAMES`; ranks and titles before it dropped. Refused: other than two
     to six words of letters, words cased unlike one another ("Kính gửi Hội đồng"), or any word
     no name is made of (:data:`_NOT_NAMES`: "Chương I", "Nơi nhận")."""
-    words = _RANKS.sub("", clean(text).strip(_NAME_EDGES)).split()  # NFC first: marks are not \w
+    words = _RANKS.sub("", clean(text).strip(_NAME_EDGES)).replace(".", " ").split()  # NFC first: marks are not \w
     if not 2 <= len(words) <= 6 or not all(len(w) >= 2 and all(map(_vietnamese, w)) for w in words):
         return None
     cases = {"upper" if w.isupper() else "lower" if w.islower() else
              "title" if w[0].isupper() and w[1:].islower() else "mixed" for w in words}
     if len(cases) != 1 or cases == {"mixed"}:
         return None
+    words = [w[:1].upper() + w[1:].lower() for w in words]
+    words[0] = SURNAMES.get(fold(words[0]), words[0])  # "KHÔNG" is Khổng, not the word "không"
     if any(w.lower() in _NOT_NAMES for w in words):
         return None
-    words = [w[:1].upper() + w[1:].lower() for w in words]
-    words[0] = SURNAMES.get(fold(words[0]), words[0])
     return " ".join(words)
 
 
@@ -137,13 +170,15 @@ def _digits(text: str) -> str:
 
 
 def personal_id(text: str) -> str | None:
-    """A 12-digit CCCD with a valid century-and-sex digit, or a 9-digit CMND."""
+    """A 12-digit CCCD with a province of birth registration and a valid century-and-sex
+    digit, or a 9-digit CMND."""
     digits = _digits(text)
     match = re.match(r"\d{12}(?!\d)|\d{9}(?!\d)", digits)
     if not match:
         return None
     number = match.group(0)
-    return number if len(number) == 9 or parse_cccd(number) else None
+    return number if len(number) == 9 or (parse_cccd(number) and number[:3] in CCCD_PROVINCES) \
+        else None
 
 
 def phone(text: str) -> str | None:
@@ -151,6 +186,18 @@ def phone(text: str) -> str | None:
     digits = _digits(text)
     match = re.match(r"(?:\+?84|0)(\d{9,10})(?!\d)", digits)
     return "0" + match.group(1) if match else None
+
+
+def repaired(validator: str, text: str) -> str | None:
+    """A value that failed ``validator`` made valid by the one digit its structure fixes: a
+    CCCD and a phone number start with 0 (an engine reads a written one as "2", "6" or "9").
+    Such a value goes to a person."""
+    if validator not in ("personal_id", "phone"):
+        return None
+    digits = _digits(text)
+    if len(digits) not in (10, 11, 12) or digits[0] == "0":
+        return None
+    return VALIDATORS[validator]("0" + digits[1:])
 
 
 def tax_code(text: str) -> str | None:
@@ -191,17 +238,21 @@ def doc_type(text: str) -> str | None:
 _TYPES_LONGEST_FIRST = sorted(DOC_TYPES, key=len, reverse=True)  # "thông tư liên tịch" first
 
 
+_PUNCTUATION = set(",.;:-–/()'\"")
+
+
 def _syllable_like(word: str) -> bool:
-    """Letters of the Vietnamese alphabet only, and at most one tone mark: a syllable carries
-    one tone, so "ẤÌ" or "ƒ)" is the engine's noise, not a word."""
-    letters = [c for c in word if c.isalpha()]
+    """Letters of the Vietnamese alphabet, digits and punctuation only, and at most one tone
+    mark: a syllable carries one tone, so "ẤÌ", "ƒ)" or "c.f#nlàn" is the engine's noise, not
+    a word."""
     tones = sum(1 for c in unicodedata.normalize("NFD", word) if c in TONES)
-    return all(map(_vietnamese, letters)) and tones <= 1
+    return all(_vietnamese(c) if c.isalpha() else c.isdigit() or c in _PUNCTUATION for c in word) \
+        and tones <= 1
 
 
 def free_text(text: str) -> str | None:
     """Text such as an address: two characters at least, every word syllable-like."""
-    value = clean(text).strip(" .,;:-_…")
+    value = unleadered(text).strip(" .,;:-_…")
     if len(value) < 2 or not all(_syllable_like(word) for word in value.split()):
         return None
     return value

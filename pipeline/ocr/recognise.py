@@ -147,7 +147,8 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
         found += _placed(overlay, found, to_engine, engine_size)
     blocks = _blocks(*_lines(found))
     if prepared.digit_boxes:
-        blocks = slots.digit_boxes(blocks, prepared.gray, prepared.dpi, prepared.digit_boxes)
+        blocks = slots.digit_boxes(blocks, prepared.gray, prepared.dpi, prepared.digit_boxes,
+                                   language)
     if blue is not None and blue.any():
         ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
                                   flags=cv2.INTER_NEAREST)

@@ -18,6 +18,7 @@ from dataclasses import replace
 
 import cv2
 import numpy as np
+import tesserocr
 
 from pipeline._exec import tesseract
 from pipeline.model import line_height, shifted
@@ -72,12 +73,45 @@ def _blanks(line: list[tesseract.EngineWord], patches: list[tuple[int, int, int,
     return out
 
 
+_NUMBER_LIKE = re.compile(r"[\d/⁄.\-ZzƒIl|]+")
+"""A written number as the Vietnamese model reads it: "ƒ8/03⁄9Z2" for 18/03/1972."""
+_SEPARATORS = "/⁄.-"
+
+
+def _number(word: tesseract.EngineWord, blue: np.ndarray, dpi: int) -> tesseract.EngineWord:
+    """A word written in blue that reads mostly as digits (a date, an ID or phone number),
+    read again by the digit pass on its ink alone: the Vietnamese model reads a written 7 as
+    "Z", a 1 as "4" or "ƒ", a 0 as "2". Separators it misses are put back where the first
+    reading had them, when it read as many digits."""
+    text = word.text
+    if len(text) < 2 or not _NUMBER_LIKE.fullmatch(text) or sum(map(str.isdigit, text)) * 2 < len(text) \
+            or all(c.isdigit() or c in "/.-" for c in text):
+        return word  # not a number, or one read as nothing else (the digit pass drops a 0 more often)
+    x0, y0, x1, y1 = word.box
+    pad = (y1 - y0) // 3
+    top, left = max(0, y0 - pad), max(0, x0 - pad)
+    ink = blue[top:y1 + pad, left:x1 + pad]
+    written = cv2.copyMakeBorder(np.where(ink, 0, 255).astype(np.uint8), *(4 * [y1 - y0]),
+                                 cv2.BORDER_CONSTANT, value=255)
+    separated = any(c in _SEPARATORS for c in text)
+    found, confidence = tesseract.digits(written, dpi, "0123456789" + "/" * separated)
+    places = [k for k, c in enumerate(text) if c not in _SEPARATORS]
+    if separated and "/" not in found and len(found) == len(places):  # separators missed
+        digits = dict(zip(places, found))
+        found = "".join(digits.get(k, c) for k, c in enumerate(text))
+    elif ("/" in found) != separated or sum(map(str.isdigit, found)) < len(places) - 1:
+        return word  # the ink alone lost digits or separators: keep the first reading
+    return replace(word, text=found, confidence=confidence, char_confidence=confidence, symbols=())
+
+
 def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.ndarray, dpi: int
          ) -> list[list[tesseract.EngineWord]]:
     """``lines`` (engine words, engine pixels) with each blank's hand-filled digits read in,
-    and every word written in blue ink marked ``hand`` (a form filled in by pen); ``gray`` is
-    the page the engine read and ``blue`` its blue-ink mask, in the same pixels."""
-    lines = [[replace(w, source="hand") if w.source == "print" and _written(w, gray, blue) else w
+    every word written in blue ink marked ``hand`` (a form filled in by pen) and, when it reads
+    as a number, read again as one; ``gray`` is the page the engine read and ``blue`` its
+    blue-ink mask, in the same pixels."""
+    lines = [[_number(replace(w, source="hand"), blue, dpi)
+              if w.source == "print" and _written(w, gray, blue) else w
               for w in line] for line in lines]
     out = []
     for line in lines:
@@ -140,18 +174,56 @@ def _written_in(line: list[tesseract.EngineWord], blue: np.ndarray,
 Lines = list[list[tesseract.EngineWord]]
 
 
+def _label_before(line: list[tesseract.EngineWord], x0: int, gray: np.ndarray, dpi: int,
+                  language: str) -> list[tesseract.EngineWord]:
+    """The words of ``line`` left of a row of digit boxes, read again as one line on their
+    own: read with the boxes' spaced digits, the label garbles ("Số CMND/CCCD" as "4:60
+    CMND/GCCGD")."""
+    before = [w for w in line if w.box[0] + w.box[2] < 2 * x0]
+    if not before:
+        return before
+    pad = line_height(before) // 3
+    left, top = max(0, min(w.box[0] for w in before) - pad), max(0, min(w.box[1] for w in before) - pad)
+    bottom = max(w.box[3] for w in before) + pad
+    crop = gray[top:bottom, left:x0 - 1]  # the engine's last word may run into the boxes
+    found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
+    if not found:
+        return before
+    return [replace(f, box=shifted(f.box, left, top), line=before[0].line,
+                    symbols=tuple((t, shifted(b, left, top), c) for t, b, c in f.symbols))
+            for f in found]
+
+
+SQUEEZES = (0.5, 0.7)  # how far a row of boxed digits is squeezed towards print's spacing
+
+
+def _boxed_digits(crop: np.ndarray, border: int, dpi: int) -> tuple[str, float]:
+    """The most confident of a few readings of a row of boxed digits (the crop a little wider
+    than the boxes: they hold the digits, a wider one takes in the next line): squeezed two
+    ways, as it is and binarised (the paper painted over the boxes leaves faint edges). No
+    one squeeze reads every face: "33" read as "88" at one is right at the other."""
+    readings = []
+    for squeeze in SQUEEZES:
+        squeezed = cv2.copyMakeBorder(cv2.resize(crop, None, fx=squeeze, fy=1.0,
+                                                 interpolation=cv2.INTER_AREA),
+                                      *(4 * [border]), cv2.BORDER_CONSTANT, value=255)
+        _, binary = cv2.threshold(squeezed, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+        readings += [tesseract.digits(squeezed, dpi), tesseract.digits(binary, dpi)]
+    return max(readings, key=lambda reading: reading[1])
+
+
 def digit_boxes(blocks: list[Lines], gray: np.ndarray, dpi: int,
-                rows: tuple[tuple[int, int, int, int], ...]) -> list[Lines]:
+                rows: tuple[tuple[int, int, int, int], ...], language: str) -> list[Lines]:
     """An ID number written one digit per box reads as lone digits, some misread ("0U 03.60
     cv G07"): each row of boxes (found, and cleared, by :func:`pipeline.ocr.preprocess.
     clear_rules`) is read again as one number by the digit pass, squeezed to the spacing of
-    print, in place of what the engine read there (``blocks``: of lines, in engine pixels)."""
+    print and binarised (the paper painted over the boxes leaves faint edges), in place of
+    what the engine read there (``blocks``: of lines, in engine pixels); its label is read
+    again apart."""
     for x0, y0, x1, y1 in rows:
-        margin = (y1 - y0) // 8  # the boxes hold the digits: a wider crop takes in the next line
-        crop = gray[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
-        crop = cv2.copyMakeBorder(cv2.resize(crop, None, fx=0.5, fy=1.0, interpolation=cv2.INTER_AREA),
-                                  *(4 * [(y1 - y0) // 4]), cv2.BORDER_CONSTANT, value=255)
-        text, confidence = tesseract.digits(crop, dpi)
+        text, confidence = _boxed_digits(gray[max(0, y0 - (y1 - y0) // 8):y1 + (y1 - y0) // 8,
+                                              max(0, x0 - (y1 - y0) // 8):x1 + (y1 - y0) // 8],
+                                         (y1 - y0) // 4, dpi)
         if len(text) < 9:
             continue
 
@@ -170,8 +242,9 @@ def digit_boxes(blocks: list[Lines], gray: np.ndarray, dpi: int,
         at = max(places, key=lambda place: nearness(blocks[place[0]][place[1]]))
         line = blocks[at[0]][at[1]]
         number = tesseract.EngineWord(text, confidence, confidence, (x0, y0, x1, y1), line[0].line)
-        blocks = [[sorted([w for w in ln if not inside(w)] + ([number] if (b, i) == at else []),
-                          key=lambda w: w.box[0])
+        label = _label_before([w for w in line if not inside(w)], x0, gray, dpi, language)
+        blocks = [[sorted([w for w in ln if not inside(w) and ((b, i) != at or w.box[0] + w.box[2] >= 2 * x0)]
+                          + ([number] + label if (b, i) == at else []), key=lambda w: w.box[0])
                    for i, ln in enumerate(block)] for b, block in enumerate(blocks)]
         blocks = [[ln for ln in block if ln] for block in blocks]
         blocks = [block for block in blocks if block]
