@@ -2,10 +2,10 @@
 
 A separator sheet always starts a document. When it names a component, every page up to the
 next sheet is that component. Elsewhere (after a sheet naming only the dossier, or in a file
-without sheets) a page whose first lines show a component's title starts a document, any other
-page continues the document before it, and a file's first page always starts one. A document
-whose first page shows no title is classified by the keywords of its text. Blank pages are
-left out with a notice.
+without sheets) a page whose first lines (from its top down) show a component's title starts
+a document, any other page continues the document before it, and a file's first page always
+starts one. A document whose first page shows no title is classified by the keywords of its
+text. Blank pages are left out with a notice.
 """
 
 from __future__ import annotations
@@ -37,12 +37,22 @@ def _by_keywords(segment: Segment, components: list[Component]) -> Component | N
     return best[2] if best and best[0] >= MIN_KEYWORDS else None
 
 
+def _top_down(page: ProcessedPage) -> str:
+    """A page's lines from its top down: where a title is looked for. The engine's reading
+    order may put a table's label column before the title above it."""
+    lines: dict[int, list] = {}
+    for word in page.ocr.words:
+        lines.setdefault(word.line, []).append(word)
+    rows = sorted(lines.values(), key=lambda words: min(w.box[1] for w in words))
+    return "\n".join(" ".join(w.text for w in words) for words in rows)
+
+
 def _classify(segment: Segment, components: list[Component]) -> None:
     named = segment.separator.component if segment.separator else segment.named
     if named:
         segment.component = next((c for c in components if c.code == named), None)
         segment.by = "separator" if segment.separator else "named"
-    if segment.component is None and (found := best_title(components, segment.pages[0].ocr.text)):
+    if segment.component is None and (found := best_title(components, _top_down(segment.pages[0]))):
         segment.component, segment.by = found, "title"
     if segment.component is None and (found := _by_keywords(segment, components)):
         segment.component, segment.by = found, "keywords"
@@ -62,7 +72,7 @@ def _split_file(pages: list[ProcessedPage], components: list[Component], compone
             notices.append(Problem("blank_page", page.ocr.quality.message("blank_page"),
                                    page.ref.file, page.ref.number, severity="notice"))
             continue
-        starts = not segments or (not named and best_title(components, page.ocr.text) is not None)
+        starts = not segments or (not named and best_title(components, _top_down(page)) is not None)
         if starts:
             segments.append(Segment())
         segments[-1].pages.append(page)

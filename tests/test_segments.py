@@ -68,3 +68,19 @@ def test_blank_pages_are_left_out_with_a_notice_and_a_blank_file_is_named():
     assert [(n.code, n.file, n.page, n.severity) for n in notices] == [
         ("blank_page", "a", 2, "notice"), ("blank_page", "b", 1, "notice"),
         ("blank_file", "b", None, "review")]
+
+
+def test_a_title_above_a_table_read_after_its_label_column_still_starts_its_document():
+    """The engine reads a bordered table's label column first: the title, at the top of the
+    page, comes after more lines than a title is looked for in."""
+    labels = [f"{n}. Nhãn số {n}" for n in range(1, 14)]
+    rows = [(text, 400 + 60 * n) for n, text in enumerate(labels)] + \
+        [(text, 100 + 60 * n) for n, text in enumerate(FORM.splitlines()[:2])]
+    words = [Word(w, 95.0, (0, y, 1, y + 40), i) for i, (line, y) in enumerate(rows)
+             for w in line.split()]
+    page = _page("a", 1)
+    page = ProcessedPage(page.ref, IMAGE, OcrPage(words, "\n".join(t for t, _ in rows), 95.0, 0, 0.0,
+                                                  NO_TEXT, page.ocr.quality))
+    segments, _ = split([[_page("b", 1, CARD)], [page]], COMPONENTS)
+    assert _summary(segments) == [([("b", 1)], "GIAY_TO_TUY_THAN", "title"),
+                                  ([("a", 1)], "TK_LLTP", "title")]
