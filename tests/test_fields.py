@@ -170,3 +170,11 @@ def test_a_receipt_printing_another_dossier_code_is_flagged():
     assert [(p.code, p.file, p.document) for p in found] == [
         ("dossier_code_mismatch", "bien-nhan.jpg", 1)]
     assert dossier_code_mismatches([doc], "000.00.06.H56-231027-0999") == []
+
+
+def test_a_place_and_date_line_whose_comma_reads_as_a_full_stop():
+    page = _page(_row("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 500), _row("Độc lập - Tự do - Hạnh phúc", 560),
+                 _row("VĂN BẢN ỦY QUYỀN", 600), _row("Họ và tên: TRẦN THÙY HUYỀN"),
+                 _row("Thanh Hóa. ngày 16 tháng 7 năm 2024", 900))
+    fields, problems = extract_fields([page], {"issue_date": "date"})
+    assert fields["issue_date"].value == "2024-07-16" and problems == []

@@ -84,3 +84,11 @@ def test_a_title_above_a_table_read_after_its_label_column_still_starts_its_docu
     segments, _ = split([[_page("b", 1, CARD)], [page]], COMPONENTS)
     assert _summary(segments) == [([("b", 1)], "GIAY_TO_TUY_THAN", "title"),
                                   ([("a", 1)], "TK_LLTP", "title")]
+
+
+def test_a_form_whose_label_prints_another_component_s_title_is_its_own():
+    """"Căn cước công dân số:" on a letter of authority is a label under its title."""
+    letter = "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM\nVĂN BẢN ỦY QUYỀN\nCăn cước công dân số: 0"
+    segments, _ = split([[_page("a", 1, CARD)], [_page("b", 1, letter)]],
+                        find_procedure("1.001612").components)
+    assert [s.component and s.component.code for s in segments][1] == "VAN_BAN_UY_QUYEN"

@@ -24,7 +24,7 @@ from pipeline.ocr.order import NUMBER, RECIPIENTS
 from pipeline.text import fold, fold_aligned
 
 _MOTTO = re.compile(r"^(?:cong\s*hoa\s*xa\s*hoi|doc\s*lap\s*-?\s*tu\s*do)")
-_PLACE_DATE = re.compile(r"^([^,]{2,40}),\s*ngay")
+_PLACE_DATE = re.compile(r"^([^,.;]{2,40})[,.;]\s*ngay")  # the comma read as "." or ";" too
 _LETTER_SUBJECT = re.compile(r"^(?:ve\s*viec|v/v)\b")
 _BODY_START = re.compile(r"^(?:can\s*cu|kinh\s*gui|theo\s*de\s*nghi|xet\s|dieu\s*\d|noi\s*nhan"
                          r"|(?:chuong|phan|muc)\s+(?:[ivxlc]+\b|\d|thu\b))")

@@ -21,6 +21,7 @@ from pipeline.text import fold
 
 BUNDLED = Path(__file__).parent / "data"
 TITLE_MATCH = 90  # rapidfuzz partial_ratio on folded text, 0..100
+TITLE_CLOSE = 5  # titles matched this close to the best one compete by where they start
 TITLE_LINES = 12  # titles are looked for in the first lines of a document
 
 
@@ -61,9 +62,12 @@ class Component(BaseModel):
     def folded_keywords(self) -> list[str]:
         return [fold(k) for k in self.keywords]
 
-    def title_score(self, head: str) -> float:
-        """How well the folded first lines of a page show this component's title, 0..100."""
-        return max(fuzz.partial_ratio(t, head) for t in self.folded_titles)
+    def title_match(self, head: str) -> tuple[float, int]:
+        """How well the folded first lines of a page show this component's title, 0..100,
+        and where it starts in them."""
+        best = max((fuzz.partial_ratio_alignment(t, head) for t in self.folded_titles),
+                   key=lambda a: a.score)
+        return best.score, best.dest_start
 
 
 class Procedure(BaseModel):
@@ -88,15 +92,16 @@ class Procedure(BaseModel):
 
 
 def best_title(components: list[Component], text: str) -> Component | None:
-    """The component whose title best matches the first lines of ``text``, if any does
-    (the first listed wins a tie)."""
+    """The component whose title the first lines of ``text`` show first among the best
+    matches, if any does; where two start together, the better (the first listed wins a
+    tie). A title heads its page: a form's label may print another component's title further
+    down ("Căn cước công dân số:" under "VĂN BẢN ỦY QUYỀN")."""
     head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
-    best, best_score = None, 0.0
-    for component in components:
-        score = component.title_score(head)
-        if score > best_score:
-            best, best_score = component, score
-    return best if best_score >= TITLE_MATCH else None
+    found = [(start, -score, index) for index, component in enumerate(components)
+             for score, start in [component.title_match(head)] if score >= TITLE_MATCH]
+    best = max((-score for _, score, _ in found), default=0.0)
+    found = [match for match in found if -match[1] >= best - TITLE_CLOSE]  # no near miss first
+    return components[min(found)[2]] if found else None
 
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: read by every command
