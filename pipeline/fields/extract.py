@@ -132,14 +132,16 @@ def _signed_name(lines: list[Line], found: Found) -> list[str]:
 
 
 def _name_disagrees(lines: list[Line], found: Found, value: str) -> list[tuple[str, str]]:
-    """Words of a name that the name under the signature spells with other marks ("Thùy"
-    above, "Thủy" below): one reading is wrong, though the engine was sure of both. Only
-    when most words agree letter for letter, so that it is the same name."""
-    pairs = list(zip(value.split(), _signed_name(lines, found)))
-    same = [(a, b) for a, b in pairs if fold(a) == fold(b)]
+    """Words of a name that the name under the signature spells with other marks ("Thủy"
+    above, "Thù;" below): one reading is wrong, though the engine was sure of both. Only
+    when most words agree letter for letter (as far as the one below is read), so that it is
+    the same name."""
+    pairs = [(a, nfc("".join(c for c in b if c.isalpha())))  # "Thù;": the letters read
+             for a, b in zip(value.split(), _signed_name(lines, found))]
+    same = [(a, b) for a, b in pairs if len(b) >= 2 and fold(a).startswith(fold(b))]
     if len(same) * 2 <= len(pairs):
         return []
-    return [(a, b) for a, b in same if a.lower() != nfc(b).lower()]
+    return [(a, b) for a, b in same if a[:len(b)].lower() != b.lower()]
 
 
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str

@@ -115,10 +115,11 @@ _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-hđ]\)|[-•])\s")  # a row of
 
 
 def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Pattern[str]],
-               cell: bool = False) -> list[tuple[str, list[Word]]]:
+               cell: Line | None = None) -> list[tuple[str, list[Word]]]:
     """What a value wraps onto: while its line runs to the right margin, the next line of the
-    page that starts at the margin or under the value (in a table's cell, under the value
-    only: the margin holds the next row's label), up to the next label on it."""
+    page that starts at the margin or under the value (in a table's cell, whose label is
+    ``cell``, under the value only, and not beside the next row's label), up to the next
+    label on it."""
     page = [line for line in lines if line.page == lines[index].page]
     text_left = min(line.box[0] for line in page)
     text_right = max(line.box[2] for line in page)
@@ -131,13 +132,15 @@ def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Patt
         if not inside:
             break
         line = Line(line.page, inside)  # a speck in the margin (a punch hole read as "đ)") left out
-        if cell and any(other.box[2] < line.box[0] and other.box[3] - other.box[1] < 2 * height
-                        and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1])
-                        > height // 3 for other in page):
+        if cell is not None and any(
+                other is not cell and other.box[2] < line.box[0]
+                and other.box[3] - other.box[1] < 2 * height
+                and min(other.box[3], line.box[3]) - max(other.box[1], line.box[1]) > height // 3
+                for other in page):
             break  # a line beside it on the left: the next row's label
         if line.page != current.page or current.box[2] < text_left + WRAP_WIDTH * width \
                 or line.box[1] - current.box[3] > height or line.box[0] > start_x + height \
-                or (cell and line.box[0] < start_x - height) or _NUMBERED.match(line.text):
+                or (cell is not None and line.box[0] < start_x - height) or _NUMBERED.match(line.text):
             break
         folded = fold_aligned(line.text)
         cut = min((m.start() for p in starts if (m := p.search(folded))), default=len(folded))
@@ -150,7 +153,7 @@ def _continued(lines: list[Line], index: int, start_x: int, starts: list[re.Patt
 
 
 def _wrapped(value: str, words: list[Word], lines: list[Line], index: int, start_x: int,
-             starts: list[re.Pattern[str]], cell: bool = False) -> tuple[str, list[Word]]:
+             starts: list[re.Pattern[str]], cell: Line | None = None) -> tuple[str, list[Word]]:
     """``value`` (read on line ``index``) with what it wraps onto."""
     for more, extra in _continued(lines, index, start_x, starts, cell):
         value, words = f"{value} {more}", words + extra
@@ -210,6 +213,6 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                 value, words = nearby.text, nearby.words
                 if wraps and beside:  # a table cell's value wraps inside its cell
                     value, words = _wrapped(value, words, lines, lines.index(beside),
-                                            beside.box[0], starts, cell=True)
+                                            beside.box[0], starts, cell=line)
                 return Found(value, words, nearby)
     return None

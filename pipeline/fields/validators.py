@@ -36,7 +36,7 @@ def _leader_dot(text: str, at: int) -> bool:
         return True
     if left.isalpha():
         word = re.search(r"[^\W\d_]+$", text[:at]).group(0)
-        return len(word) > 2 or right.isspace()  # "ngõ.36", "đường.Hùng"; not "TP.HCM", "Tp.Vinh"
+        return len(word) > 2  # "ngõ.36", "đường.Hùng", "Đông. Vệ"; not "TP.HCM", "Q. Ba Đình"
     return left.isdigit() and right.isalpha()
 _DOC_NUMBER = re.compile(r"(\d{1,5}[a-z]?)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)")
 _NORMATIVE = {"L", "PL", "LCT", "NQ", "NĐ", "TT", "TTLT", "NQLT"}
@@ -250,10 +250,31 @@ def _syllable_like(word: str) -> bool:
         and tones <= 1
 
 
+def _marked(word: str) -> bool:
+    return any(c in _MARKS for c in unicodedata.normalize("NFD", word))
+
+
+def _recased(words: list[str]) -> list[str]:
+    """A short capital word with marks alone among small letters is a capitalised one read in
+    capitals ("SỐ 69, ngõ 82"): an engine tells "Số" from "SỐ" by the size of two letters.
+    Abbreviations carry no marks ("TP", "HCM") and stay."""
+    if not any(w.islower() for w in words):
+        return words
+    out = list(words)
+    for k, word in enumerate(words):
+        letters = "".join(c for c in word if c.isalpha())
+        near = words[max(0, k - 1):k] + words[k + 1:k + 2]
+        if 2 <= len(letters) <= 3 and letters.isupper() and _marked(letters) \
+                and not any("".join(c for c in w if c.isalpha()).isupper() for w in near):
+            out[k] = word[0] + word[1:].lower()
+    return out
+
+
 def free_text(text: str) -> str | None:
     """Text such as an address: two characters at least, every word syllable-like."""
-    value = unleadered(text).strip(" .,;:-_…")
-    if len(value) < 2 or not all(_syllable_like(word) for word in value.split()):
+    words = unleadered(text).strip(" .,;:-_…").split()
+    value = " ".join(_recased(words))
+    if len(value) < 2 or not all(_syllable_like(word) for word in words):
         return None
     return value
 
