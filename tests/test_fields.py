@@ -189,3 +189,12 @@ def test_a_short_word_read_in_capitals_among_small_letters():
     assert free_text("SỐ 69, ngõ 82, đường Hùng Vương") == "Số 69, ngõ 82, đường Hùng Vương"
     assert free_text("Q. Ba Đình, TP HCM, PHỐ HUẾ") == "Q. Ba Đình, TP HCM, PHỐ HUẾ"  # marks, but not alone
     assert free_text("ỦY BAN NHÂN DÂN TỈNH THANH HÓA") == "ỦY BAN NHÂN DÂN TỈNH THANH HÓA"
+
+
+def test_a_name_refused_in_capitals_is_taken_from_under_the_signature_for_review():
+    page = _page(_row("Họ và tên: #OÀNG CÔNG TRỌNG"), _row("NGƯỜI KHAI", 900), _row("Hoàng Công Trọng", 880))
+    fields, problems = extract_fields([page], {"full_name": "name"})
+    assert fields["full_name"].value == "Hoàng Công Trọng" and fields["full_name"].confidence < 0.6
+    assert [p.code for p in problems] == ["low_field_confidence"]
+    page = _page(_row("Họ và tên: #OÀNG CÔNG TRỌNG"), _row("NGƯỜI KHAI", 900), _row("Lê Thị Lan", 880))
+    assert extract_fields([page], {"full_name": "name"})[1][0].code == "invalid_field"  # another name

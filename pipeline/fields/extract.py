@@ -7,9 +7,10 @@ accepted; so is a CCCD whose birth-year or sex digits disagree with the date of 
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import regex
-from datetime import date
+from rapidfuzz import fuzz
 
 from pipeline.fields import official
 from pipeline.fields.layout import Found, Line, following, labelled, lines_of
@@ -144,6 +145,20 @@ def _name_disagrees(lines: list[Line], found: Found, value: str) -> list[tuple[s
     return [(a, b) for a, b in same if a[:len(b)].lower() != b.lower()]
 
 
+SIGNED_MATCH = 70.0  # rapidfuzz ratio, folded: a refused name and the one signed are one name
+
+
+def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str | None:
+    """A refused value made valid from what the paper fixes: the name its declarant writes
+    under the signature (written small, it reads where the capitals above gave "#OÀNG" for
+    "HOÀNG"), a CCCD's or phone number's first digit (:func:`repaired`). It goes to a person."""
+    if field == "full_name":
+        signed = VALIDATORS["name"](" ".join(_signed_name(lines, found)))
+        return signed if signed and fuzz.ratio(fold(signed), fold(found.text)) >= SIGNED_MATCH \
+            else None
+    return repaired(validator, found.text)
+
+
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
            ) -> Problem | None:
     """Why a valid value still goes to a person however sure the engine is: it was written by
@@ -176,7 +191,7 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
             value = VALIDATORS[validator](longer.text)
             found = longer if value else found
         label = FIELD_NAMES.get(field, field)
-        if value is None and (value := repaired(validator, found.text)):
+        if value is None and (value := _repair(lines, field, validator, found)):
             fields[field] = FieldValue(value, LOW_CONFIDENCE)
             problems.append(Problem("low_field_confidence", f"{label}: đọc được \"{found.text}\", "
                                     f"có lẽ là \"{value}\": cần kiểm tra.", field=field))

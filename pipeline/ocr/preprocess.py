@@ -35,6 +35,7 @@ LEADER_DOTS = 6  # and at least this many
 LEADER_PHASE = 0.2  # a leader's dot is this close to its pitch, as a share of it
 LEADER_EVEN = 0.15  # a leader's printed dots are evenly spaced within this share
 TONE_DOT_MM = 1.2  # how far under its letter a dấu nặng sits
+LINE_MM = 6.0  # a band this high around a row of dots holds the words written over it
 _RULES_DPI = 150
 HALO_MM = 0.5
 BOX_MM = (4.0, 12.0)  # the height of a digit box's sides
@@ -151,6 +152,28 @@ def _rule_mask(ink: np.ndarray, dpi: int) -> tuple[np.ndarray, list[Box]]:
     return rules | sides, _box_rows(sides, dpi)
 
 
+def _dotted_bands(ink: np.ndarray, dpi: int) -> list[tuple[int, int]]:
+    """Rows of the page (top, bottom, in ``ink``'s pixels, a line's height around) where lone
+    dots line up over :data:`LEADER_MM`, found on a small copy: only there are leaders looked
+    for at full resolution (most pages have none)."""
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    dot = _px(DOT_MM, dpi)
+    small = (stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot)
+    small[0] = False
+    joined = cv2.morphologyEx(small[labels].astype(np.uint8), cv2.MORPH_CLOSE,
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_GAP_MM, dpi), 1)))
+    lined = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_MM, dpi), 1)))
+    rows = np.flatnonzero(lined.any(axis=1))
+    pad, bands = _px(LINE_MM, dpi), []
+    for row in rows:
+        if bands and row - pad <= bands[-1][1]:
+            bands[-1][1] = min(ink.shape[0], row + pad)
+        else:
+            bands.append([max(0, row - pad), min(ink.shape[0], row + pad)])
+    return [(top, bottom) for top, bottom in bands]
+
+
 def _grid(xs: np.ndarray) -> tuple[float, float]:
     """The pitch and start of a row of evenly spaced dots, some missing: each dot's place on
     the leader counted gap by gap, then one straight line through all (a median pitch
@@ -249,8 +272,13 @@ def clear_rules(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, tuple[Box, ...]
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     erase, rows = _rule_mask(ink, round(dpi * scale))
     boxes = tuple(tuple(round(v / scale) for v in row) for row in rows)
-    _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    dots = _leader_dots(ink, dpi)
+    dots = np.zeros(gray.shape, dtype=bool)
+    bands = _dotted_bands(ink, round(dpi * scale))  # where leaders may be
+    if bands:
+        _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+    for top, bottom in bands:
+        top, bottom = round(top / scale), round(bottom / scale)
+        dots[top:bottom] = _leader_dots(ink[top:bottom], dpi)
     if not erase.any() and not dots.any():
         return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
