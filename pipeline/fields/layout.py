@@ -163,6 +163,8 @@ def _wrapped(value: str, words: list[Word], lines: list[Line], index: int, start
 def following(lines: list[Line], found: Found, heads: Sequence[re.Pattern[str]]) -> Found | None:
     """``found`` and the line under it, when that line starts at the margin and is no label:
     a value cut short by a second field on its row ("ngày 21 tháng 3 năm" above "1953")."""
+    if found.line not in lines:
+        return None
     index, height = lines.index(found.line), found.line.box[3] - found.line.box[1]
     line = next((line for line in lines[index + 1:index + 4]
                  if line.box[1] >= found.line.box[3] - height // 4), None)

@@ -186,6 +186,8 @@ def _label_before(line: list[tesseract.EngineWord], x0: int, gray: np.ndarray, d
     left, top = max(0, min(w.box[0] for w in before) - pad), max(0, min(w.box[1] for w in before) - pad)
     bottom = max(w.box[3] for w in before) + pad
     crop = gray[top:bottom, left:x0 - 1]  # the engine's last word may run into the boxes
+    if min(crop.shape) < pad:
+        return before
     found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
     if not found:
         return before
