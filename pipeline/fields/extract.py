@@ -10,14 +10,12 @@ import re
 from datetime import date
 
 import regex
-from rapidfuzz import fuzz
 
-from pipeline.fields import official
+from pipeline.fields import official, signed
 from pipeline.fields.layout import Found, Line, following, labelled, lines_of
 from pipeline.fields.validators import VALIDATORS, repaired
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
 from pipeline.model import FieldValue, OcrPage, Problem
-from pipeline.text import fold, fold_aligned, nfc
 
 LOW_CONFIDENCE = 0.3  # given to a value that failed its validator or a cross-check
 REVIEW_CONFIDENCE = 0.6
@@ -112,51 +110,11 @@ def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
     return problems
 
 
-_SIGNS = regex.compile(r"^(?:nguoi (?:khai|lam don|yeu cau|de nghi|(?:duoc )?uy quyen|dai dien)){e<=1}\b")
-"""The declarant's block at a form's foot, under which they sign and write their name (the
-heading found with a letter lost under a seal: "NGƯỜI HAI")."""
-
-
-def _signed_name(lines: list[Line], found: Found) -> list[str]:
-    """The words written under the declarant's signature ("NGƯỜI KHAI … Trần Thị Huyền"): the
-    first line below the block's heading, in its column, with as many words as ``found``."""
-    size = len(found.text.split())
-    for index, line in enumerate(lines):
-        if line.page != found.line.page or not _SIGNS.match(fold_aligned(line.text)):
-            continue
-        left, right = line.box[0] - (line.box[2] - line.box[0]), line.box[2] + (line.box[2] - line.box[0])
-        for below in lines[index + 1:index + 5]:
-            if below.page == line.page and left <= below.box[0] <= right \
-                    and len(below.text.split()) == size:
-                return below.text.split()
-    return []
-
-
-def _name_disagrees(lines: list[Line], found: Found, value: str) -> list[tuple[str, str]]:
-    """Words of a name that the name under the signature spells with other marks ("Thủy"
-    above, "Thù;" below): one reading is wrong, though the engine was sure of both. Only
-    when most words agree letter for letter (as far as the one below is read), so that it is
-    the same name."""
-    pairs = [(a, nfc("".join(c for c in b if c.isalpha())))  # "Thù;": the letters read
-             for a, b in zip(value.split(), _signed_name(lines, found))]
-    same = [(a, b) for a, b in pairs if len(b) >= 2 and fold(a).startswith(fold(b))]
-    if len(same) * 2 <= len(pairs):
-        return []
-    return [(a, b) for a, b in same if a[:len(b)].lower() != b.lower()]
-
-
-SIGNED_MATCH = 70.0  # rapidfuzz ratio, folded: a refused name and the one signed are one name
-
-
 def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str | None:
     """A refused value made valid from what the paper fixes: the name its declarant writes
     under the signature (written small, it reads where the capitals above gave "#OÀNG" for
     "HOÀNG"), a CCCD's or phone number's first digit (:func:`repaired`). It goes to a person."""
-    if field == "full_name":
-        signed = VALIDATORS["name"](" ".join(_signed_name(lines, found)))
-        return signed if signed and fuzz.ratio(fold(signed), fold(found.text)) >= SIGNED_MATCH \
-            else None
-    return repaired(validator, found.text)
+    return signed.name(lines, found) if field == "full_name" else repaired(validator, found.text)
 
 
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
@@ -167,7 +125,7 @@ def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
     if found.handwritten:
         return Problem("handwritten_field", f"{label}: \"{value}\" viết tay, máy đọc không chắc "
                        "chắn: cần đối chiếu với bản giấy.", field=field)
-    disagree = _name_disagrees(lines, found, value) if field == "full_name" \
+    disagree = signed.disagreements(lines, found, value) if field == "full_name" \
         else official.disagreements(lines, field, found)
     if disagree:
         words = "; ".join(f"\"{a}\" / \"{b}\"" for a, b in disagree)

@@ -17,6 +17,8 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pipeline.ocr import leaders
+
 ENGINE_DPI = 300  # tesseract's LSTM reads best at 300 dpi text sizes
 MAX_ENGINE_DPI = 400  # finer scans are read at ENGINE_DPI: same text, a fraction of the work
 MAX_SKEW = 15.0
@@ -28,14 +30,6 @@ _MARGIN_MM = 25.0  # where holes and scanner borders can be
 STEPS = ("upsample", "flatten", "rules", "denoise", "binarise", "borders", "deskew")
 DEFAULT_STEPS = frozenset({"flatten", "rules", "deskew"})  # see the ablation in the README
 RULE_MM = (20.0, 6.0)  # ink runs longer than this across / down are rules, not letters ("TTTT": 10 mm)
-DOT_MM = 0.7  # a leader's dot is no larger than this
-LEADER_MM = 8.0  # dots spaced along at least this length make a leader ("Họ và tên: ……")
-LEADER_GAP_MM = 4.0  # a leader's dots are closer than this (letters written over it hide some)
-LEADER_DOTS = 6  # and at least this many
-LEADER_PHASE = 0.2  # a leader's dot is this close to its pitch, as a share of it
-LEADER_EVEN = 0.15  # a leader's printed dots are evenly spaced within this share
-TONE_DOT_MM = 1.2  # how far under its letter a dấu nặng sits
-LINE_MM = 6.0  # a band this high around a row of dots holds the words written over it
 _RULES_DPI = 150
 HALO_MM = 0.5
 BOX_MM = (4.0, 12.0)  # the height of a digit box's sides
@@ -152,133 +146,19 @@ def _rule_mask(ink: np.ndarray, dpi: int) -> tuple[np.ndarray, list[Box]]:
     return rules | sides, _box_rows(sides, dpi)
 
 
-def _dotted_bands(ink: np.ndarray, dpi: int) -> list[tuple[int, int]]:
-    """Rows of the page (top, bottom, in ``ink``'s pixels, a line's height around) where lone
-    dots line up over :data:`LEADER_MM`, found on a small copy: only there are leaders looked
-    for at full resolution (most pages have none)."""
-    count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = _px(DOT_MM, dpi)
-    small = (stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot)
-    small[0] = False
-    joined = cv2.morphologyEx(small[labels].astype(np.uint8), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_GAP_MM, dpi), 1)))
-    lined = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_MM, dpi), 1)))
-    rows = np.flatnonzero(lined.any(axis=1))
-    pad, bands = _px(LINE_MM, dpi), []
-    for row in rows:
-        if bands and row - pad <= bands[-1][1]:
-            bands[-1][1] = min(ink.shape[0], row + pad)
-        else:
-            bands.append([max(0, row - pad), min(ink.shape[0], row + pad)])
-    return [(top, bottom) for top, bottom in bands]
-
-
-def _grid(xs: np.ndarray) -> tuple[float, float]:
-    """The pitch and start of a row of evenly spaced dots, some missing: each dot's place on
-    the leader counted gap by gap, then one straight line through all (a median pitch
-    drifts by a dot over a long leader)."""
-    gaps = np.diff(xs)
-    steps = np.concatenate([[0], np.cumsum(np.maximum(1, np.round(gaps / np.median(gaps))))])
-    pitch, start = np.polyfit(steps, xs, 1)
-    return float(pitch), float(start)
-
-
-def _leader_dots(ink: np.ndarray, dpi: int) -> np.ndarray:
-    """The dots of dotted leaders ("Họ và tên: ……"), on binary ink (255) at ``dpi``.
-
-    A leader is a row of lone dots, evenly spaced, at least :data:`LEADER_MM` long; written
-    over, it shows a dot or two between the words, which are its dots too when they sit on
-    its line, at its pitch and of its dots' size. A tone's dot under a letter (dấu nặng)
-    sits lower or higher, or off the pitch, and stays; so does one with a letter just above
-    it beyond the leader's row of dots (the label before it). Found at full resolution: a dot
-    is a few pixels, and its place is what tells it apart."""
-    count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = _px(DOT_MM, dpi)
-    small = np.flatnonzero((stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot))
-    small = small[small > 0]
-    erase = np.zeros(count, dtype=bool)
-    if len(small) < LEADER_DOTS:
-        return erase[labels]
-    gap, length = _px(LEADER_GAP_MM, dpi), _px(LEADER_MM, dpi)
-    xs, ys = centroids[small, 0], centroids[small, 1]
-    areas = stats[small, cv2.CC_STAT_AREA].astype(float)
-    order = np.lexsort((xs, np.round(ys / dot)))
-    rows: list[list[int]] = []
-    for k in order:  # by line of dots, then left to right
-        if rows and abs(ys[rows[-1][-1]] - ys[k]) <= dot and 0 < xs[k] - xs[rows[-1][-1]] <= gap:
-            rows[-1].append(k)
-        else:
-            rows.append([k])
-    under: np.ndarray | None = None
-    for row in rows:
-        run = _regular(xs[row], length)
-        if run is None:
-            continue
-        run = [row[k] for k in run]
-        if under is None:
-            under = _under_letters(ink, labels, small, count, dpi)
-        pitch, start = _grid(xs[run])
-        place = (xs - start) / pitch
-        within = (xs >= xs[row[0]] - pitch) & (xs <= xs[row[-1]] + pitch)
-        erase[small[(np.abs(ys - np.median(ys[run])) <= max(1.0, dot / 4))
-                    & (np.abs(place - np.round(place)) <= LEADER_PHASE)
-                    & (areas <= 1.6 * np.median(areas[run])) & (within | ~under)]] = True
-    return erase[labels]
-
-
-def _regular(xs: np.ndarray, length: int) -> range | None:
-    """The longest run of dots at one spacing (within :data:`LEADER_EVEN`), when it has
-    :data:`LEADER_DOTS` dots and ``length`` pixels at least: a printed leader. A line's tone
-    marks also make a row of small marks, never at one spacing for long."""
-    if len(xs) < LEADER_DOTS:
-        return None
-    gaps = np.diff(xs)
-    even = np.abs(gaps - np.median(gaps)) <= LEADER_EVEN * np.median(gaps)
-    best, start = range(0), 0
-    for k in range(len(gaps) + 1):
-        if k == len(gaps) or not even[k]:
-            if k + 1 - start > len(best):
-                best = range(start, k + 1)
-            start = k + 1
-    if len(best) < LEADER_DOTS or xs[best[-1]] - xs[best[0]] < length:
-        return None
-    return best
-
-
-def _under_letters(ink: np.ndarray, labels: np.ndarray, small: np.ndarray, count: int,
-                   dpi: int) -> np.ndarray:
-    """Which of the ``small`` components have a letter just above them, as a tone's dot does
-    (per component of ``small``, in its order)."""
-    dots = np.zeros(count, dtype=bool)
-    dots[small] = True
-    reach = _px(TONE_DOT_MM, dpi)
-    letters = np.where(dots[labels], 0, ink).astype(np.uint8)
-    above = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)),
-                       anchor=(0, reach - 1))  # each pixel takes the ink just above it
-    hit = np.zeros(count, dtype=bool)
-    hit[np.unique(labels[(above > 0) & dots[labels]])] = True
-    return hit[small]
-
-
 def clear_rules(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, tuple[Box, ...]]:
     """Paint paper over what forms print around their blanks: dotted leaders, underlines,
     table borders and digit boxes. The engine reads a leader as a line of letters and a box's
-    sides as "|" or "1"; the words themselves have no straight run of ink that long, nor rows
-    of lone dots. Found at 150 dpi (a quarter of the work at 300), a little wider than found.
-    Also returns where the rows of digit boxes were, for the digit pass."""
+    sides as "|" or "1"; the words themselves have no straight run of ink that long. Rules are
+    found at 150 dpi (a quarter of the work at 300), a little wider than found; leaders by
+    :mod:`pipeline.ocr.leaders`. Also returns where the rows of digit boxes were, for the
+    digit pass."""
     scale = min(1.0, _RULES_DPI / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     erase, rows = _rule_mask(ink, round(dpi * scale))
     boxes = tuple(tuple(round(v / scale) for v in row) for row in rows)
-    dots = np.zeros(gray.shape, dtype=bool)
-    bands = _dotted_bands(ink, round(dpi * scale))  # where leaders may be
-    if bands:
-        _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
-    for top, bottom in bands:
-        top, bottom = round(top / scale), round(bottom / scale)
-        dots[top:bottom] = _leader_dots(ink[top:bottom], dpi)
+    dots = leaders.dots(gray, ink, scale, dpi)
     if not erase.any() and not dots.any():
         return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)

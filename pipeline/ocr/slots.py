@@ -85,7 +85,7 @@ def _number(word: tesseract.EngineWord, blue: np.ndarray, dpi: int) -> tesseract
     reading had them, when it read as many digits."""
     text = word.text
     if len(text) < 2 or not _NUMBER_LIKE.fullmatch(text) or sum(map(str.isdigit, text)) * 2 < len(text) \
-            or all(c.isdigit() or c in "/.-" for c in text):
+            or all(c.isdigit() or c in "/.-" for c in text):  # "⁄" is a misread "/"
         return word  # not a number, or one read as nothing else (the digit pass drops a 0 more often)
     x0, y0, x1, y1 = word.box
     pad = (y1 - y0) // 3
@@ -218,14 +218,12 @@ def digit_boxes(blocks: list[Lines], gray: np.ndarray, dpi: int,
                 rows: tuple[tuple[int, int, int, int], ...], language: str) -> list[Lines]:
     """An ID number written one digit per box reads as lone digits, some misread ("0U 03.60
     cv G07"): each row of boxes (found, and cleared, by :func:`pipeline.ocr.preprocess.
-    clear_rules`) is read again as one number by the digit pass, squeezed to the spacing of
-    print and binarised (the paper painted over the boxes leaves faint edges), in place of
-    what the engine read there (``blocks``: of lines, in engine pixels); its label is read
-    again apart."""
+    clear_rules`) is read again as one number (:func:`_boxed_digits`), in place of what the
+    engine read there (``blocks``: of lines, in engine pixels); its label is read again apart."""
     for x0, y0, x1, y1 in rows:
-        text, confidence = _boxed_digits(gray[max(0, y0 - (y1 - y0) // 8):y1 + (y1 - y0) // 8,
-                                              max(0, x0 - (y1 - y0) // 8):x1 + (y1 - y0) // 8],
-                                         (y1 - y0) // 4, dpi)
+        margin = (y1 - y0) // 8
+        crop = gray[max(0, y0 - margin):y1 + margin, max(0, x0 - margin):x1 + margin]
+        text, confidence = _boxed_digits(crop, (y1 - y0) // 4, dpi)
         if len(text) < 9:
             continue
 
