@@ -150,6 +150,11 @@ class HasBox(Protocol):
     box: Box
 
 
+def mm_px(mm: float, dpi: int) -> int:
+    """A length on paper in pixels at ``dpi``, at least one: page measures are set in mm."""
+    return max(1, round(mm / 25.4 * dpi))
+
+
 def line_height(words: Sequence[HasBox]) -> int:
     """The median height of ``words``' boxes: the unit gaps, margins and blanks are measured in."""
     return sorted(w.box[3] - w.box[1] for w in words)[len(words) // 2]

@@ -14,6 +14,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from pipeline.model import mm_px
+
 DOT_MM = 0.7  # a leader's dot is no larger than this
 LEADER_MM = 8.0  # dots spaced along at least this length make a leader
 LEADER_GAP_MM = 4.0  # a leader's dots are closer than this (letters written over it hide some)
@@ -22,10 +24,6 @@ LEADER_PHASE = 0.2  # a leader's dot is this close to its pitch, as a share of i
 LEADER_EVEN = 0.15  # a leader's printed dots are evenly spaced within this share
 TONE_DOT_MM = 1.2  # how far under its letter a dấu nặng sits
 LINE_MM = 6.0  # a band this high around a row of dots holds the words written over it
-
-
-def _px(mm: float, dpi: int) -> int:
-    return max(1, round(mm / 25.4 * dpi))
 
 
 def dots(gray: np.ndarray, small_ink: np.ndarray, scale: float, dpi: int) -> np.ndarray:
@@ -46,15 +44,15 @@ def _dotted_bands(ink: np.ndarray, dpi: int) -> list[tuple[int, int]]:
     dots line up over :data:`LEADER_MM`, found on a small copy: only there are leaders looked
     for at full resolution (most pages have none)."""
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = _px(DOT_MM, dpi)
+    dot = mm_px(DOT_MM, dpi)
     small = (stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot)
     small[0] = False
     joined = cv2.morphologyEx(small[labels].astype(np.uint8), cv2.MORPH_CLOSE,
-                              cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_GAP_MM, dpi), 1)))
+                              cv2.getStructuringElement(cv2.MORPH_RECT, (mm_px(LEADER_GAP_MM, dpi), 1)))
     lined = cv2.morphologyEx(joined, cv2.MORPH_OPEN,
-                             cv2.getStructuringElement(cv2.MORPH_RECT, (_px(LEADER_MM, dpi), 1)))
+                             cv2.getStructuringElement(cv2.MORPH_RECT, (mm_px(LEADER_MM, dpi), 1)))
     rows = np.flatnonzero(lined.any(axis=1))
-    pad, bands = _px(LINE_MM, dpi), []
+    pad, bands = mm_px(LINE_MM, dpi), []
     for row in rows:
         if bands and row - pad <= bands[-1][1]:
             bands[-1][1] = min(ink.shape[0], row + pad)
@@ -76,13 +74,13 @@ def _grid(xs: np.ndarray) -> tuple[float, float]:
 def _leader_dots(ink: np.ndarray, dpi: int) -> np.ndarray:
     """The leaders' dots in a band of binary ink (255) at ``dpi`` (see the module's text)."""
     count, labels, stats, centroids = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    dot = _px(DOT_MM, dpi)
+    dot = mm_px(DOT_MM, dpi)
     small = np.flatnonzero((stats[:, cv2.CC_STAT_WIDTH] <= dot) & (stats[:, cv2.CC_STAT_HEIGHT] <= dot))
     small = small[small > 0]
     erase = np.zeros(count, dtype=bool)
     if len(small) < LEADER_DOTS:
         return erase[labels]
-    gap, length = _px(LEADER_GAP_MM, dpi), _px(LEADER_MM, dpi)
+    gap, length = mm_px(LEADER_GAP_MM, dpi), mm_px(LEADER_MM, dpi)
     xs, ys = centroids[small, 0], centroids[small, 1]
     areas = stats[small, cv2.CC_STAT_AREA].astype(float)
     order = np.lexsort((xs, np.round(ys / dot)))
@@ -134,7 +132,7 @@ def _under_letters(ink: np.ndarray, labels: np.ndarray, small: np.ndarray, count
     (per component of ``small``, in its order)."""
     dots = np.zeros(count, dtype=bool)
     dots[small] = True
-    reach = _px(TONE_DOT_MM, dpi)
+    reach = mm_px(TONE_DOT_MM, dpi)
     letters = np.where(dots[labels], 0, ink).astype(np.uint8)
     above = cv2.dilate(letters, cv2.getStructuringElement(cv2.MORPH_RECT, (1, reach)),
                        anchor=(0, reach - 1))  # each pixel takes the ink just above it

@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from pipeline.model import mm_px
 from pipeline.ocr import leaders
 
 ENGINE_DPI = 300  # tesseract's LSTM reads best at 300 dpi text sizes
@@ -50,10 +51,6 @@ def to_gray(image: Image.Image) -> np.ndarray:
     return np.asarray(image.convert("L"))
 
 
-def _px(mm: float, dpi: int) -> int:
-    return max(1, round(mm / 25.4 * dpi))
-
-
 def _rotation_matrix(width: int, height: int, degrees: float) -> tuple[np.ndarray, int, int]:
     """Counter-clockwise rotation about the centre onto a canvas that holds the whole page."""
     matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, 1.0)
@@ -83,7 +80,7 @@ def background(gray: np.ndarray, dpi: int) -> np.ndarray:
     """The paper's brightness under the ink: a closing wider than any stroke, then smoothed."""
     scale = min(1.0, 100 / dpi)  # estimated at 100 dpi: cheap, and lighting changes slowly
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    size = _px(_BACKGROUND_MM, round(dpi * scale)) | 1
+    size = mm_px(_BACKGROUND_MM, round(dpi * scale)) | 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (size, size))
     paper = cv2.GaussianBlur(cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel), (0, 0), size)
     return cv2.resize(paper, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_LINEAR)
@@ -101,8 +98,8 @@ def clear_margins(gray: np.ndarray, dpi: int) -> np.ndarray:
     _, ink = cv2.threshold(gray, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     h, w = gray.shape
-    margin = _px(_MARGIN_MM, dpi)
-    hole_min, hole_max = (_px(mm, dpi) for mm in _HOLE_MM)
+    margin = mm_px(_MARGIN_MM, dpi)
+    hole_min, hole_max = (mm_px(mm, dpi) for mm in _HOLE_MM)
     out = gray.copy()
     for label in range(1, count):
         x, y, bw, bh, area = stats[label]
@@ -122,7 +119,7 @@ Box = tuple[int, int, int, int]
 def _box_rows(sides: np.ndarray, dpi: int) -> list[Box]:
     """Rows of digit boxes: seven or more box sides of one height, evenly spaced on a line."""
     count, _, stats, _ = cv2.connectedComponentsWithStats(sides, connectivity=8)
-    low, high = (_px(mm, dpi) for mm in BOX_MM)
+    low, high = (mm_px(mm, dpi) for mm in BOX_MM)
     found = sorted((x, y, w, h) for x, y, w, h, _ in stats[1:count] if low <= h <= high)
     rows: list[list[tuple[int, int, int, int]]] = []
     for side in found:
@@ -140,7 +137,7 @@ def _box_rows(sides: np.ndarray, dpi: int) -> list[Box]:
 
 def _rule_mask(ink: np.ndarray, dpi: int) -> tuple[np.ndarray, list[Box]]:
     """Where rules are, on binary ink (255) at ``dpi``, and the rows of digit boxes among them."""
-    across, down = (_px(mm, dpi) for mm in RULE_MM)
+    across, down = (mm_px(mm, dpi) for mm in RULE_MM)
     rules = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (across, 1)))
     sides = cv2.morphologyEx(ink, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT, (1, down)))
     return rules | sides, _box_rows(sides, dpi)
@@ -162,7 +159,7 @@ def clear_rules(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, tuple[Box, ...]
     if not erase.any() and not dots.any():
         return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
-    halo = _px(HALO_MM, dpi) | 1  # the grey fringe a found mark leaves once it is painted over
+    halo = mm_px(HALO_MM, dpi) | 1  # the grey fringe a found mark leaves once it is painted over
     erase = cv2.dilate(erase, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo)))
     erase |= cv2.dilate(dots.astype(np.uint8), np.ones((3, 3), np.uint8))
     out = gray.copy()

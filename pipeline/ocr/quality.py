@@ -10,7 +10,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.model import PageQuality
+from pipeline.model import PageQuality, mm_px
 from pipeline.ocr.preprocess import clear_margins, flatten
 
 MIN_DPI = 200  # Decree 30/2020 and Circular 02/2019: every page at least 200 dpi
@@ -39,7 +39,7 @@ def _edge_width_mm(clean: np.ndarray, contrast: float, dpi: int) -> float:
 
 
 def _cut_sides(ink: np.ndarray, dpi: int) -> tuple[str, ...]:
-    band = max(1, round(_EDGE_BAND_MM / 25.4 * dpi))
+    band = mm_px(_EDGE_BAND_MM, dpi)
     bands = {"top": ink[:band], "bottom": ink[-band:], "left": ink[:, :band], "right": ink[:, -band:]}
     return tuple(side for side, pixels in bands.items() if pixels.mean() > _EDGE_INK)
 
