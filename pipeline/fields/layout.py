@@ -163,9 +163,10 @@ def _wrapped(value: str, words: list[Word], lines: list[Line], index: int, start
 def following(lines: list[Line], found: Found, heads: Sequence[re.Pattern[str]]) -> Found | None:
     """``found`` and the line under it, when that line starts at the margin and is no label:
     a value cut short by a second field on its row ("ngày 21 tháng 3 năm" above "1953")."""
-    if found.line not in lines:
+    try:
+        index, height = lines.index(found.line), found.line.box[3] - found.line.box[1]
+    except ValueError:
         return None
-    index, height = lines.index(found.line), found.line.box[3] - found.line.box[1]
     line = next((line for line in lines[index + 1:index + 4]
                  if line.box[1] >= found.line.box[3] - height // 4), None)
     if line is None or line.page != found.line.page or line.box[1] - found.line.box[3] > height \
@@ -202,10 +203,10 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                 if later and later.start() < end:
                     end = later.start()
             value = text[start:end].strip()
-            beside = _beside(lines, index)
+            beside = None if value and ":" in folded[match.start():start] else _beside(lines, index)
             if beside and any(p.match(fold_aligned(beside.text)) for p in starts):
                 beside = None
-            if value and not (beside and ":" not in folded[match.start():start]):
+            if value and not beside:
                 words = line.words_in(start, end)
                 if wraps and end == len(text):
                     value, words = _wrapped(value, words, lines, index, words[0].box[0], starts)

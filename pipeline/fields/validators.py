@@ -20,24 +20,6 @@ from pipeline.text import TONES, clean, fold, fold_aligned, nfc
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\s+([a-z]{4,6})\s+(\d{1,2})\s+([a-z]{2,4})\s+(\d{4})")
 _DATE_WORDS = ("ngay", "thang", "nam")
-_LEADER_RUN = re.compile(r"\.{2,}|…+")
-_DOT = re.compile(r"\.")
-
-
-def _leader_dot(text: str, at: int) -> bool:
-    """Whether the dot at ``at`` is a dotted leader's, read between the words of the value
-    written over it ("Số 81,.ngõ.15,. đường.Hùng.Vương", "ngày. 4 .tháng.12.năm"): after a
-    word, after a digit and before a letter, after a comma, or starting a word. After one or
-    two letters a dot abbreviates ("TP.HCM", "P.5", "Tp.Vinh"); between digits it separates a
-    date's parts."""
-    left = text[at - 1] if at else " "
-    right = text[at + 1] if at + 1 < len(text) else " "
-    if left in ",;)" or (left.isspace() and not right.isspace()):
-        return True
-    if left.isalpha():
-        word = re.search(r"[^\W\d_]+$", text[:at]).group(0)
-        return len(word) > 2  # "ngõ.36", "đường.Hùng", "Đông. Vệ"; not "TP.HCM", "Q. Ba Đình"
-    return left.isdigit() and right.isalpha()
 _DOC_NUMBER = re.compile(r"(\d{1,5}[a-z]?)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)")
 _NORMATIVE = {"L", "PL", "LCT", "NQ", "NĐ", "TT", "TTLT", "NQLT"}
 """Types whose number must carry the year (Decree 30/2020: "Số: 01/2024/NQ-HĐND")."""
@@ -68,6 +50,26 @@ DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type 
     "giay xac nhan": ("Giấy xác nhận", "GXN"), "giay uy quyen": ("Giấy ủy quyền", "GUQ"),
     "trich luc": ("Trích lục", "TL"), "phieu ly lich tu phap": ("Phiếu lý lịch tư pháp", "LLTP"),
 }
+
+
+_LEADER_RUN = re.compile(r"\.{2,}|…+")
+_DOT = re.compile(r"\.")
+
+
+def _leader_dot(text: str, at: int) -> bool:
+    """Whether the dot at ``at`` is a dotted leader's, read between the words of the value
+    written over it ("Số 81,.ngõ.15,. đường.Hùng.Vương", "ngày. 4 .tháng.12.năm"): after a
+    word, after a digit and before a letter, after a comma, or starting a word. After one or
+    two letters a dot abbreviates ("TP.HCM", "P.5", "Tp.Vinh"); between digits it separates a
+    date's parts."""
+    left = text[at - 1] if at else " "
+    right = text[at + 1] if at + 1 < len(text) else " "
+    if left in ",;)" or (left.isspace() and not right.isspace()):
+        return True
+    if left.isalpha():
+        word = re.search(r"[^\W\d_]+$", text[:at]).group(0)
+        return len(word) > 2  # "ngõ.36", "đường.Hùng", "Đông. Vệ"; not "TP.HCM", "Q. Ba Đình"
+    return left.isdigit() and right.isalpha()
 
 
 def unleadered(text: str) -> str:
@@ -260,14 +262,12 @@ def _recased(words: list[str]) -> list[str]:
     Abbreviations carry no marks ("TP", "HCM") and stay."""
     if not any(w.islower() for w in words):
         return words
-    out = list(words)
-    for k, word in enumerate(words):
-        letters = "".join(c for c in word if c.isalpha())
-        near = words[max(0, k - 1):k] + words[k + 1:k + 2]
-        if 2 <= len(letters) <= 3 and letters.isupper() and _marked(letters) \
-                and not any("".join(c for c in w if c.isalpha()).isupper() for w in near):
-            out[k] = word[0] + word[1:].lower()
-    return out
+    letters = ["".join(c for c in word if c.isalpha()) for word in words]
+    capitals = [w.isupper() for w in letters]
+    return [word[0] + word[1:].lower()
+            if 2 <= len(letters[k]) <= 3 and capitals[k] and _marked(letters[k])
+            and not any(capitals[max(0, k - 1):k] + capitals[k + 1:k + 2]) else word
+            for k, word in enumerate(words)]
 
 
 def free_text(text: str) -> str | None:

@@ -97,11 +97,12 @@ def best_title(components: list[Component], text: str) -> Component | None:
     tie). A title heads its page: a form's label may print another component's title further
     down ("Căn cước công dân số:" under "VĂN BẢN ỦY QUYỀN")."""
     head = fold("\n".join(text.splitlines()[:TITLE_LINES]))
-    found = [(start, -score, index) for index, component in enumerate(components)
-             for score, start in [component.title_match(head)] if score >= TITLE_MATCH]
-    best = max((-score for _, score, _ in found), default=0.0)
-    found = [match for match in found if -match[1] >= best - TITLE_CLOSE]  # no near miss first
-    return components[min(found)[2]] if found else None
+    matches = [(score, start, index) for index, component in enumerate(components)
+               for score, start in [component.title_match(head)] if score >= TITLE_MATCH]
+    best = max((score for score, _, _ in matches), default=0.0)
+    close = [(start, -score, index) for score, start, index in matches
+             if score >= best - TITLE_CLOSE]  # no near miss first
+    return components[min(close)[2]] if close else None
 
 
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml's: read by every command
