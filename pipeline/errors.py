@@ -138,8 +138,8 @@ class InvalidDay(Refusal):
     en = "{option}: a day is written YYYY-MM-DD ({text})"
 
 
-class PrefectServerNeeded(SohoaError):
-    code, exit_status = "prefect_server_needed", 2
+class PrefectServerNeeded(Refusal):
+    code = "prefect_server_needed"
     vi = "Cần máy chủ Prefect: đặt PREFECT_API_URL (ví dụ http://10.0.0.5:4200/api)."
     en = "a Prefect server is needed: set PREFECT_API_URL (e.g. http://10.0.0.5:4200/api)"
 

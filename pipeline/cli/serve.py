@@ -92,6 +92,16 @@ def client_revoke(ctx: typer.Context, name: Annotated[str, typer.Argument()],
     raise typer.Exit(0 if revoked else 1)
 
 
+def _prefect_api_url() -> str:
+    """The Prefect server's API these commands need (``PREFECT_API_URL``), else the refusal."""
+    import os
+
+    if not os.environ.get("PREFECT_API_URL"):
+        with exit_on_error():
+            raise PrefectServerNeeded()
+    return os.environ["PREFECT_API_URL"]
+
+
 @app.command()
 def deploy(
     ctx: typer.Context,
@@ -101,14 +111,9 @@ def deploy(
     as_json: AsJson = False,
 ) -> None:
     """Create or update the work pool and the flows' deployments on PREFECT_API_URL's server."""
-    import os
-
     from pipeline.flows.deployments import deploy as deploy_flows
 
-    if not os.environ.get("PREFECT_API_URL"):
-        with exit_on_error():
-            raise PrefectServerNeeded()
-    out = deploy_flows(os.environ["PREFECT_API_URL"], pool, limit)
+    out = deploy_flows(_prefect_api_url(), pool, limit)
     if as_json:
         emit(out)
     else:
@@ -126,9 +131,7 @@ def worker(
     """Run a Prefect worker here: it takes the pool's flow runs and runs each in a process."""
     import os
 
-    if not os.environ.get("PREFECT_API_URL"):
-        with exit_on_error():
-            raise PrefectServerNeeded()
+    _prefect_api_url()
     prefect = str(Path(sys.executable).parent / "prefect")
     command = [prefect, "worker", "start", "--pool", pool, "--type", "process"]
     os.execv(prefect, command + (["--limit", str(limit)] if limit else []))

@@ -17,7 +17,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import JSON, Boolean, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.errors import SohoaError
+from pipeline.errors import Refusal, SohoaError
 from pipeline.indicators import within
 from storage.catalogue import Catalogue
 from storage.tables import Base, UtcDateTime, utc_now
@@ -33,14 +33,14 @@ RIGHTS = {  # what each role may do; admin may do everything
 _HASHER = PasswordHasher()  # Argon2id with the library's current parameters
 
 
-class UnknownRole(SohoaError):
-    code, exit_status = "unknown_role", 2
+class UnknownRole(Refusal):
+    code = "unknown_role"
     vi = "Vai trò {role} không có; chọn một trong: {allowed}."
     en = "no role {role}; use one of: {allowed}"
 
 
-class UserExists(SohoaError):
-    code, exit_status = "user_exists", 2
+class UserExists(Refusal):
+    code = "user_exists"
     vi = "Đã có người dùng {name}."
     en = "user {name} exists"
 
@@ -51,8 +51,8 @@ class UnknownUser(SohoaError):
     en = "no user {name}"
 
 
-class WeakPassword(SohoaError):
-    code, exit_status = "weak_password", 2
+class WeakPassword(Refusal):
+    code = "weak_password"
     vi = "Mật khẩu cần ít nhất {minimum} ký tự."
     en = "a password needs at least {minimum} characters"
 

@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from pipeline.errors import SohoaError, UnknownDossier
+from pipeline.errors import Refusal, SohoaError, UnknownDossier
 from pipeline.web.accounts import Accounts, Forbidden, UserRow
 from pipeline.web.sessions import COOKIE, Session, Sessions, secret
 from storage.tables import DossierRow
@@ -79,8 +79,8 @@ def check_csrf(request: Request, token: str) -> None:
         raise CsrfRefused()
 
 
-class UnknownCounter(SohoaError):
-    code, exit_status, http_status = "unknown_counter", 2, 404
+class UnknownCounter(Refusal):
+    code, http_status = "unknown_counter", 404
     vi = "Quầy {counter} chưa có máy quét (SOHOA_COUNTER_SCANNERS)."
     en = "counter {counter} has no scanner (SOHOA_COUNTER_SCANNERS)"
 
