@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 def _start(home: Path, port: int) -> tuple[subprocess.Popen, str]:
     from storage.catalogue import Catalogue
-    from pipeline.api.ingest import Ingest
+    from storage.ingest import Ingest
 
     env = {**os.environ, "SOHOA_HOME": str(home), "SOHOA_LOCAL_S3_PORT": str(19500),
            "PREFECT_HOME": str(home / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}

@@ -195,12 +195,19 @@ class DeploymentEntry(Record):
     entrypoint: str  # module path in the installed package
 
 
+class AutomationEntry(Record):
+    name: str
+    id: str
+
+
 class DeployReport(Record):
-    """``sohoa deploy``: the work pool and the flows' deployments as they are now."""
+    """``sohoa deploy``: the work pool, the flows' deployments and the automations that
+    handle a machine dying mid-run, as they are now."""
 
     pool: str
     limit: int | None
     deployments: list[DeploymentEntry]
+    automations: list[AutomationEntry] = []
 
 
 class DeviceEntry(Record):

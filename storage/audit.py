@@ -1,6 +1,6 @@
 """Audit: what is archived is what was signed. Every object of a dossier is read again and
 checked against its manifest and the catalogue; signed PDFs are verified; objects under the
-dossier that no manifest names are reported as orphans."""
+dossier that no manifest names (nor an upload waiting to be digitised) are reported as orphans."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from pipeline.identifiers import parse_dossier_code
 from pipeline.signing.verify import verify_pdf
 from storage import keys
 from storage.archive import Archive
+from storage.ingest import Ingest
 from storage.tables import DossierRow
 from storage.objects import sha256_hex
 
@@ -71,7 +72,8 @@ def _read_dossier(archive: Archive, row: DossierRow) -> _Checked:
                                  "the catalogue records another sha256"))
         if entry["role"] in ("document", "result"):
             documents.append((entry["key"], data))
-    named = {e["key"] for e in manifest["objects"]} | {row.manifest_key}
+    named = {e["key"] for e in manifest["objects"]} | {row.manifest_key} \
+        | Ingest(archive.catalogue).awaiting_keys(row.code)  # received, not digitised yet
     prefix = keys.dossier_prefix(parse_dossier_code(row.code))
     found += [Finding(row.code, key, "orphaned", "named by no manifest")
               for key in store.keys(prefix) if key not in named]

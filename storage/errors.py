@@ -69,3 +69,17 @@ class ServicePortsBusy(StorageError):
     code = "{service}_ports_busy"
     vi = "Cổng {ports} của máy chủ cục bộ {service} đang bị chiếm; đặt {setting} sang cổng khác."
     en = "loopback ports {ports} of the local {service} server are in use; set {setting} elsewhere"
+
+
+# -- the ingest records' refusals ------------------------------------------------------------
+
+class OutcomeRecorded(SohoaError):
+    code, http_status = "outcome_recorded", 409
+    vi = "Hồ sơ {dossier} đã kết thúc ({outcome}); không ghi nhận kết thúc khác."
+    en = "dossier {dossier} already ended ({outcome}); another ending is refused"
+
+
+class ClientExists(SohoaError):
+    code, exit_status = "client_exists", 2
+    vi = "Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."
+    en = "client {name} exists and is active: revoke it before adding it again"

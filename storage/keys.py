@@ -38,9 +38,14 @@ def manifest_key(code: DossierCode) -> str:
     return f"{dossier_prefix(code)}manifest.json"
 
 
+PAGE_CACHE_PREFIX = "cache/pages/"  # the page cache's records (never retained)
+
+
 def object_class(key: str) -> str:
     """The class an archived object's retention is set by: original, document, result, ocr,
-    manifest."""
+    manifest; the page cache's records are ``cache``, which no retention names."""
+    if key.startswith(PAGE_CACHE_PREFIX):
+        return "cache"
     if "/originals/" in key:
         return "original"
     if key.endswith(".ocr.json"):

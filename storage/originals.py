@@ -20,14 +20,21 @@ def receive_file(source: Path, code: DossierCode, store: ObjectStore, workdir: P
     Files of unknown type are stored too: what was handed in is kept, whatever it is.
     """
     local = read_local(source)
-    suffix = SUFFIX.get(local.kind, ".bin")
-    key = keys.original_key(code, local.sha256, suffix)
-    store.put_once(key, source.read_bytes(), CONTENT_TYPE.get(local.kind, "application/octet-stream"),
-                   {"dossier": str(code), "filename": _ascii(source.name)})
-    copy = workdir / f"{local.sha256}{suffix}"
+    key = store_original(store, code, source, local.sha256, local.kind, source.name)
+    copy = workdir / f"{local.sha256}{SUFFIX.get(local.kind, '.bin')}"
     if not copy.exists():
         shutil.copyfile(source, copy)
     return replace(local, path=copy, object_key=key)
+
+
+def store_original(store: ObjectStore, code: DossierCode, source: Path, sha256: str,
+                   kind: str | None, name: str) -> str:
+    """Put a file in S3 under its content's key (once); the key."""
+    suffix = SUFFIX.get(kind, ".bin")
+    key = keys.original_key(code, sha256, suffix)
+    store.put_once(key, source.read_bytes(), CONTENT_TYPE.get(kind, "application/octet-stream"),
+                   {"dossier": str(code), "filename": _ascii(name)})
+    return key
 
 
 def _ascii(name: str) -> str:

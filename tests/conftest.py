@@ -73,6 +73,85 @@ def prefect_harness(home):
         yield
 
 
+def stop_process(process) -> None:
+    """SIGTERM, and SIGKILL after a minute: a loaded machine may take long to shut down a
+    Prefect server or worker gracefully, and nothing may be left running."""
+    import subprocess
+
+    process.terminate()
+    try:
+        process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "WARNING"}
+
+
+@pytest.fixture(scope="session")
+def prefect_server(home, tmp_path_factory):
+    """A Prefect server with its services (scheduling, automations) on loopback, its own home,
+    UI and analytics off: as production runs it."""
+    import subprocess
+    import sys
+    import time
+
+    from helpers import free_port
+    from pipeline.flows.engine import healthy
+
+    folder = tmp_path_factory.mktemp("prefect-server")
+    port = free_port()
+    url = f"http://127.0.0.1:{port}/api"
+    env = {**os.environ, "PREFECT_HOME": str(folder), "PREFECT_UI_ENABLED": "false",
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PREFECT_API_URL": ""}
+    process = subprocess.Popen([str(Path(sys.executable).parent / "prefect"), "server", "start",
+                                "--host", "127.0.0.1", "--port", str(port)], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not healthy(url):
+        assert process.poll() is None and time.monotonic() < deadline, "no Prefect server"
+        time.sleep(0.5)
+    yield url
+    stop_process(process)
+
+
+class Workers:
+    """``sohoa worker`` processes on one Prefect server, each in a session and a Prefect home
+    of its own, as on machines of their own."""
+
+    def __init__(self, url: str, names: list[str], homes):
+        self.url, self.names, self.homes, self.processes = url, names, homes, {}
+        for name in names:
+            self.start(name)
+
+    def start(self, name: str) -> None:
+        import subprocess
+        import sys
+
+        env = {**os.environ, **WORKER_ENV, "PREFECT_API_URL": self.url,
+               "PREFECT_HOME": str(self.homes.mktemp(name))}
+        self.processes[name] = subprocess.Popen(
+            [str(Path(sys.executable).parent / "sohoa"), "worker", "--limit", "1", "--name",
+             name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            start_new_session=True)
+
+    def stop(self) -> None:
+        for process in self.processes.values():
+            stop_process(process)
+
+
+@pytest.fixture(scope="session")
+def workers(prefect_server, archive, tmp_path_factory):
+    """``sohoa deploy`` on that server and two workers."""
+    from pipeline.flows.deployments import deploy
+
+    deploy(prefect_server)
+    started = Workers(prefect_server, ["worker-a", "worker-b"], tmp_path_factory)
+    yield started
+    started.stop()
+
+
 @pytest.fixture(scope="session")
 def scans(tmp_path_factory) -> dict[str, Path]:
     """Scanner-like JPEG pages of the sample dossier, plus variants."""

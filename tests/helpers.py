@@ -110,3 +110,16 @@ def qr_text(pdf: bytes) -> str:
         if text:
             return text
     return ""
+
+
+def object_versions(archive, dossier: str) -> dict[str, int]:
+    """How many versions each of a dossier's objects has in S3: 1 each when archived once."""
+    from pipeline.identifiers import parse_dossier_code
+    from storage.keys import dossier_prefix
+
+    counts: dict[str, int] = {}
+    for obj in archive.store.client.list_objects(
+            archive.store.bucket, prefix=dossier_prefix(parse_dossier_code(dossier)),
+            recursive=True, include_version=True):
+        counts[obj.object_name] = counts.get(obj.object_name, 0) + 1
+    return counts

@@ -8,6 +8,7 @@ import json
 import threading
 import time
 from datetime import datetime
+from pathlib import Path
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -48,13 +49,13 @@ class _ReceiverHandler(BaseHTTPRequestHandler):
         pass
 
 
-def _serve(settings, archive):
+def _serve(settings, archive, prefect_url):
     import uvicorn
 
     from pipeline.api.app import create_app
 
-    server = uvicorn.Server(uvicorn.Config(create_app(settings, archive), host="127.0.0.1",
-                                           port=0, log_level="warning"))
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, archive, prefect_url),
+                                           host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
@@ -84,13 +85,13 @@ def receiver():
 
 
 @pytest.fixture(scope="module")
-def api(archive, prefect_harness):
+def api(archive, prefect_harness, workers):
     from pipeline.settings import load_settings
 
     settings = load_settings().model_copy(update={
         "settle_seconds": 0.5, "webhook_backoff_seconds": 0.3, "max_upload_bytes": 5_000_000,
         "max_page_pixels": 50_000_000, "ocr_text_codes": {"KQ_QUYETDINH_UBND": "QD"}})
-    server, thread, base = _serve(settings, archive)
+    server, thread, base = _serve(settings, archive, workers.url)
     yield base, settings
     _stop(server, thread)
 
@@ -323,21 +324,27 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
     assert httpx.get(f"{base}/tra-cuu/khong-co").status_code == 404
 
 
-def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, tokens, scans):
+def test_files_accepted_while_prefect_is_away_are_in_s3_and_processed_once_it_answers(
+        archive, prefect_harness, workers, tokens, scans):
+    from helpers import free_port
     from pipeline.settings import load_settings
+    from storage.ingest import Ingest
 
     code = f"{AGENCY}-231028-0003"
-    waiting = load_settings().model_copy(update={"settle_seconds": 3600})
-    server, thread, base = _serve(waiting, archive)
+    settings = load_settings().model_copy(update={"settle_seconds": 0})
+    server, thread, base = _serve(settings, archive, f"http://127.0.0.1:{free_port()}/api")
     auth = _auth(tokens)
     httpx.post(f"{base}/v1/dossiers", json=_dossier(code), headers=auth).raise_for_status()
     with open(scans["card"], "rb") as card:
         httpx.post(f"{base}/v1/dossiers/{code}/files", headers=auth, data={"component":
                    "GIAY_TO_TUY_THAN"}, files=[("files", ("cccd.jpg", card))]).raise_for_status()
-    _stop(server, thread)  # stopped before its worker took the file
+    _stop(server, thread)  # no Prefect server answered: nothing could run it
     assert archive.catalogue.find(code) is None
+    [upload] = Ingest(archive.catalogue).uploads(code)
+    assert archive.store.get(upload.object_key) == scans["card"].read_bytes()  # by reference
+    assert not Path(upload.path).exists()  # the spool only bridged until S3 had it
 
-    server, thread, base = _serve(waiting.model_copy(update={"settle_seconds": 0}), archive)
+    server, thread, base = _serve(settings, archive, workers.url)
     try:
         view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
                      ["status"] == "needs_review" and v)
@@ -345,6 +352,8 @@ def test_accepted_files_are_processed_after_a_restart(archive, prefect_harness, 
         _stop(server, thread)
     assert view["missing_components"] == ["TK_LLTP"]
     assert [d["component"] for d in view["documents"]] == ["GIAY_TO_TUY_THAN"]
+    [upload] = Ingest(archive.catalogue).uploads(code)
+    assert upload.processed_by.split("@")[0] in workers.names
 
 
 def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, scans, tmp_path):

@@ -32,7 +32,7 @@ def _not_search_index(name, kind, _parent) -> bool:
 
 
 def test_migrations_match_the_models(catalogue):
-    import pipeline.api.ingest  # noqa: F401  (the ingest API's tables live in the same database)
+    import storage.ingest  # noqa: F401  (the ingest API's tables live in the same database)
     import pipeline.web.accounts  # noqa: F401  (and the pages' accounts)
 
     with catalogue.engine.connect() as connection:
@@ -119,7 +119,7 @@ def test_the_tally_follows_every_writer_and_equals_a_rebuild(catalogue):
     same."""
     from sqlalchemy import select
 
-    from pipeline.api.ingest import Ingest
+    from storage.ingest import Ingest
     from storage import tally
     from storage.tables import SubmissionRow, TallyRow
 
@@ -183,3 +183,30 @@ def test_a_dossier_archived_again_keeps_its_numbers_and_a_new_document_takes_the
     assert again == {1: f"{prefix}02", 2: f"{prefix}04"}
     new = digitisation_codes(catalogue, "000.00.06.H56-231027-0009", "2.000488", owner, [card])
     assert new == {1: f"{prefix}04"}
+
+
+def test_a_run_takes_its_uploads_unless_newer_ones_wait_and_its_attempts_are_bounded(catalogue):
+    """What ``digitise_submission`` decides from the uploads table, on both databases."""
+    from storage.ingest import Ingest, UploadRow
+
+    ingest, code = Ingest(catalogue), "000.00.06.H56-231027-0042"
+
+    def upload(n: int) -> int:
+        row, _ = ingest.add_upload(UploadRow(dossier_code=code, kind="component",
+                                             sha256=f"{n:064d}", filename=f"{n}.jpg", size=1,
+                                             path=f"/spool/{n:064d}.jpg"))
+        return row.id
+
+    first = upload(1)
+    assert ingest.unprocessed(code) == []  # not in S3 yet: no run may take it
+    ingest.stored(first, "k/1.jpg")
+    assert [u.reference().key for u in ingest.unprocessed(code)] == ["k/1.jpg"]
+    second = upload(2)
+    assert ingest.take(code, [first], limit=2) == "superseded"  # the newer one's run takes all
+    assert ingest.take(code, [first, second], limit=2) == "taken"
+    assert ingest.take(code, [first, second], limit=2) == "taken"
+    assert ingest.take(code, [first, second], limit=2) == "exhausted"
+    ingest.mark_processed([first, second], "worker-a@host")
+    assert ingest.take(code, [first, second], limit=2) == "done"
+    assert {u.processed_by for u in ingest.uploads(code)} == {"worker-a@host"}
+    assert ingest.waiting() == []

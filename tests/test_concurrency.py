@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from helpers import RECORDED_OCR, free_port_base, stop_local_servers
+from helpers import RECORDED_OCR, free_port_base, object_versions, stop_local_servers
 
 SOHOA = [str(Path(sys.executable).parent / "sohoa")]
 KILLPOINT = [sys.executable, str(Path(__file__).with_name("killpoint.py"))]
@@ -57,18 +57,6 @@ def _archive(env: dict):
                                  local_s3_port=int(env["SOHOA_LOCAL_S3_PORT"])))
 
 
-def _versions(archive, dossier: str) -> dict[str, int]:
-    from pipeline.identifiers import parse_dossier_code
-    from storage.keys import dossier_prefix
-
-    counts: dict[str, int] = {}
-    for obj in archive.store.client.list_objects(
-            archive.store.bucket, prefix=dossier_prefix(parse_dossier_code(dossier)),
-            recursive=True, include_version=True):
-        counts[obj.object_name] = counts.get(obj.object_name, 0) + 1
-    return counts
-
-
 def test_four_digitise_at_once_on_a_fresh_home_share_its_servers(shared):
     home, env, files = shared
     dossiers = [f"000.00.06.H56-231027-07{i:02d}" for i in range(4)]
@@ -108,7 +96,7 @@ def test_a_digitise_killed_midway_is_completed_by_the_next_with_nothing_twice(sh
     assert again.returncode == 0, again.stderr
     result = json.loads(again.stdout)
     with _archive(env) as archive:
-        versions = _versions(archive, dossier)
+        versions = object_versions(archive, dossier)
         row = archive.catalogue.find(dossier)
     # two originals, two PDFs, two OCR JSON, the manifest: each written once
     assert sorted(versions.values()) == [1] * 7, versions
@@ -131,7 +119,7 @@ def test_s3_server_killed_during_a_dossier_gives_one_message_and_a_retry_succeed
     again = _run(env, *_digitise(files, dossier))
     assert again.returncode == 0, again.stderr
     with _archive(env) as archive:
-        assert sorted(_versions(archive, dossier).values()) == [1] * 7
+        assert sorted(object_versions(archive, dossier).values()) == [1] * 7
 
 
 def test_a_full_disk_is_named_nothing_is_half_written_and_work_resumes_once_freed(tmp_path):
@@ -222,7 +210,7 @@ def test_serve_killed_while_it_processes_finishes_everything_accepted_after_rest
     with _archive(env) as archive:
         assert archive.catalogue.pending() == []
         for code in codes:
-            assert sorted(_versions(archive, code).values()) == [1] * 7
+            assert sorted(object_versions(archive, code).values()) == [1] * 7
 
 
 DOSSIER_PROBLEMS = {"missing_component", "missing_owner_id", "owner_id_mismatch"}
@@ -274,30 +262,30 @@ def test_a_page_over_the_time_limit_is_refused_and_the_dossier_goes_on(shared, t
         assert [o.filename for o in archive.catalogue.find(dossier).originals] == ["cham.jpg"]
 
 
-def test_page_cache_readers_see_a_whole_record_while_writers_replace_it(tmp_path):
+def test_page_cache_readers_see_a_whole_record_while_writers_replace_it(archive,
+                                                                       prefect_harness):
     import threading
 
-    from pipeline.flows.pagecache import PageCacheStorage
+    from pipeline.flows.pagecache import page_cache
 
-    storage = PageCacheStorage(basepath=str(tmp_path))
-    records = [bytes([n]) * 3_000_000 for n in (1, 2)]  # a page record is about 2 MB
-    storage.write_path("page-key", records[0], _sync=True)
-    stop, seen = threading.Event(), []
+    storage = page_cache(archive.store)  # in S3: what a worker on any machine reads
+    records = [bytes([n]) * 600_000 for n in (1, 2)]
+    storage.write_path("page-key-test", records[0], _sync=True)
+    seen = []
 
     def write(record):
-        while not stop.is_set():
-            storage.write_path("page-key", record, _sync=True)
+        for _ in range(15):
+            storage.write_path("page-key-test", record, _sync=True)
 
     writers = [threading.Thread(target=write, args=(r,)) for r in records]
     for writer in writers:
         writer.start()
-    for _ in range(200):
-        seen.append(storage.read_path("page-key", _sync=True))
-    stop.set()
+    while any(w.is_alive() for w in writers):
+        seen.append(storage.read_path("page-key-test", _sync=True))
     for writer in writers:
         writer.join()
-    assert all(record in records for record in seen)
-    assert not [p for p in tmp_path.iterdir() if p.name != "page-key"]  # no temporary left
+    assert seen and all(record in records for record in seen)
+    assert storage.read_path("never-read", _sync=True) is None  # a miss, not an error
 
 
 def test_an_unexpected_failure_is_one_message_and_debug_shows_the_trace(tmp_path):

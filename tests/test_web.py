@@ -47,7 +47,7 @@ def _user(name: str, role: str, *agencies: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def site(archive, prefect_harness, scans, tmp_path_factory):
+def site(archive, prefect_harness, workers, scans, tmp_path_factory):
     """Three dossiers (one complete but unsure, one missing its ID card, one of another agency),
     an account of each role, and the API with its pages on a loopback port."""
     import uvicorn
@@ -75,7 +75,7 @@ def site(archive, prefect_harness, scans, tmp_path_factory):
                                            "--json"]).stdout)["token"]
     settings = load_settings().model_copy(update={"counter_scanners": {1: f"escl:{scanner.url}"},
                                                   "settle_seconds": 0.5})
-    app = create_app(settings, archive)
+    app = create_app(settings, archive, workers.url)
     install(app)
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

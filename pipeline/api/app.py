@@ -1,11 +1,11 @@
-"""The ingest API's routes. Requests only validate, store durably and answer; the flows run in
-the background worker (``pipeline.api.worker``)."""
+"""The ingest API's routes. Requests only validate, store durably (the spool, then S3) and
+answer; the flows run on Prefect workers (``pipeline.api.submit``)."""
 
 from __future__ import annotations
 
 import hashlib
 import json
-import multiprocessing
+import pathlib
 from datetime import date, datetime, timezone
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, asynccontextmanager
@@ -17,12 +17,14 @@ from pydantic import AnyHttpUrl, AwareDatetime, BaseModel, Field
 
 from pipeline.api import ocr_service, problems, spool
 from pipeline.api.auth import Client
-from pipeline.api.ingest import ClientRow, IdempotencyRow, Ingest, UploadRow
+from storage.ingest import ClientRow, IdempotencyRow, Ingest, UploadRow
 from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyReused, NotFound,
                                    TooManyFiles)
 from pipeline.api.reports import digitisation_report, listed
 from pipeline.api.views import DossierView, dossier_view, paper_check
-from pipeline.api.worker import Processor, Sender, processor_main, set_status
+from pipeline.api.sender import Sender
+from pipeline.api.submit import Bridge, Submitter, store_upload
+from pipeline.flows.engine import local_worker
 from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
                                   parse_procedure_code)
@@ -36,7 +38,6 @@ from storage.session import open_archive
 from storage.tables import SubmissionRow
 
 VERSION = "1"
-PROCESSOR_STOP_SECONDS = 120
 
 
 class DossierIn(BaseModel):
@@ -66,47 +67,38 @@ class EventIn(BaseModel):
 class ApiState:
     """What the routes share: settings, archive, ingest records, the background threads."""
 
-    def __init__(self, settings: Settings, archive: Archive):
+    def __init__(self, settings: Settings, archive: Archive, prefect_url: str, again: str):
         self.settings, self.archive = settings, archive
         self.ingest = Ingest(archive.catalogue)
-        self.processor = Processor(settings, archive, self.ingest)
+        self.submitter = Submitter(settings, self.ingest, prefect_url)
+        self.bridge = Bridge(archive.store, self.submitter, again)
         self.sender = Sender(settings, self.ingest)
 
 
 def create_app(settings: Settings, archive: Archive | None = None,
-               processor_process: bool = False) -> FastAPI:
-    """The API; with no ``archive`` given, the configured one is opened for its lifetime. The
-    processor runs as a thread, or (``sohoa serve``) as a process of lower priority."""
+               prefect_url: str | None = None) -> FastAPI:
+    """The API; with no ``archive`` given, the configured one is opened for its lifetime. Its
+    dossiers are digitised by the workers of the Prefect server at ``prefect_url``; with none,
+    by one worker of the home's local server that runs as long as the API."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> Iterator[None]:
         with ExitStack() as stack:
             opened = archive or stack.enter_context(open_archive(settings))
-            state = ApiState(settings, opened)
+            url, again = prefect_url, ""
+            if url is None:  # that worker's runs died with the last API: submitted anew
+                url = stack.enter_context(local_worker(settings))
+                again = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S.%f")
+            state = ApiState(settings, opened, url, again)
             app.state.api = state
-            process = None
-            if processor_process:
-                spawn = multiprocessing.get_context("spawn")
-                stop = spawn.Event()
-                process = spawn.Process(target=processor_main, args=(settings, stop),
-                                        name="sohoa-processor")
-                process.start()
-            else:
-                state.processor.start()
+            state.bridge.start()
             state.sender.start()
             try:
                 yield
             finally:
                 state.sender.stopping.set()
-                if process is not None:
-                    stop.set()  # the current dossier finishes; the rest waits for the next start
-                    process.join(PROCESSOR_STOP_SECONDS)
-                    if process.is_alive():  # unprocessed uploads stay for the next start
-                        process.kill()
-                else:
-                    state.processor.stopping.set()
-                    state.processor.join()
                 state.sender.join()
+                state.bridge.stop()
 
     app = FastAPI(title="sohoa ingest API", version=VERSION, lifespan=lifespan,
                   description="Dossiers from the one-stop system, their files and results; "
@@ -231,11 +223,17 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
         upload, new = state.ingest.add_upload(UploadRow(
             dossier_code=row.code, kind=kind, sha256=item.sha256, filename=item.name,
             component=component, size=item.size, path=str(spool.keep(item)), counter=counter))
+        if upload.object_key is None:  # into S3 now; the spool keeps it if S3 does not answer
+            store_upload(state.archive.store, state.ingest, upload)
+        else:  # the same bytes, already in S3
+            pathlib.Path(upload.path).unlink(missing_ok=True)
         received.append({"file": item.name, "sha256": item.sha256, "size": item.size,
                          "component": upload.component, "duplicate": not new})
     if kind == "component" and any(not r["duplicate"] for r in received) \
             and row.status not in ("received", "processing"):
-        set_status(state.ingest, row.code, "received")
+        state.ingest.change_status(row.code, "received")
+    if any(not r["duplicate"] for r in received):
+        state.bridge.submit_soon(row.code)
     return received
 
 

@@ -8,7 +8,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from pipeline.api.problems import Unauthorized
-from pipeline.api.ingest import ClientRow
+from storage.ingest import ClientRow
 
 bearer = HTTPBearer(auto_error=False, description="Token printed by `sohoa client add`")
 Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]

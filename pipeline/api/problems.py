@@ -55,18 +55,6 @@ class AgencyMismatch(SohoaError):
     en = "agency {agency} differs from the dossier code's ({expected})"
 
 
-class OutcomeRecorded(SohoaError):
-    code, http_status = "outcome_recorded", 409
-    vi = "Hồ sơ {dossier} đã kết thúc ({outcome}); không ghi nhận kết thúc khác."
-    en = "dossier {dossier} already ended ({outcome}); another ending is refused"
-
-
-class ClientExists(SohoaError):
-    code, exit_status = "client_exists", 2
-    vi = "Đã có ứng dụng {name}: thu hồi (client revoke) trước khi tạo lại."
-    en = "client {name} exists and is active: revoke it before adding it again"
-
-
 class FileTooLarge(SohoaError):
     code, http_status, published = "file_too_large", 413, ("limit", "value")
     vi = "Tệp lớn hơn giới hạn {value} byte."

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pipeline.api.ingest import UploadRow
+from storage.ingest import UploadRow
 from pipeline.model import Problem
 from pipeline.records import DossierRecord, FieldEntry, Record
 from pipeline.signing.verify import verify_pdf

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 import httpx
 
 from pipeline.settings import Settings
-from pipeline.api.ingest import DeliveryRow, Ingest
+from storage.ingest import DeliveryRow, Ingest
 
 MAX_BACKOFF = timedelta(hours=1)
 
@@ -23,16 +23,6 @@ MAX_BACKOFF = timedelta(hours=1)
 def signature(secret: str, timestamp: str, body: bytes) -> str:
     mac = hmac.new(secret.encode(), timestamp.encode() + b"." + body, hashlib.sha256)
     return f"sha256={mac.hexdigest()}"
-
-
-def notify(ingest: Ingest, code: str, event: str, **data) -> None:
-    """Queue a webhook about ``code`` if its sender gave a callback URL."""
-    submission = ingest.submission(code)
-    if submission is None or not submission.callback_url:
-        return
-    payload = {"event": event, "dossier": code, "status": submission.status,
-               "at": datetime.now(timezone.utc).isoformat(), **data}
-    ingest.queue_delivery(code, submission.callback_url, payload)
 
 
 def deliver(ingest: Ingest, delivery: DeliveryRow, settings: Settings, client: httpx.Client

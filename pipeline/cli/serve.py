@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -20,7 +19,10 @@ def serve(
     host: Annotated[str, typer.Option("--host")] = "127.0.0.1",
     port: Annotated[int, typer.Option("--port")] = 8080,
 ) -> None:
-    """Run the ingest API, its background worker and the pages until interrupted."""
+    """Run the ingest API and the pages until interrupted: dossiers go to the workers of
+    PREFECT_API_URL's server, or without one to a worker of the home's local server."""
+    import os
+
     import uvicorn
 
     from pipeline.api.app import create_app
@@ -28,7 +30,7 @@ def serve(
 
     settings = ctx.obj
     err.print(escape(f"sohoa serve: http://{host}:{port} (nhật ký: {log_path()})"))
-    app = create_app(settings, processor_process=True)
+    app = create_app(settings, prefect_url=os.environ.get("PREFECT_API_URL") or None)
     install(app)  # the pages beside the API
     uvicorn.run(app, host=host, port=port, log_level="warning",
                 log_config=None)  # its records to the log file, like ours
@@ -39,7 +41,7 @@ app.add_typer(client_app, name="client")
 
 
 def _ingest(settings: Settings):
-    from pipeline.api.ingest import Ingest
+    from storage.ingest import Ingest
     from storage.catalogue import Catalogue
 
     return Ingest(Catalogue(settings.catalogue_url))
@@ -127,11 +129,15 @@ def worker(
     pool: Annotated[str, typer.Option("--pool", help="Work pool to take runs from")] = "sohoa",
     limit: Annotated[int | None, typer.Option("--limit", min=1,
                                               help="Flow runs at once on this worker")] = None,
+    name: Annotated[str | None, typer.Option("--name", help="The worker's name, recorded on "
+                                             "what it processes")] = None,
 ) -> None:
     """Run a Prefect worker here: it takes the pool's flow runs and runs each in a process."""
     import os
 
+    from pipeline.flows.deployments import HEARTBEAT_S, worker_command
+
     _prefect_api_url()
-    prefect = str(Path(sys.executable).parent / "prefect")
-    command = [prefect, "worker", "start", "--pool", pool, "--type", "process"]
-    os.execv(prefect, command + (["--limit", str(limit)] if limit else []))
+    command = worker_command(pool, limit) + (["--name", name] if name else [])
+    env = {"PREFECT_FLOWS_HEARTBEAT_FREQUENCY": str(HEARTBEAT_S), **os.environ}  # zombie check
+    os.execve(command[0], command, env)

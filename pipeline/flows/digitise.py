@@ -77,10 +77,12 @@ def document(order: int, segment: Segment, procedure: str, dossier: DossierCode,
 
 
 @contextmanager
-def page_reading(settings: Settings) -> Iterator[Callable[[ReceivedFile, PageRef], PrefectFuture]]:
-    """Submit pages to the page task: the home's page cache (each record written whole, as two
-    processes may write one key at once), and files' time budgets kept for this reading only."""
-    reader, run = process_page.with_options(result_storage=page_cache(settings)), uuid.uuid4().hex
+def page_reading(settings: Settings, archive: Archive
+                 ) -> Iterator[Callable[[ReceivedFile, PageRef], PrefectFuture]]:
+    """Submit pages to the page task: the page cache in the archive's S3 (shared by every
+    machine), and files' time budgets kept for this reading only."""
+    reader = process_page.with_options(result_storage=page_cache(archive.store))
+    run = uuid.uuid4().hex
     try:
         yield lambda received, ref: reader.submit(received, ref, settings, run)
     finally:
@@ -132,7 +134,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
 
     planned, problems = _plan(received, settings)
     pages: dict[PageRef, ProcessedPage] = {}
-    with page_reading(settings) as submit:
+    with page_reading(settings, archive) as submit:
         futures = {submit(item, ref): ref for item, refs in planned for ref in refs}
         progress.start("ocr", len(futures))
         for future in as_completed(list(futures)):
@@ -189,10 +191,17 @@ def digitise_dossier(files: list[Path], dossier: str, procedure: str,
     (loaded here only for a run that was given none).
     """
     settings = settings or load_settings()
+    with open_archive(settings) as archive, \
+            tempfile.TemporaryDirectory(prefix="sohoa-run-") as workdir:
+        return digitise_files([Path(f) for f in files], dossier, procedure, owner_id,
+                              components, settings, archive, Path(workdir))
+
+
+def digitise_files(files: list[Path], dossier: str, procedure: str, owner_id: str | None,
+                   components: list[str | None] | None, settings: Settings, archive: Archive,
+                   workdir: Path) -> DossierRecord:
+    """The flow's work on files already here (``digitise_submission`` fetches them from S3)."""
     code = parse_dossier_code(dossier)
     owner = parse_owner_id(owner_id) if owner_id else None
     proc = find_procedure(procedure, settings.procedures_dir)
-    with open_archive(settings) as archive, \
-            tempfile.TemporaryDirectory(prefix="sohoa-run-") as workdir:
-        return _digitise([Path(f) for f in files], code, proc, owner, settings, archive,
-                         Path(workdir), components)
+    return _digitise(files, code, proc, owner, settings, archive, workdir, components)

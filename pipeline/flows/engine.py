@@ -71,3 +71,37 @@ def prefect_api(settings: Settings) -> Iterator[None]:
     with lease(settings.home_dir / "run", _service(settings), healthy, READY_TIMEOUT_S) as url, \
             temporary_settings(updates={PREFECT_API_URL: url, **in_process}):
         yield  # a process this one starts leases the same server for itself
+
+
+WORKER_NICE = 10
+WORKER_STOP_S = 60.0
+
+
+@contextmanager
+def local_worker(settings: Settings, nice: int = WORKER_NICE) -> Iterator[str]:
+    """``sohoa serve`` with no Prefect server configured: the home's local server, the
+    deployments on it and one worker at a lower priority (OCR never takes the CPU from the
+    requests), one run at a time; the server's API URL."""
+    import subprocess
+
+    from pipeline.flows.deployments import deploy, worker_command
+
+    start_local_seaweedfs(settings)  # the runs will open the archive
+    with lease(settings.home_dir / "run", _service(settings), healthy, READY_TIMEOUT_S) as url:
+        deploy(url)
+        (settings.home_dir / "log").mkdir(parents=True, exist_ok=True)
+        log = (settings.home_dir / "log" / "prefect-worker.log").open("ab")
+        worker = subprocess.Popen(worker_command(limit=1), env={**os.environ,
+                                  "PREFECT_API_URL": url, "PREFECT_LOGGING_LEVEL": "WARNING"},
+                                  stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                                  preexec_fn=lambda: os.nice(nice))
+        try:
+            yield url
+        finally:
+            worker.terminate()  # a run it had is submitted again at the next start
+            try:
+                worker.wait(WORKER_STOP_S)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+                worker.wait()
+            log.close()

@@ -1,66 +1,72 @@
-"""The page cache's storage: Prefect's local result storage, each record written whole.
+"""The page cache: Prefect result storage in the archive's S3 bucket, under ``cache/pages/``, so
+a page read on one machine is a cache hit on every other.
 
-Prefect's ``LocalFileSystem`` truncates and rewrites a result file in place, so a process
-reading a page another is writing under the same key (two dossiers sharing a scan, the same
-dossier sent twice) could read half a record. Here a record goes to a temporary file beside
-its place and is renamed over it: readers see the old record, none, or the new one.
+The block saved on the Prefect server (Prefect requires a task's result storage to be saved)
+names only its prefix; records are read and written through this process's own object store,
+so the S3 credentials stay in each machine's settings. One record is one S3 object, written
+whole: a reader sees the old record, none, or the new one.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import threading
 import time
-from pathlib import Path
 
 from prefect._internal.compatibility.async_dispatch import async_dispatch
 from prefect.exceptions import ObjectAlreadyExists
-from prefect.filesystems import LocalFileSystem
+from prefect.filesystems import WritableFileSystem
 from prefect.utilities.asyncutils import run_sync_in_worker_thread
+from pydantic import Field, PrivateAttr
 
-from pipeline.settings import Settings
-
+from storage.keys import PAGE_CACHE_PREFIX
+from storage.objects import ObjectStore
 
 SAVE_ATTEMPTS = 25
 
 
-class PageCacheStorage(LocalFileSystem):
+class PageCacheStorage(WritableFileSystem):
     _block_type_name = "sohoa page cache"
 
-    def _write_whole(self, path: str, content: bytes) -> str:
-        target: Path = self._resolve_path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-        try:
-            tmp.write_bytes(content)
-            os.replace(tmp, target)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return str(target)
+    prefix: str = Field(default=PAGE_CACHE_PREFIX, description="Key prefix in the bucket")
+    _store: ObjectStore | None = PrivateAttr(default=None)
+
+    def _read(self, path: str) -> bytes | None:
+        return self._store.get_if_present(f"{self.prefix}{path}")  # None: not read yet
+
+    def _write(self, path: str, content: bytes) -> str:
+        self._store.put(f"{self.prefix}{path}", content, "application/json")
+        return path
+
+    async def aread_path(self, path: str) -> bytes | None:
+        return await run_sync_in_worker_thread(self._read, path)
+
+    @async_dispatch(aread_path)
+    def read_path(self, path: str) -> bytes | None:  # type: ignore[override]
+        return self._read(path)
 
     async def awrite_path(self, path: str, content: bytes) -> str:
-        return await run_sync_in_worker_thread(self._write_whole, path, content)
+        return await run_sync_in_worker_thread(self._write, path, content)
 
     @async_dispatch(awrite_path)
     def write_path(self, path: str, content: bytes) -> str:  # type: ignore[override]
-        return self._write_whole(path, content)
+        return self._write(path, content)
 
 
-def page_cache(settings: Settings) -> PageCacheStorage:
-    """The home's page cache, saved as a block on the Prefect API (Prefect requires a task's
-    result storage to be; the name is the folder's, so homes sharing one API stay apart)."""
-    basepath = str(settings.home_dir / "cache" / "pages")
-    name = "page-cache-" + hashlib.sha256(basepath.encode()).hexdigest()[:16]
+def page_cache(store: ObjectStore) -> PageCacheStorage:
+    """The page cache in ``store``'s bucket, its block saved on the Prefect API under a name
+    of the bucket's (sites sharing one API stay apart)."""
+    name = "page-cache-" + hashlib.sha256(f"{store.endpoint}/{store.bucket}".encode()
+                                          ).hexdigest()[:16]
     for _ in range(SAVE_ATTEMPTS):  # processes starting together race to save it: one wins
         try:
-            return PageCacheStorage.load(name)
+            block = PageCacheStorage.load(name)
+            break
         except ValueError:  # not saved on this API yet
-            pass
-        block = PageCacheStorage(basepath=basepath)
-        try:
-            block.save(name)
-            return block
-        except (ObjectAlreadyExists, ValueError):  # another process is saving it
-            time.sleep(0.2)
-    return PageCacheStorage.load(name)
+            try:
+                PageCacheStorage().save(name)
+            except (ObjectAlreadyExists, ValueError):  # another process is saving it
+                time.sleep(0.2)
+    else:
+        block = PageCacheStorage.load(name)
+    block._store = store
+    return block

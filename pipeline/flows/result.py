@@ -80,7 +80,7 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
     refs = plan_pages(local, max_pages=settings.max_pages_per_file,  # refused before stored
                       max_pixels=settings.max_page_pixels, default_dpi=settings.default_dpi)
     received = receive_file(file, code, archive.store, workdir)  # same name, sha256 and pages
-    with page_reading(settings) as submit:
+    with page_reading(settings, archive) as submit:
         pages = [f.result() for f in [submit(received, ref) for ref in refs]]
     now, incoming = datetime.now(timezone.utc), incoming_signatures(received, settings)
     if incoming:  # issued signed: archived as it came, its own QR code recorded
@@ -105,8 +105,15 @@ def digitise_result(file: Path, dossier: str, settings: Settings | None = None) 
     """Digitise and sign as the agency a result issued for ``dossier``; return its entry in the
     dossier's ``results`` (``sohoa result --json``). ``settings``: as ``digitise_dossier``'s."""
     settings = settings or load_settings()
+    with open_archive(settings) as archive:
+        return digitise_result_file(Path(file), dossier, settings, archive)
+
+
+def digitise_result_file(file: Path, dossier: str, settings: Settings, archive: Archive
+                         ) -> IssuedResult:
+    """The flow's work on a file already here (``digitise_submission`` fetches it from S3)."""
     parse_dossier_code(dossier)
-    with open_archive(settings) as archive, archive.catalogue.locked([f"dossier:{dossier}"]), \
+    with archive.catalogue.locked([f"dossier:{dossier}"]), \
             tempfile.TemporaryDirectory(prefix="sohoa-result-") as workdir:
         row = archive.catalogue.dossier(dossier)  # numbered and written by one process at a time
-        return _digitise_result(Path(file), row, settings, archive, Path(workdir))
+        return _digitise_result(file, row, settings, archive, Path(workdir))

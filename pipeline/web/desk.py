@@ -13,7 +13,7 @@ from fastapi import FastAPI, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import select
 
-from pipeline.api.ingest import UploadRow
+from storage.ingest import UploadRow
 from pipeline.errors import SohoaError
 from pipeline.fields.extract import FIELD_NAMES
 from pipeline.identifiers import VIETNAM

@@ -11,13 +11,17 @@ from __future__ import annotations
 import hashlib
 import secrets
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any
 
+from pydantic import BaseModel
 from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
-from pipeline.api.problems import ClientExists, OutcomeRecorded
+from pipeline.identifiers import parse_dossier_code
+from storage.errors import ClientExists, OutcomeRecorded
+from storage.keys import original_key
 from storage import tally
 from storage.catalogue import Catalogue
 from storage.tables import Base, SubmissionRow, UtcDateTime
@@ -60,6 +64,32 @@ class UploadRow(Base):
     processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     counter: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
     """The counter whose scanner sent it (``sohoa scan`` / ``watch --counter``), if said."""
+    object_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    """Its original in S3, once S3 acknowledged it (until then only the spool holds it)."""
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """How many runs took it: a file that crashes every run stops being retried."""
+    processed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    """The Prefect worker (and host) whose run processed it."""
+
+    def reference(self) -> StoredFile:
+        """What a flow takes; an upload processed before keys were recorded has its original
+        where the flow stored it (keyed by content)."""
+        key = self.object_key or original_key(parse_dossier_code(self.dossier_code), self.sha256,
+                                              Path(self.path).suffix)
+        return StoredFile(upload=self.id, key=key, sha256=self.sha256,
+                          name=self.filename, kind=self.kind, component=self.component)
+
+
+class StoredFile(BaseModel):
+    """An upload as a flow takes it: by its key in S3 and its sha256, never a local path, so
+    any worker reads it."""
+
+    upload: int
+    key: str
+    sha256: str
+    name: str
+    kind: str  # "component" | "result"
+    component: str | None = None
 
 
 class IdempotencyRow(Base):
@@ -201,27 +231,79 @@ class Ingest:
                 query = query.where(UploadRow.kind == kind)
             return list(session.scalars(query.order_by(UploadRow.id)))
 
-    def waiting(self) -> list[tuple[str, datetime]]:
-        """Dossiers with unprocessed uploads, and when their newest upload arrived, oldest first."""
+    def waiting(self) -> list[str]:
+        """Dossiers with unprocessed uploads, the one waiting longest first."""
         newest = func.max(UploadRow.received_at, type_=UtcDateTime)
         with self.catalogue.session() as session:
-            rows = session.execute(select(UploadRow.dossier_code, newest)
-                                   .where(UploadRow.processed_at.is_(None))
-                                   .group_by(UploadRow.dossier_code).order_by(newest))
-            return [(code, at) for code, at in rows]
+            return list(session.scalars(select(UploadRow.dossier_code)
+                                        .where(UploadRow.processed_at.is_(None))
+                                        .group_by(UploadRow.dossier_code).order_by(newest)))
 
-    def mark_processed(self, ids: list[int]) -> None:
+    def unstored(self) -> list[UploadRow]:
+        """Unprocessed uploads whose original only the spool holds (S3 did not acknowledge)."""
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(UploadRow).where(
+                UploadRow.processed_at.is_(None), UploadRow.object_key.is_(None))
+                .order_by(UploadRow.id)))
+
+    def awaiting_keys(self, code: str) -> set[str]:
+        """The S3 keys of the dossier's uploads received and not yet digitised."""
+        with self.catalogue.session() as session:
+            return set(session.scalars(select(UploadRow.object_key).where(
+                UploadRow.dossier_code == code, UploadRow.processed_at.is_(None),
+                UploadRow.object_key.is_not(None))))
+
+    def stored(self, upload_id: int, key: str) -> None:
+        with self.catalogue.session() as session, session.begin():
+            session.get(UploadRow, upload_id).object_key = key
+
+    def unprocessed(self, code: str) -> list[UploadRow]:
+        """A dossier's uploads still to process, in S3 (what its next run takes)."""
+        with self.catalogue.session() as session:
+            return list(session.scalars(select(UploadRow).where(
+                UploadRow.dossier_code == code, UploadRow.processed_at.is_(None),
+                UploadRow.object_key.is_not(None)).order_by(UploadRow.id)))
+
+    def take(self, code: str, ids: list[int], limit: int) -> str:
+        """Count a run's attempt at uploads ``ids``: ``superseded`` when a newer upload of the
+        dossier waits (its own run takes all), ``done`` when all are processed already,
+        ``exhausted`` past ``limit`` attempts, else ``taken``."""
+        with self.catalogue.session() as session, session.begin():
+            waiting = list(session.scalars(select(UploadRow).where(
+                UploadRow.dossier_code == code, UploadRow.processed_at.is_(None))
+                .with_for_update()))
+            mine = [u for u in waiting if u.id in ids]
+            if any(u.id > max(ids) for u in waiting):
+                return "superseded"
+            if not mine:
+                return "done"
+            for upload in mine:
+                upload.attempts += 1
+            return "exhausted" if max(u.attempts for u in mine) > limit else "taken"
+
+    def mark_processed(self, ids: list[int], by: str | None = None) -> None:
         with self.catalogue.session() as session, session.begin():
             for row in session.scalars(select(UploadRow).where(UploadRow.id.in_(ids))):
-                row.processed_at = _now()
+                row.processed_at, row.processed_by = _now(), by
 
-    def set_status(self, code: str, status: str, error: dict | None = None) -> str | None:
-        """Set a submission's status; return the previous one."""
+    def change_status(self, code: str, status: str, error: dict | None = None) -> str | None:
+        """Set a submission's status, announced by webhook when it changed; the previous one."""
         with self.catalogue.session() as session, session.begin():
             row = session.get(SubmissionRow, code)
             previous = row.status
             row.status, row.error, row.updated_at = status, error, _now()
-            return previous
+        if previous != status:
+            self.notify(code, "status_changed", previous=previous, error=error)
+        return previous
+
+    def notify(self, code: str, event: str, **data: Any) -> None:
+        """Queue a webhook about ``code`` if its sender gave a callback URL."""
+        submission = self.submission(code)
+        if submission is None or not submission.callback_url:
+            return
+        self.queue_delivery(code, submission.callback_url, {
+            "event": event, "dossier": code, "status": submission.status,
+            "at": _now().isoformat(), **data})
 
     # Idempotency
     def remembered(self, client: str, key: str) -> IdempotencyRow | None:

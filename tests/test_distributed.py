@@ -1,0 +1,154 @@
+"""sohoa on several machines (issue 17): the API only receives and submits; two ``sohoa
+worker`` processes on the session's Prefect server (with its services) do the work, each run
+recording its worker; a worker whose machine dies mid-dossier (SIGKILL to it and its run) is
+found by the missing heartbeats, its run crashed and run again, and nothing is lost or
+archived twice."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import threading
+import time
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from helpers import object_versions
+from pipeline.cli import app as cli
+
+AGENCY = "000.00.06.H56"
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def api(archive, workers):
+    import uvicorn
+
+    from pipeline.api.app import create_app
+    from pipeline.settings import load_settings
+
+    settings = load_settings().model_copy(update={"settle_seconds": 0.5})
+    server = uvicorn.Server(uvicorn.Config(create_app(settings, archive, workers.url),
+                                           host="127.0.0.1", port=0, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    token = json.loads(runner.invoke(cli, ["client", "add", "motcua-cum", "--agency", AGENCY,
+                                           "--json"]).stdout)["token"]
+    yield f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}", {
+        "Authorization": f"Bearer {token}"}
+    server.should_exit = True
+    thread.join(30)
+
+
+def _send(base, auth, code, scans):
+    httpx.post(f"{base}/v1/dossiers", headers=auth, json={
+        "code": code, "procedure": "2.000488", "agency": AGENCY, "owner_id": "038090012345"}
+               ).raise_for_status()
+    parts = [("files", (scans[n].name, scans[n].read_bytes(), "image/jpeg"))
+             for n in ("form", "card")]
+    httpx.post(f"{base}/v1/dossiers/{code}/files", headers=auth, files=parts, timeout=60
+               ).raise_for_status()
+
+
+def _status(base, auth, code) -> str:
+    return httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json()["status"]
+
+
+def _until(check, seconds):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("timed out")
+
+
+def _runs(url, code):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: url}), get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(
+            name=DeploymentFilterName(any_=["sohoa"])))
+    return [r for r in runs if r.parameters.get("dossier") == code]
+
+
+def test_dossiers_through_the_api_are_shared_by_both_workers(api, archive, workers, scans):
+    from storage.ingest import Ingest
+
+    base, auth = api
+    codes = [f"{AGENCY}-231101-{n:04d}" for n in range(1, 5)]
+    for code in codes:
+        _send(base, auth, code, scans)
+    _until(lambda: all(_status(base, auth, c) in ("digitised", "needs_review") for c in codes),
+           400)
+    ingest = Ingest(archive.catalogue)
+    by = {u.processed_by.split("@")[0] for c in codes for u in ingest.uploads(c)}
+    assert by == set(workers.names)  # both took dossiers, and each run said which it was
+    for code in codes:
+        assert archive.catalogue.find(code).record.status in ("digitised", "needs_review")
+        runs = [(r.state.name, r.run_count) for r in _runs(workers.url, code)]
+        assert set(object_versions(archive, code).values()) == {1}, (code, runs)
+
+
+def test_a_worker_killed_mid_dossier_is_replaced_and_nothing_is_lost_or_twice(
+        api, archive, workers, scans):
+    from storage.ingest import Ingest
+
+    base, auth = api
+    code = f"{AGENCY}-231101-0099"
+    _send(base, auth, code, scans)
+    _until(lambda: _status(base, auth, code) == "processing", 300)
+    [running] = [r for r in _runs(workers.url, code) if r.state.is_running()]
+    child = int(running.infrastructure_pid.rsplit(":", 1)[-1])  # "[host:]pid"
+    victim = next(n for n, p in workers.processes.items()
+                  if open(f"/proc/{child}/stat").read().split()[3] == str(p.pid))
+    os.killpg(workers.processes[victim].pid, signal.SIGKILL)  # its machine dies
+    try:
+        os.kill(child, signal.SIGKILL)  # its run too, were it in a session of its own
+    except ProcessLookupError:
+        pass
+    workers.processes[victim].wait()
+    workers.start(victim)  # the machine comes back; meanwhile the other worker may take it
+    _until(lambda: _status(base, auth, code) in ("digitised", "needs_review"), 420)
+    states = sorted(r.state.type.value for r in _runs(workers.url, code))
+    assert states == ["COMPLETED", "CRASHED"], states
+    uploads = Ingest(archive.catalogue).uploads(code)
+    assert all(u.processed_at and u.attempts == 2 for u in uploads)
+    assert set(object_versions(archive, code).values()) == {1}
+    assert len(archive.catalogue.find(code).documents) == 2
+
+
+def test_a_page_read_by_one_worker_is_a_cache_hit_on_the_other(api, archive, workers, scans):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import FlowRunFilter, FlowRunFilterId
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from conftest import stop_process
+    from storage.ingest import Ingest
+
+    base, auth = api
+    first, again = f"{AGENCY}-231101-0051", f"{AGENCY}-231101-0052"
+    _send(base, auth, first, scans)
+    _until(lambda: _status(base, auth, first) in ("digitised", "needs_review"), 300)
+    reader = Ingest(archive.catalogue).uploads(first)[0].processed_by.split("@")[0]
+    stop_process(workers.processes[reader])  # only the other worker is left
+    try:
+        _send(base, auth, again, scans)  # the same scans, for another dossier
+        _until(lambda: _status(base, auth, again) in ("digitised", "needs_review"), 300)
+    finally:
+        workers.start(reader)
+    assert {u.processed_by.split("@")[0] for u in Ingest(archive.catalogue).uploads(again)
+            } == set(workers.names) - {reader}
+    [run] = [r for r in _runs(workers.url, again) if r.state.is_completed()]
+    with temporary_settings({PREFECT_API_URL: workers.url}), get_client(sync_client=True) as client:
+        pages = [t for t in client.read_task_runs(flow_run_filter=FlowRunFilter(
+            id=FlowRunFilterId(any_=[run.id]))) if t.name.startswith("read-page")]
+    assert pages and {t.state.name for t in pages} == {"Cached"}, [t.state.name for t in pages]
