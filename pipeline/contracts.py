@@ -208,6 +208,7 @@ class DeployReport(Record):
     limit: int | None
     deployments: list[DeploymentEntry]
     automations: list[AutomationEntry] = []
+    signing_pools: list[str] = []  # one per token: its sign_digest deployment, limit 1
 
 
 class DeviceEntry(Record):

@@ -307,6 +307,12 @@ class SigningServiceUnavailable(SigningError):
     en = "timestamp or revocation service failed ({problem})"
 
 
+class SigningPoolUnavailable(SigningError):
+    code = "signing_pool_unavailable"
+    vi = "Máy giữ khóa ký (nhóm {pool}) chưa ký được ({state}): thử lại sau."
+    en = "the signing pool {pool} did not sign ({state})"
+
+
 class EngineError(SohoaError):
     """The OCR engine is missing or failed."""
 

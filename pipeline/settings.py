@@ -28,6 +28,9 @@ class SignerConfig(BaseModel):
     pkcs12: Path | None = None
     pkcs12_passphrase: SecretStr | None = None
     pss: bool = False
+    pool: str | None = None
+    """The signing pool of the host that holds this key (``sohoa deploy --signing-pool``):
+    this machine asks that pool's worker for each signature."""
 
 
 FLAT_SIGNER_PREFIX = "signer_"  # the scan signer's flat aliases: signer_pkcs12 = signer.pkcs12

@@ -239,12 +239,17 @@ class Ingest:
                                         .where(UploadRow.processed_at.is_(None))
                                         .group_by(UploadRow.dossier_code).order_by(newest)))
 
-    def unstored(self) -> list[UploadRow]:
-        """Unprocessed uploads whose original only the spool holds (S3 did not acknowledge)."""
+    def upload(self, upload_id: int) -> UploadRow:
+        with self.catalogue.session() as session:
+            return session.get(UploadRow, upload_id)
+
+    def unstored(self, received_before: datetime) -> list[UploadRow]:
+        """Unprocessed uploads received before then whose original only the spool holds (S3
+        did not acknowledge it)."""
         with self.catalogue.session() as session:
             return list(session.scalars(select(UploadRow).where(
-                UploadRow.processed_at.is_(None), UploadRow.object_key.is_(None))
-                .order_by(UploadRow.id)))
+                UploadRow.processed_at.is_(None), UploadRow.object_key.is_(None),
+                UploadRow.received_at < received_before).order_by(UploadRow.id)))
 
     def awaiting_keys(self, code: str) -> set[str]:
         """The S3 keys of the dossier's uploads received and not yet digitised."""

@@ -38,13 +38,15 @@ def manifest_key(code: DossierCode) -> str:
     return f"{dossier_prefix(code)}manifest.json"
 
 
-PAGE_CACHE_PREFIX = "cache/pages/"  # the page cache's records (never retained)
+CACHE_PREFIX = "cache/"  # what the flows keep for a while, never retained
+PAGE_CACHE_PREFIX = f"{CACHE_PREFIX}pages/"  # the page cache's records
+SIGNING_PREFIX = f"{CACHE_PREFIX}signing/"  # a signing pool's answers
 
 
 def object_class(key: str) -> str:
     """The class an archived object's retention is set by: original, document, result, ocr,
-    manifest; the page cache's records are ``cache``, which no retention names."""
-    if key.startswith(PAGE_CACHE_PREFIX):
+    manifest; what is under ``cache/`` is ``cache``, which no retention names."""
+    if key.startswith(CACHE_PREFIX):
         return "cache"
     if "/originals/" in key:
         return "original"

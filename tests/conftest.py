@@ -125,16 +125,16 @@ class Workers:
         for name in names:
             self.start(name)
 
-    def start(self, name: str) -> None:
+    def start(self, name: str, pool: str = "sohoa", limit: int = 1, **env: str) -> None:
         import subprocess
         import sys
 
         env = {**os.environ, **WORKER_ENV, "PREFECT_API_URL": self.url,
-               "PREFECT_HOME": str(self.homes.mktemp(name))}
+               "PREFECT_HOME": str(self.homes.mktemp(name)), **env}
         self.processes[name] = subprocess.Popen(
-            [str(Path(sys.executable).parent / "sohoa"), "worker", "--limit", "1", "--name",
-             name], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True)
+            [str(Path(sys.executable).parent / "sohoa"), "worker", "--pool", pool, "--limit",
+             str(limit), "--name", name], env=env, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, start_new_session=True)
 
     def stop(self) -> None:
         for process in self.processes.values():
@@ -150,6 +150,46 @@ def workers(prefect_server, archive, tmp_path_factory):
     started = Workers(prefect_server, ["worker-a", "worker-b"], tmp_path_factory)
     yield started
     started.stop()
+
+
+@pytest.fixture(scope="session")
+def token(tmp_path_factory):
+    """A SoftHSM2 token holding three keys with their certificates, labelled by kind."""
+    import subprocess
+
+    import pkcs11
+    from cryptography.hazmat.primitives import serialization
+
+    from helpers import KEYS, PIN, SOFTHSM_MODULE, TOKEN, token_cert
+
+    folder = tmp_path_factory.mktemp("softhsm")
+    (folder / "tokens").mkdir()
+    conf = folder / "softhsm2.conf"
+    conf.write_text(f"directories.tokendir = {folder / 'tokens'}\nobjectstore.backend = file\n"
+                    "log.level = ERROR\n")
+    os.environ["SOFTHSM2_CONF"] = str(conf)
+    subprocess.run(["softhsm2-util", "--init-token", "--free", "--label", TOKEN, "--pin", PIN,
+                    "--so-pin", "13579135"], check=True, capture_output=True)
+    certs = {}
+    for number, (kind, make) in enumerate(KEYS.items(), start=1):
+        key = make()
+        pem = folder / f"{kind}.pem"
+        pem.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                          serialization.PrivateFormat.PKCS8,
+                                          serialization.NoEncryption()))
+        subprocess.run(["softhsm2-util", "--import", str(pem), "--token", TOKEN, "--label", kind,
+                        "--id", f"{number:02x}", "--pin", PIN], check=True, capture_output=True)
+        certs[kind] = token_cert(key, f"Cán bộ số hóa {kind}")
+    with pkcs11.lib(str(SOFTHSM_MODULE)).get_token(token_label=TOKEN).open(user_pin=PIN, rw=True) as session:
+        for number, (kind, cert) in enumerate(certs.items(), start=1):
+            session.create_object({
+                pkcs11.Attribute.CLASS: pkcs11.ObjectClass.CERTIFICATE,
+                pkcs11.Attribute.CERTIFICATE_TYPE: pkcs11.CertificateType.X_509,
+                pkcs11.Attribute.TOKEN: True, pkcs11.Attribute.LABEL: kind,
+                pkcs11.Attribute.ID: bytes([number]),
+                pkcs11.Attribute.SUBJECT: cert.subject.public_bytes(),
+                pkcs11.Attribute.VALUE: cert.public_bytes(serialization.Encoding.DER)})
+    yield certs
 
 
 @pytest.fixture(scope="session")

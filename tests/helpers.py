@@ -6,9 +6,11 @@ from __future__ import annotations
 import io
 import os
 import subprocess
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pikepdf
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 
 
 def blank_pdf() -> bytes:
@@ -123,3 +125,24 @@ def object_versions(archive, dossier: str) -> dict[str, int]:
             recursive=True, include_version=True):
         counts[obj.object_name] = counts.get(obj.object_name, 0) + 1
     return counts
+
+
+SOFTHSM_MODULE = Path("/usr/lib/softhsm/libsofthsm2.so")
+TOKEN, PIN = "sohoa-test", "246810"
+KEYS = {"rsa": lambda: rsa.generate_private_key(65537, 2048),
+        "ec": lambda: ec.generate_private_key(ec.SECP256R1()),
+        "weak": lambda: rsa.generate_private_key(65537, 1024)}  # what the SoftHSM2 token holds
+
+
+def token_cert(key, name: str):
+    """A self-signed certificate of ``key``, valid for a day."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509.oid import NameOID
+
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.now(timezone.utc)
+    return (x509.CertificateBuilder().subject_name(subject).issuer_name(subject)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
+            .sign(key, hashes.SHA256()))

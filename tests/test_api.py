@@ -356,6 +356,34 @@ def test_files_accepted_while_prefect_is_away_are_in_s3_and_processed_once_it_an
     assert upload.processed_by.split("@")[0] in workers.names
 
 
+def test_a_file_s3_did_not_acknowledge_is_stored_and_submitted_by_the_bridge(
+        archive, home, scans):
+    """S3 away at receipt: the spool keeps the file; the bridge stores it later, clears the
+    spool copy and submits its dossier (here to a Prefect server that is away too: it keeps
+    the dossier due)."""
+    from datetime import timedelta, timezone
+
+    from helpers import free_port
+    from pipeline.api.submit import Bridge, Submitter
+    from pipeline.settings import load_settings
+    from storage.ingest import Ingest, UploadRow
+
+    code, ingest = f"{AGENCY}-231028-0005", Ingest(archive.catalogue)
+    data = scans["card"].read_bytes()
+    spooled = home / "inbox" / code / f"{hashlib.sha256(data).hexdigest()}.jpg"
+    spooled.parent.mkdir(parents=True, exist_ok=True)
+    spooled.write_bytes(data)
+    upload, _ = ingest.add_upload(UploadRow(
+        dossier_code=code, kind="component", sha256=spooled.stem, filename="cccd.jpg", size=spooled.stat().st_size, path=str(spooled),
+        received_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+    submitter = Submitter(load_settings(), ingest, f"http://127.0.0.1:{free_port()}/api")
+    bridge = Bridge(archive.store, submitter)
+    bridge.step()
+    stored = ingest.upload(upload.id)
+    assert archive.store.get(stored.object_key) == data
+    assert not spooled.exists() and code in bridge.due
+
+
 def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, scans, tmp_path):
     from pydantic import SecretStr
 

@@ -152,3 +152,67 @@ def test_a_page_read_by_one_worker_is_a_cache_hit_on_the_other(api, archive, wor
         pages = [t for t in client.read_task_runs(flow_run_filter=FlowRunFilter(
             id=FlowRunFilterId(any_=[run.id]))) if t.name.startswith("read-page")]
     assert pages and {t.state.name for t in pages} == {"Cached"}, [t.state.name for t in pages]
+
+
+SIGNING_POOL = "sohoa-token"
+
+
+@pytest.fixture(scope="module")
+def token_host(workers, token):
+    """The SoftHSM2 token's host: a worker of its own signing pool, two runs at a time (only
+    the pool's concurrency limit keeps the token to one signature at once)."""
+    from helpers import PIN, SOFTHSM_MODULE, TOKEN
+    from pipeline.flows.deployments import deploy
+
+    made = deploy(workers.url, signing_pools=[SIGNING_POOL])
+    workers.start("token-host", pool=SIGNING_POOL, limit=2,
+                  SOHOA_SIGNER_PKCS11_MODULE=str(SOFTHSM_MODULE), SOHOA_SIGNER_PKCS11_TOKEN=TOKEN,
+                  SOHOA_SIGNER_PKCS11_KEY="rsa", SOHOA_SIGNER_PIN=PIN)
+    return made
+
+
+def test_a_token_on_another_host_signs_through_its_pool_one_signature_at_a_time(
+        token_host, workers, archive):
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from helpers import blank_pdf
+    from pipeline.flows.signing import PoolSigner, _ask
+    from pipeline.signing.signer import SCAN_ROLE, sign_pdf
+    from pipeline.signing.verify import verify_pdf
+
+    assert f"sign_digest/{SIGNING_POOL}" in [d["name"] for d in token_host["deployments"]]
+    with temporary_settings({PREFECT_API_URL: workers.url}):
+        signer = PoolSigner(SIGNING_POOL, "scan", archive.store)  # asks the host for its cert
+        signed = sign_pdf(blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
+        contexts = [contextvars.copy_context() for _ in range(4)]  # the server's URL in each
+        with ThreadPoolExecutor(4) as pool:  # four machines asking at once
+            answers = list(pool.map(lambda c, n: c.run(_ask, SIGNING_POOL, "scan", archive.store,
+                                                       bytes([n]) * 32), contexts, range(4)))
+    report = verify_pdf(signed, [])
+    assert report.valid and report.signatures[0].signer == "Cán bộ số hóa rsa"
+    assert all(a["signature"] for a in answers)
+    spans = sorted((a["started"], a["ended"]) for a in answers)
+    assert all(later[0] >= earlier[1] for earlier, later in zip(spans, spans[1:])), spans
+
+
+def test_a_dossier_is_signed_with_the_key_of_another_host(token_host, workers, archive, scans):
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    from pipeline.flows.digitise import digitise_dossier
+    from pipeline.settings import load_settings
+    from pipeline.signing.verify import verify_pdf
+
+    settings = load_settings()
+    settings = settings.model_copy(update={"signer": settings.signer.model_copy(
+        update={"pool": SIGNING_POOL})})  # this machine has no key: the token host signs
+    code = f"{AGENCY}-231101-0077"
+    with temporary_settings({PREFECT_API_URL: workers.url}):
+        record = digitise_dossier(files=[str(scans["form"]), str(scans["card"])], dossier=code,
+                                  procedure="2.000488", settings=settings)
+    assert [d.signer for d in record.documents] == ["Cán bộ số hóa rsa"] * 2
+    for document in archive.catalogue.find(code).documents:
+        report = verify_pdf(archive.store.get(document.object_key), [])
+        assert report.valid and report.signatures[0].signer == "Cán bộ số hóa rsa"

@@ -110,12 +110,16 @@ def deploy(
     pool: Annotated[str, typer.Option("--pool", help="Work pool (process)")] = "sohoa",
     limit: Annotated[int | None, typer.Option("--limit", min=1,
                                               help="Flow runs at once over the pool")] = None,
+    signing_pool: Annotated[list[str], typer.Option(
+        "--signing-pool", help="A token's own pool, served by its host's worker (repeatable)")
+                            ] = [],
     as_json: AsJson = False,
 ) -> None:
-    """Create or update the work pool and the flows' deployments on PREFECT_API_URL's server."""
+    """Create or update the work pools, the flows' deployments and the automations on
+    PREFECT_API_URL's server."""
     from pipeline.flows.deployments import deploy as deploy_flows
 
-    out = deploy_flows(_prefect_api_url(), pool, limit)
+    out = deploy_flows(_prefect_api_url(), pool, limit, signing_pool)
     if as_json:
         emit(out)
     else:

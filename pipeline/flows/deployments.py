@@ -17,7 +17,9 @@ from uuid import UUID
 
 from prefect.client.orchestration import get_client
 from prefect.client.schemas.objects import StateType
-from prefect.client.schemas.actions import WorkPoolCreate, WorkPoolUpdate
+from prefect.client.schemas.actions import (GlobalConcurrencyLimitCreate,
+                                            GlobalConcurrencyLimitUpdate, WorkPoolCreate,
+                                            WorkPoolUpdate)
 from prefect.events.actions import ChangeFlowRunState, RunDeployment
 from prefect.events.schemas.automations import AutomationCore, EventTrigger, Posture
 from prefect.events.schemas.events import ResourceSpecification
@@ -26,38 +28,62 @@ from prefect.settings import PREFECT_API_URL, temporary_settings
 from prefect.utilities.callables import parameter_schema
 from prefect.utilities.importtools import import_object
 
+from pipeline.flows.signing import limit_name
+
 POOL = "sohoa"
 NAME = "sohoa"  # each flow's deployment: <flow name>/sohoa
+SIGN_ENTRYPOINT = "pipeline.flows.signing:sign_digest"  # deployed once per signing pool
 ENTRYPOINTS = {"digitise_dossier": "pipeline.flows.digitise:digitise_dossier",
                "digitise_result": "pipeline.flows.result:digitise_result",
                "digitise_submission": "pipeline.flows.submission:digitise_submission"}
 
 
-def deploy(api_url: str, pool: str = POOL, limit: int | None = None) -> dict[str, Any]:
+def deploy(api_url: str, pool: str = POOL, limit: int | None = None,
+           signing_pools: list[str] = ()) -> dict[str, Any]:
     """The pool (``limit``: flow runs at once over all its workers) and one deployment per
-    flow, created or brought up to date on the server at ``api_url``; what they are now."""
+    flow; for each signing pool (one per token, served by its host's workers) the pool, its
+    ``sign_digest`` deployment and its concurrency limit of 1; created or brought up to date on
+    the server at ``api_url``; what they are now."""
     with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
-        try:
-            client.read_work_pool(pool)
-            client.update_work_pool(pool, WorkPoolUpdate(concurrency_limit=limit))
-        except ObjectNotFound:
-            client.create_work_pool(WorkPoolCreate(name=pool, type="process",
-                                                   concurrency_limit=limit))
-        deployments = []
-        for flow_name, entrypoint in ENTRYPOINTS.items():
-            flow = import_object(entrypoint)
-            flow_id = client.create_flow_from_name(flow.name)
-            schema = parameter_schema(flow.fn).model_dump_for_openapi()
-            deployment_id = client.create_deployment(
-                flow_id=flow_id, name=NAME, work_pool_name=pool, entrypoint=entrypoint,
-                parameter_openapi_schema=schema, pull_steps=[], enforce_parameter_schema=False,
-                description=(flow.fn.__doc__ or "").strip().splitlines()[0])
-            deployments.append({"name": f"{flow_name}/{NAME}", "id": str(deployment_id),
-                                "entrypoint": entrypoint})
+        _pool(client, pool, limit)
+        deployments = [_deployment(client, entrypoint, NAME, pool)
+                       for entrypoint in ENTRYPOINTS.values()]
+        for signing in signing_pools:
+            _pool(client, signing, None)
+            deployments.append(_deployment(client, SIGN_ENTRYPOINT, signing, signing))
+            _one_at_a_time(client, limit_name(signing))
         submission = next(d["id"] for d in deployments if d["name"].startswith("digitise_sub"))
         automations = [_upsert(client, a) for a in _automations(submission)]
     return {"pool": pool, "limit": limit, "deployments": deployments,
-            "automations": automations}
+            "automations": automations, "signing_pools": list(signing_pools)}
+
+
+def _pool(client, name: str, limit: int | None) -> None:
+    try:
+        client.read_work_pool(name)
+        client.update_work_pool(name, WorkPoolUpdate(concurrency_limit=limit))
+    except ObjectNotFound:
+        client.create_work_pool(WorkPoolCreate(name=name, type="process",
+                                               concurrency_limit=limit))
+
+
+def _deployment(client, entrypoint: str, name: str, pool: str) -> dict[str, str]:
+    flow = import_object(entrypoint)
+    deployment_id = client.create_deployment(
+        flow_id=client.create_flow_from_name(flow.name), name=name, work_pool_name=pool,
+        entrypoint=entrypoint, parameter_openapi_schema=parameter_schema(
+            flow.fn).model_dump_for_openapi(), pull_steps=[], enforce_parameter_schema=False,
+        description=(flow.fn.__doc__ or "").strip().splitlines()[0])
+    return {"name": f"{flow.name}/{name}", "id": str(deployment_id), "entrypoint": entrypoint}
+
+
+def _one_at_a_time(client, name: str) -> None:
+    """A global concurrency limit of 1 (a token signs once at a time)."""
+    try:
+        client.read_global_concurrency_limit_by_name(name)
+        client.update_global_concurrency_limit(name, GlobalConcurrencyLimitUpdate(limit=1))
+    except ObjectNotFound:
+        client.create_global_concurrency_limit(GlobalConcurrencyLimitCreate(name=name, limit=1))
 
 
 HEARTBEAT_S = 30  # a worker's runs report every 30 s (``sohoa worker`` sets it)

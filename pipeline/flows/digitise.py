@@ -31,6 +31,7 @@ from pipeline.documents import make_document, seal
 from pipeline.errors import InputFileError, SohoaError, UnreadablePage
 from pipeline.flows.offers import reusable
 from pipeline.flows.pagecache import page_cache
+from pipeline.flows.signing import role_signer
 from pipeline.identifiers import DossierCode, parse_dossier_code, parse_owner_id
 from pipeline.model import PageRef, Problem, ProcessedPage, ReceivedFile, SignedDocument
 from pipeline.pages import plan_pages
@@ -39,7 +40,6 @@ from pipeline.records import DossierRecord, Status
 from pipeline.reading import READER_VERSION, read_with
 from pipeline.segments import Segment, split
 from pipeline.settings import Settings, load_settings
-from pipeline.signing.backends import open_signer
 from pipeline.signing.signer import Profile, profile_from
 from storage.archive import Archive, archive_dossier, originals_digest
 from storage.originals import receive_file
@@ -150,7 +150,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     problems += notices + _foreign_sheets(segments, code)
     now = datetime.now(timezone.utc)
     documents = []
-    with open_signer(settings) as signer:  # a token's session stays open while documents sign
+    with role_signer(settings, archive.store) as signer:  # a token's session stays open
         profile = profile_from(settings)
         results = [document.submit(order, segment, procedure.code, code, signer, now, profile)
                    for order, segment in enumerate(segments, start=1)]
@@ -162,7 +162,7 @@ def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_
     problems += owner_problems + dossier_code_mismatches(documents, str(code))
     verdict = judge(procedure, [d.component for d in documents], problems)
     if verdict.status == Status.DIGITISED:  # complete and sure: the agency seals the archival copies
-        with open_signer(settings, "agency") as agency:
+        with role_signer(settings, archive.store, "agency") as agency:
             documents = [seal(d, agency, settings, code.agency) for d in documents]
     offers = reusable(archive, settings, procedure, owner, verdict.missing_components, str(code),
                       now)

@@ -20,6 +20,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 
 from pipeline.documents import kept_result, make_result
 from pipeline.flows.digitise import page_reading
+from pipeline.flows.signing import role_signer
 from pipeline.identifiers import digitisation_code, parse_dossier_code, result_digitisation_prefix
 from pipeline.intake import read_local
 from pipeline.model import ReceivedFile
@@ -28,7 +29,6 @@ from pipeline.pdf import qr
 from pipeline.procedures.definitions import find_procedure
 from pipeline.records import IncomingSignature, IssuedResult
 from pipeline.settings import Settings, load_settings
-from pipeline.signing.backends import open_signer
 from pipeline.signing.verify import load_trust_roots, verify_pdf
 from storage.archive import Archive, archive_result
 from storage.originals import receive_file
@@ -89,7 +89,7 @@ def _digitise_result(file: Path, row: DossierRow, settings: Settings, archive: A
                                          incoming[-1].signer, all(s.valid for s in incoming))
     else:
         lookup, found_qr = secrets.token_urlsafe(16), None
-        with open_signer(settings, "agency") as agency:
+        with role_signer(settings, archive.store, "agency") as agency:
             document, problems = make_result(len(results) + 1, pages, row.procedure, row.code,
                                              agency, settings, code.agency, now,
                                              _label(row, settings, now, lookup))

@@ -25,7 +25,7 @@ from pipeline.records import (Approval, DocumentEntry, DossierRecord, EventKind,
                               PageSource, Reused, Status)
 from pipeline.procedures.definitions import Procedure, find_procedure
 from pipeline.settings import Settings
-from pipeline.signing.backends import open_signer
+from pipeline.flows.signing import role_signer
 from storage.archive import Archive, replace_documents
 from storage.session import open_archive
 
@@ -124,7 +124,7 @@ def approve(archive: Archive, settings: Settings, dossier: str, by: str) -> Doss
     unsealed = {archive.store.key(d.object): d for d in record.documents if not d.sealed_by}
     sealed: dict[int, DocumentEntry] = {}
     if unsealed:
-        with open_signer(settings, "agency") as agency:
+        with role_signer(settings, archive.store, "agency") as agency:
             pdfs = {key: seal_pdf(archive.store.get(key), agency, settings, row.agency)
                     for key in unsealed}
             name = signer_name(agency)

@@ -1,8 +1,8 @@
 """``digitise_submission``: what the one-stop system sent for a dossier, taken from S3 by key.
 
-The ingest API stores each file in S3 before it answers, then submits a run of this flow's
-deployment per request, ``settle_seconds`` later, keyed by the dossier and its newest upload
-(``pipeline.api.submit``). Any worker runs it: its inputs are object keys and sha256s. A run
+The ingest API stores each file in S3 before it answers, then, once no file has come for the
+dossier for ``settle_seconds``, submits a run of this flow's deployment keyed by the dossier
+and its newest upload (``pipeline.api.submit``). Any worker runs it: its inputs are object keys and sha256s. A run
 that finds a newer upload waiting leaves the work to that upload's run; otherwise it digitises
 the dossier's component files (pages already read come from the page cache),
 then each result, marks them processed and sets the dossier's status. The run itself and its

@@ -1,0 +1,216 @@
+"""Scaling over Prefect workers: dossiers per hour with 1 worker and with 2, each pinned to a
+core of its own, in one run; the API's latency under load meanwhile; peak memory per worker.
+
+    .venv/bin/python -m bench.scale [--dossiers 8] [--pages 5] [--rate 50] [--seconds 20]
+
+A fresh home (local SeaweedFS, SQLite catalogue) and a Prefect server with its services
+(temporary home, UI and analytics off); ``sohoa serve`` with ``PREFECT_API_URL`` set, so it
+only receives and submits; ``sohoa deploy``; then ``sohoa worker --limit 1`` processes, each
+pinned with ``sched_setaffinity`` to one core and at nice 10 (its runs inherit both; the API,
+the servers and this load generator share the same cores). For 1 and then 2 workers,
+``--dossiers`` dossiers of ``--pages`` distinct scanned pages each (no page cache hits) are
+sent at once; the time from the first upload to the last dossier digitised gives dossiers per
+hour. Each worker's memory is its process and its runs' processes together, sampled every
+0.2 s. With the two workers busy on another round, uploads of 1 MB pages are sent at
+``--rate`` per second for ``--seconds`` (``bench.ingest``'s open loop): latency percentiles,
+and every upload answered 202 must be listed by the API (none lost).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import hashlib
+import io
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from bench.ingest import AGENCY, _free_port, _load, _page
+from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, scan_look
+
+BIN = Path(sys.executable).parent
+DONE = ("digitised", "needs_review", "rejected", "failed")
+
+
+def _pages(count: int, seed: int) -> list[bytes]:
+    """Distinct scanner-like JPEG pages: the form, then ID card copies."""
+    sources = [judicial_record_form(SAMPLE_PERSON), id_card_copy(SAMPLE_PERSON)]
+    pages = []
+    for n in range(count):
+        out = io.BytesIO()
+        scan_look(sources[min(n, 1)], seed=seed * 100 + n).save(out, "JPEG", quality=82,
+                                                                 dpi=(300, 300))
+        pages.append(out.getvalue())
+    return pages
+
+
+def _wait_http(url: str, process: subprocess.Popen, what: str) -> None:
+    for _ in range(1200):
+        if process.poll() is not None:
+            raise SystemExit(f"{what} stopped")
+        try:
+            if httpx.get(url, timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    raise SystemExit(f"{what} did not start")
+
+
+class Peak(threading.Thread):
+    """The largest resident memory of a process and its children, sampled every 0.2 s."""
+
+    def __init__(self, pid: int):
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.stopping = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.stopping.wait(0.2):
+            try:
+                root = psutil.Process(self.pid)
+                tree = [root, *root.children(recursive=True)]
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
+            except psutil.Error:
+                pass
+
+
+def _worker(name: str, core: int, env: dict) -> subprocess.Popen:
+    """A worker pinned to ``core`` at nice 10: on a machine it shares with the API (as here,
+    and as ``sohoa serve``'s own worker), requests keep the CPU they need."""
+    def pin() -> None:
+        os.sched_setaffinity(0, {core})
+        os.nice(10)
+
+    return subprocess.Popen([str(BIN / "sohoa"), "worker", "--limit", "1", "--name", name],
+                            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=pin)
+
+
+def _scans(tag: int, dossiers: int, pages: int) -> list[list[bytes]]:
+    """A round's pages, made before it is timed (making them takes a core of its own)."""
+    return [_pages(pages, tag * 1000 + n) for n in range(dossiers)]
+
+
+def _round(client: httpx.Client, tag: int, scans: list[list[bytes]]) -> list[str]:
+    codes = [f"{AGENCY}-2311{tag:02d}-{n + 1:04d}" for n in range(len(scans))]
+    for code, pages in zip(codes, scans):
+        client.post("/v1/dossiers", json={"code": code, "procedure": "2.000488",
+                                          "agency": AGENCY}).raise_for_status()
+        files = [("files", (f"p{i}.jpg", page)) for i, page in enumerate(pages)]
+        client.post(f"/v1/dossiers/{code}/files", files=files, timeout=120).raise_for_status()
+    return codes
+
+
+def _wait_done(client: httpx.Client, codes: list[str], limit_s: float = 3600) -> None:
+    deadline = time.monotonic() + limit_s
+    while time.monotonic() < deadline:
+        if all(client.get(f"/v1/dossiers/{c}").json()["status"] in DONE for c in codes):
+            return
+        time.sleep(0.5)
+    raise SystemExit("dossiers not digitised in time")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dossiers", type=int, default=8)
+    parser.add_argument("--pages", type=int, default=5)
+    parser.add_argument("--rate", type=float, default=50)
+    parser.add_argument("--seconds", type=float, default=20)
+    args = parser.parse_args()
+    cores = sorted(os.sched_getaffinity(0))
+    with tempfile.TemporaryDirectory(prefix="sohoa-bench-scale-") as tmp:
+        home, port, api_port = Path(tmp), _free_port(), _free_port()
+        url = f"http://127.0.0.1:{port}/api"
+        env = {**os.environ, "SOHOA_HOME": str(home / "home"), "SOHOA_LOCAL_S3_PORT": "19600",
+               "PREFECT_API_URL": url, "PREFECT_LOGGING_LEVEL": "WARNING",
+               "PREFECT_WORKER_QUERY_SECONDS": "1"}
+        for name in ("SOHOA_S3_ENDPOINT", "SOHOA_DATABASE_URL"):
+            env.pop(name, None)
+        processes = [subprocess.Popen(
+            [str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+            env={**env, "PREFECT_HOME": str(home / "prefect-server"), "PREFECT_API_URL": "",
+                 "PREFECT_UI_ENABLED": "false", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"},
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)]
+        try:
+            _wait_http(f"{url}/health", processes[0], "the Prefect server")
+            subprocess.run([str(BIN / "sohoa"), "deploy"], env=env, check=True,
+                           stdout=subprocess.DEVNULL)
+            token = subprocess.run([str(BIN / "sohoa"), "client", "add", "bench", "--agency",
+                                    AGENCY, "--json"], env=env, check=True, capture_output=True,
+                                   text=True).stdout.split('"token": "')[1].split('"')[0]
+            processes.append(subprocess.Popen([str(BIN / "sohoa"), "serve", "--port",
+                                               str(api_port)], env=env))
+            base = f"http://127.0.0.1:{api_port}"
+            _wait_http(f"{base}/openapi.json", processes[-1], "sohoa serve")
+            _measure(args, base, token, env, cores, processes)
+        finally:
+            for process in reversed(processes):
+                process.terminate()
+                try:
+                    process.wait(60)
+                except subprocess.TimeoutExpired:
+                    process.kill()
+            subprocess.run([str(BIN / "sohoa"), "stop"], env=env, capture_output=True)
+
+
+def _measure(args, base: str, token: str, env: dict, cores: list[int],
+             processes: list[subprocess.Popen]) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    rates, peaks = {}, {}
+    with httpx.Client(base_url=base, headers=auth, timeout=60) as client:
+        for count in (1, 2):
+            scans = _scans(count, args.dossiers, args.pages)
+            workers = [_worker(f"w{count}-{i}", cores[i % len(cores)], env) for i in range(count)]
+            processes.extend(workers)
+            watch = [Peak(w.pid) for w in workers]
+            for w in watch:
+                w.start()
+            began = time.perf_counter()
+            codes = _round(client, count, scans)
+            _wait_done(client, codes)
+            rates[count] = args.dossiers * 3600 / (time.perf_counter() - began)
+            for w in watch:
+                w.stopping.set()
+            peaks[count] = [w.peak / 2**20 for w in watch]
+            if count == 1:
+                for w in workers:
+                    w.terminate()
+                    w.wait(120)
+        busy = _round(client, 3, _scans(3, args.dossiers, args.pages))  # workers busy meanwhile
+        sent = int(args.rate * args.seconds)
+        page = _page(1_000_000)
+        uploads = [page + hashlib.sha256(str(i).encode()).digest() for i in range(sent)]
+        codes = [f"{AGENCY}-231104-{n + 1:04d}" for n in range(-(-sent // 10))]
+        for code in codes:
+            client.post("/v1/dossiers", json={"code": code, "procedure": "2.000488",
+                                              "agency": AGENCY}).raise_for_status()
+        latencies, accepted, took = asyncio.run(_load(base, token, uploads, codes, args.rate, 10))
+        listed = {(code, r["sha256"]) for code in codes
+                  for r in client.get(f"/v1/dossiers/{code}").json()["received"]}
+        _wait_done(client, busy)
+    ms = sorted(x * 1000 for x in latencies)
+    lost = [a for a in accepted if a not in listed]
+    print(f"{args.dossiers} dossiers of {args.pages} distinct pages per round, "
+          f"{len(cores)} cores; each worker pinned to one core, one run at a time")
+    for count in (1, 2):
+        print(f"  {count} worker{'s' if count > 1 else ''}: {rates[count]:6.0f} dossiers/hour; "
+              f"peak memory per worker (with its runs) "
+              f"{', '.join(f'{p:.0f} MB' for p in peaks[count])}")
+    print(f"  2 workers / 1 worker: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
+    print(f"  API under {sent / took:.1f} uploads/s of 1 MB (asked {args.rate:.0f}/s) while two "
+          f"workers digitise: p50 {statistics.median(ms):.0f} ms, p99 "
+          f"{ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f} ms (target < 300 ms), max "
+          f"{ms[-1]:.0f} ms; {len(accepted)}/{sent} accepted, {len(lost)} lost")
+
+
+if __name__ == "__main__":
+    main()
