@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.ingest [--rate 50] [--seconds 20] [--per-dossier 10]
 
-Starts ``sohoa serve`` (its own data directory, local SeaweedFS, the background worker) in a
+Starts ``sohoa serve`` (its own data directory, local SeaweedFS, its local Prefect worker) in a
 separate process, declares the dossiers, then sends one upload every 1/rate seconds (open
 loop: a slow answer does not slow the sender), each a distinct 1 MB JPEG page (a sample scan
 with its own trailing bytes), ``--per-dossier`` in a row to each dossier, so the worker digitises
@@ -51,12 +51,16 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _env(home: Path) -> dict[str, str]:
+    return {**os.environ, "SOHOA_HOME": str(home), "SOHOA_LOCAL_S3_PORT": str(19500),
+            "PREFECT_HOME": str(home / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+
+
 def _start(home: Path, port: int) -> tuple[subprocess.Popen, str]:
     from storage.catalogue import Catalogue
     from storage.ingest import Ingest
 
-    env = {**os.environ, "SOHOA_HOME": str(home), "SOHOA_LOCAL_S3_PORT": str(19500),
-           "PREFECT_HOME": str(home / "prefect"), "PREFECT_LOGGING_LEVEL": "WARNING"}
+    env = _env(home)
     token, _ = Ingest(Catalogue(f"sqlite:///{home / 'catalogue.sqlite'}")).add_client(
         "bench", [AGENCY])
     server = subprocess.Popen([str(Path(sys.executable).with_name("sohoa")), "serve", "--port",
@@ -145,6 +149,8 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait(60)
+            subprocess.run([str(Path(sys.executable).with_name("sohoa")), "stop"],
+                           env=_env(Path(tmp)), capture_output=True)  # its local servers
     ms = sorted(x * 1000 for x in latencies)
     print(f"{count} uploads of {len(page) / 1e6:.2f} MB to {len(codes)} dossiers, "
           f"{os.cpu_count()} cores; the API and, at nice 10, its worker process")

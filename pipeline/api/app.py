@@ -1,5 +1,6 @@
-"""The ingest API's routes. Requests only validate, store durably (the spool, then S3) and
-answer; the flows run on Prefect workers (``pipeline.api.submit``)."""
+"""The ingest API's routes. Requests only validate, store durably (the spool, synced) and
+answer; the bridge puts files in S3 and the flows run on Prefect workers
+(``pipeline.api.submit``)."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from pipeline.api.problems import (AgencyMismatch, FileTooLarge, IdempotencyKeyR
 from pipeline.api.reports import digitisation_report, listed
 from pipeline.api.views import DossierView, dossier_view, paper_check
 from pipeline.api.sender import Sender
-from pipeline.api.submit import Bridge, Submitter, store_upload
+from pipeline.api.submit import Bridge, Submitter
 from pipeline.flows.engine import local_worker
 from pipeline.errors import InputFileError, UnknownComponent
 from pipeline.identifiers import (parse_agency_code, parse_dossier_code, parse_owner_id,
@@ -223,8 +224,8 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
         upload, new = state.ingest.add_upload(UploadRow(
             dossier_code=row.code, kind=kind, sha256=item.sha256, filename=item.name,
             component=component, size=item.size, path=str(spool.keep(item)), counter=counter))
-        if upload.object_key is None:  # into S3 now; the spool keeps it if S3 does not answer
-            store_upload(state.archive.store, state.ingest, upload)
+        if upload.object_key is None:  # into S3 off the request; the spool keeps it till then
+            state.bridge.store_soon(upload)
         else:  # the same bytes, already in S3
             pathlib.Path(upload.path).unlink(missing_ok=True)
         received.append({"file": item.name, "sha256": item.sha256, "size": item.size,
@@ -232,8 +233,6 @@ def _receive(state: ApiState, row: SubmissionRow, uploads: list[UploadFile], kin
     if kind == "component" and any(not r["duplicate"] for r in received) \
             and row.status not in ("received", "processing"):
         state.ingest.change_status(row.code, "received")
-    if any(not r["duplicate"] for r in received):
-        state.bridge.submit_soon(row.code)
     return received
 
 

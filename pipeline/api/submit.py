@@ -1,11 +1,11 @@
 """From receipt to a flow run: the original into S3, then a run of ``digitise_submission`` on
 the Prefect server, which a worker on any machine takes.
 
-The spool only bridges the time until S3 has acknowledged a file: once it has, the upload
-records its key and the spool copy goes. The bridge thread submits each dossier once its
-files have settled; when S3 or the Prefect server cannot be reached, the request is still
-answered (the spool copy is synced) and the bridge stores and submits what is left, every
-``BRIDGE_SECONDS``.
+The request answers once the file is synced in the spool and recorded; the bridge puts it in
+S3 right after (the spool only bridges the time until S3 has acknowledged it: then the upload
+records its key and the spool copy goes) and submits each dossier once its files have
+settled. When S3 or the Prefect server cannot be reached, the bridge stores and submits what
+is left every ``BRIDGE_SECONDS``.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from storage.originals import store_original
 log = logging.getLogger("sohoa.submit")
 DEPLOYMENT = f"digitise_submission/{NAME}"
 BRIDGE_SECONDS = 5.0
+STORERS = 4  # uploads put in S3 at once
 STORE_AFTER_S = 30.0  # an upload not in S3 this long after receipt: S3 did not answer
 
 
@@ -90,6 +92,16 @@ class Bridge(threading.Thread):
         self.stopping, self.woken = threading.Event(), threading.Event()
         self.due: dict[str, float] = {}  # dossier → when to submit it (time.monotonic)
         self.lock = threading.Lock()
+        self.storers = ThreadPoolExecutor(STORERS, thread_name_prefix="sohoa-store")
+
+    def store_soon(self, upload: UploadRow) -> None:
+        """Put a received file in S3 off the request (its spool copy is synced already), then
+        submit its dossier once its files settle."""
+        def work() -> None:
+            if self._guarded(lambda: store_upload(self.store, self.submitter.ingest, upload)):
+                self.submit_soon(upload.dossier_code)
+
+        self.storers.submit(work)
 
     def submit_soon(self, code: str, after: float | None = None) -> None:
         settle = self.submitter.settings.settle_seconds if after is None else after
@@ -111,8 +123,7 @@ class Bridge(threading.Thread):
     def _guarded(self, step) -> bool:
         """Run one round; a failure (the catalogue away) is logged and the round tried again."""
         try:
-            step()
-            return True
+            return step() is not False
         except Exception:  # noqa: BLE001  (the thread must outlive any one failure)
             log.exception("the bridge's round failed; trying again")
             return False
@@ -138,6 +149,7 @@ class Bridge(threading.Thread):
                 self.submit_soon(code, BRIDGE_SECONDS)
 
     def stop(self) -> None:
+        self.storers.shutdown()  # what was received is in S3, or still in the spool
         self.stopping.set()
         self.woken.set()
         self.join()
