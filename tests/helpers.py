@@ -146,3 +146,16 @@ def token_cert(key, name: str):
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(now - timedelta(minutes=1)).not_valid_after(now + timedelta(days=1))
             .sign(key, hashes.SHA256()))
+
+
+def wait_until(check, seconds: float = 180):
+    """What ``check`` returns once it is true, asked every half second; an error past then."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.5)
+    raise AssertionError("timed out")

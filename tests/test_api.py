@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 from typer.testing import CliRunner
 
-from helpers import qr_text
+from helpers import qr_text, wait_until
 from pipeline.cli import app as cli
 from pipeline.samples import Official, official_document, save_scan, scan_look
 
@@ -103,16 +103,6 @@ def tokens():
 
 def _auth(tokens, who="mine"):
     return {"Authorization": f"Bearer {tokens[who]['token']}"}
-
-
-def _wait(check, seconds=180):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError("timed out")
 
 
 def _dossier(code=DOSSIER, **changes):
@@ -269,7 +259,7 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
                                               "image/jpeg"))])
     assert replay.json() == accepted.json()
 
-    view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+    view = wait_until(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
                  ["status"] == "digitised" and v)
     assert [d["component"] for d in view["documents"]] == ["TK_LLTP", "GIAY_TO_TUY_THAN"]
     assert view["fields"]["id_number"]["value"] == "038090012345"
@@ -281,7 +271,7 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
     assert pdf.headers["content-type"] == "application/pdf"
     assert verify_pdf(pdf.content, []).valid and len(verify_pdf(pdf.content, []).signatures) == 2
 
-    log = _wait(lambda: (d := httpx.get(f"{base}/v1/dossiers/{code}/webhooks",
+    log = wait_until(lambda: (d := httpx.get(f"{base}/v1/dossiers/{code}/webhooks",
                                         headers=auth).json())
                 and all(x["delivered_at"] for x in d) and len(d) == 3 and d)
     assert [d["status"] for d in log] == ["received", "processing", "digitised"]
@@ -302,7 +292,7 @@ def test_a_whole_dossier_through_the_api_with_signed_webhooks(api, tokens, scans
         sent = httpx.post(f"{base}/v1/dossiers/{code}/results", headers=auth,
                           files={"file": ("kq.jpg", handle, "image/jpeg")})
     assert sent.status_code == 202
-    view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+    view = wait_until(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
                  ["results"] and v)
     assert view["results"][0]["code"] == f"{code}-KQ1"
     assert view["result_url"] == view["results"][0]["url"]
@@ -346,7 +336,7 @@ def test_files_accepted_while_prefect_is_away_are_in_s3_and_processed_once_it_an
 
     server, thread, base = _serve(settings, archive, workers.url)
     try:
-        view = _wait(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
+        view = wait_until(lambda: (v := httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json())
                      ["status"] == "needs_review" and v)
     finally:
         _stop(server, thread)

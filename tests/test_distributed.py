@@ -16,7 +16,7 @@ import httpx
 import pytest
 from typer.testing import CliRunner
 
-from helpers import object_versions
+from helpers import object_versions, wait_until
 from pipeline.cli import app as cli
 
 AGENCY = "000.00.06.H56"
@@ -59,16 +59,6 @@ def _status(base, auth, code) -> str:
     return httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json()["status"]
 
 
-def _until(check, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError("timed out")
-
-
 def _runs(url, code):
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterName
@@ -87,7 +77,7 @@ def test_dossiers_through_the_api_are_shared_by_both_workers(api, archive, worke
     codes = [f"{AGENCY}-231101-{n:04d}" for n in range(1, 5)]
     for code in codes:
         _send(base, auth, code, scans)
-    _until(lambda: all(_status(base, auth, c) in ("digitised", "needs_review") for c in codes),
+    wait_until(lambda: all(_status(base, auth, c) in ("digitised", "needs_review") for c in codes),
            400)
     ingest = Ingest(archive.catalogue)
     by = {u.processed_by.split("@")[0] for c in codes for u in ingest.uploads(c)}
@@ -105,7 +95,7 @@ def test_a_worker_killed_mid_dossier_is_replaced_and_nothing_is_lost_or_twice(
     base, auth = api
     code = f"{AGENCY}-231101-0099"
     _send(base, auth, code, scans)
-    _until(lambda: _status(base, auth, code) == "processing", 300)
+    wait_until(lambda: _status(base, auth, code) == "processing", 300)
     [running] = [r for r in _runs(workers.url, code) if r.state.is_running()]
     child = int(running.infrastructure_pid.rsplit(":", 1)[-1])  # "[host:]pid"
     victim = next(n for n, p in workers.processes.items()
@@ -117,7 +107,7 @@ def test_a_worker_killed_mid_dossier_is_replaced_and_nothing_is_lost_or_twice(
         pass
     workers.processes[victim].wait()
     workers.start(victim)  # the machine comes back; meanwhile the other worker may take it
-    _until(lambda: _status(base, auth, code) in ("digitised", "needs_review"), 420)
+    wait_until(lambda: _status(base, auth, code) in ("digitised", "needs_review"), 420)
     states = sorted(r.state.type.value for r in _runs(workers.url, code))
     assert states == ["COMPLETED", "CRASHED"], states
     uploads = Ingest(archive.catalogue).uploads(code)
@@ -137,12 +127,12 @@ def test_a_page_read_by_one_worker_is_a_cache_hit_on_the_other(api, archive, wor
     base, auth = api
     first, again = f"{AGENCY}-231101-0051", f"{AGENCY}-231101-0052"
     _send(base, auth, first, scans)
-    _until(lambda: _status(base, auth, first) in ("digitised", "needs_review"), 300)
+    wait_until(lambda: _status(base, auth, first) in ("digitised", "needs_review"), 300)
     reader = Ingest(archive.catalogue).uploads(first)[0].processed_by.split("@")[0]
     stop_process(workers.processes[reader])  # only the other worker is left
     try:
         _send(base, auth, again, scans)  # the same scans, for another dossier
-        _until(lambda: _status(base, auth, again) in ("digitised", "needs_review"), 300)
+        wait_until(lambda: _status(base, auth, again) in ("digitised", "needs_review"), 300)
     finally:
         workers.start(reader)
     assert {u.processed_by.split("@")[0] for u in Ingest(archive.catalogue).uploads(again)
