@@ -36,6 +36,7 @@ import psutil
 
 from bench.ingest import AGENCY, _free_port, _load, _page
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, scan_look
+from storage.supervisor import end_process
 
 BIN = Path(sys.executable).parent
 DONE = ("digitised", "needs_review", "rejected", "failed")
@@ -154,11 +155,7 @@ def main() -> None:
             _measure(args, base, token, env, cores, processes)
         finally:
             for process in reversed(processes):
-                process.terminate()
-                try:
-                    process.wait(60)
-                except subprocess.TimeoutExpired:
-                    process.kill()
+                end_process(process, 60)
             subprocess.run([str(BIN / "sohoa"), "stop"], env=env, capture_output=True)
 
 

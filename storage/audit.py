@@ -72,11 +72,13 @@ def _read_dossier(archive: Archive, row: DossierRow) -> _Checked:
                                  "the catalogue records another sha256"))
         if entry["role"] in ("document", "result"):
             documents.append((entry["key"], data))
-    named = {e["key"] for e in manifest["objects"]} | {row.manifest_key} \
-        | Ingest(archive.catalogue).awaiting_keys(row.code)  # received, not digitised yet
+    named = {e["key"] for e in manifest["objects"]} | {row.manifest_key}
     prefix = keys.dossier_prefix(parse_dossier_code(row.code))
-    found += [Finding(row.code, key, "orphaned", "named by no manifest")
-              for key in store.keys(prefix) if key not in named]
+    unnamed = [key for key in store.keys(prefix) if key not in named]
+    if unnamed:  # an upload received and not digitised yet is no orphan (asked only then)
+        waiting = Ingest(archive.catalogue).awaiting_keys(row.code)
+        found += [Finding(row.code, key, "orphaned", "named by no manifest")
+                  for key in unnamed if key not in waiting]
     return _Checked(row.code, len(manifest["objects"]), found, documents, time.perf_counter() - start)
 
 

@@ -3,7 +3,8 @@ dossiers (submissions, a table of ``storage.tables``: the indicators count with 
 received for them, idempotency keys, webhook deliveries.
 
 A file is recorded here only after it is on disk for good (the API's spool), so an accepted
-upload survives a crash; the worker marks it processed once its dossier is archived.
+upload survives a crash; the run that digitises it marks it processed once its dossier is
+archived.
 """
 
 from __future__ import annotations
@@ -253,10 +254,7 @@ class Ingest:
 
     def awaiting_keys(self, code: str) -> set[str]:
         """The S3 keys of the dossier's uploads received and not yet digitised."""
-        with self.catalogue.session() as session:
-            return set(session.scalars(select(UploadRow.object_key).where(
-                UploadRow.dossier_code == code, UploadRow.processed_at.is_(None),
-                UploadRow.object_key.is_not(None))))
+        return {u.object_key for u in self.unprocessed(code)}
 
     def stored(self, upload_id: int, key: str) -> None:
         with self.catalogue.session() as session, session.begin():

@@ -204,11 +204,12 @@ def _die_with_parent() -> None:
     ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
-def _end(child: subprocess.Popen) -> None:
+def end_process(child: subprocess.Popen, wait_s: float = STOP_WAIT_S) -> None:
+    """SIGTERM, then SIGKILL if it has not ended within ``wait_s``; waited for either way."""
     if child.poll() is None:
         child.terminate()
         try:
-            child.wait(STOP_WAIT_S)
+            child.wait(wait_s)
         except subprocess.TimeoutExpired:
             child.kill()
             child.wait()
@@ -253,7 +254,7 @@ def _supervise(spec_path: Path) -> int:
                 if _try_lock(users, fcntl.LOCK_EX):
                     break
                 fcntl.flock(start, fcntl.LOCK_UN)
-        _end(child)
+        end_process(child)
         _forget(paths["json"])
     return 0
 

@@ -17,7 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from pipeline.flows.deployments import NAME
+from pipeline.flows.deployments import SUBMISSION
 from pipeline.identifiers import parse_dossier_code
 from pipeline.pages import SUFFIX
 from pipeline.settings import Settings
@@ -27,7 +27,6 @@ from storage.objects import ObjectStore
 from storage.originals import store_original
 
 log = logging.getLogger("sohoa.submit")
-DEPLOYMENT = f"digitise_submission/{NAME}"
 BRIDGE_SECONDS = 5.0
 STORERS = 4  # uploads put in S3 at once
 STORE_AFTER_S = 30.0  # an upload not in S3 this long after receipt: S3 did not answer
@@ -35,7 +34,8 @@ STORE_AFTER_S = 30.0  # an upload not in S3 this long after receipt: S3 did not 
 
 def store_upload(store: ObjectStore, ingest: Ingest, upload: UploadRow) -> bool:
     """Put an upload's spool copy in S3 under the key the flows use; whether S3 has it now
-    (the request and the bridge may both try: the first to finish removes the spool copy)."""
+    (a storer thread and the bridge's sweep may both try: the first to finish removes the
+    spool copy)."""
     path = Path(upload.path)
     kind = next((k for k, suffix in SUFFIX.items() if suffix == path.suffix), None)
     try:
@@ -69,7 +69,7 @@ class Submitter:
         key = f"{code}:{uploads[-1].id}{':' + again if again else ''}"
         try:
             with temporary_settings({PREFECT_API_URL: self.api_url}):
-                run_deployment(DEPLOYMENT, timeout=0, idempotency_key=key, as_subflow=False,
+                run_deployment(SUBMISSION, timeout=0, idempotency_key=key, as_subflow=False,
                                parameters={"dossier": code, "files": [
                                    u.reference().model_dump() for u in uploads]})
         except Exception as exc:  # noqa: BLE001  (the server is away: the bridge submits later)
@@ -136,7 +136,7 @@ class Bridge(threading.Thread):
     def step(self) -> None:
         ingest = self.submitter.ingest
         stale = datetime.now(timezone.utc) - timedelta(seconds=STORE_AFTER_S)
-        for upload in ingest.unstored(received_before=stale):  # the request's own try is over
+        for upload in ingest.unstored(received_before=stale):  # its storer's try is over
             if store_upload(self.store, ingest, upload):
                 self.submit_soon(upload.dossier_code)
         now = time.monotonic()

@@ -1,6 +1,6 @@
 """sohoa's flows as Prefect deployments on a process work pool, found by their module path in
 the installed package (no code storage, no image): any machine with sohoa installed and its
-settings runs them with ``sohoa worker`` (issue 17's first part).
+settings runs them with ``sohoa worker``.
 
 ``deploy`` creates or updates the pool, the deployments and the automations that handle a
 machine dying mid-run; Prefect's deployment API is an upsert on (flow, name) and automations
@@ -32,6 +32,7 @@ from pipeline.flows.signing import limit_name
 
 POOL = "sohoa"
 NAME = "sohoa"  # each flow's deployment: <flow name>/sohoa
+SUBMISSION = f"digitise_submission/{NAME}"  # what the ingest API submits
 SIGN_ENTRYPOINT = "pipeline.flows.signing:sign_digest"  # deployed once per signing pool
 ENTRYPOINTS = {"digitise_dossier": "pipeline.flows.digitise:digitise_dossier",
                "digitise_result": "pipeline.flows.result:digitise_result",
@@ -52,7 +53,7 @@ def deploy(api_url: str, pool: str = POOL, limit: int | None = None,
             _pool(client, signing, None)
             deployments.append(_deployment(client, SIGN_ENTRYPOINT, signing, signing))
             _one_at_a_time(client, limit_name(signing))
-        submission = next(d["id"] for d in deployments if d["name"].startswith("digitise_sub"))
+        submission = next(d["id"] for d in deployments if d["name"] == SUBMISSION)
         automations = [_upsert(client, a) for a in _automations(submission)]
     return {"pool": pool, "limit": limit, "deployments": deployments,
             "automations": automations, "signing_pools": list(signing_pools)}

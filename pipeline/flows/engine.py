@@ -17,7 +17,7 @@ from pathlib import Path
 
 from pipeline.settings import Settings
 from storage.seaweedfs import start_local_seaweedfs
-from storage.supervisor import Service, free_port, lease
+from storage.supervisor import Service, end_process, free_port, lease
 
 READY_TIMEOUT_S = 90.0
 
@@ -81,12 +81,12 @@ WORKER_STOP_S = 60.0
 def local_worker(settings: Settings, nice: int = WORKER_NICE) -> Iterator[str]:
     """``sohoa serve`` with no Prefect server configured: the home's local server, the
     deployments on it and one worker at a lower priority (OCR never takes the CPU from the
-    requests), one run at a time; the server's API URL."""
+    requests), one run at a time; the server's API URL. The caller has the archive open, so
+    the home's local S3 server is up for the runs."""
     import subprocess
 
     from pipeline.flows.deployments import deploy, worker_command
 
-    start_local_seaweedfs(settings)  # the runs will open the archive
     with lease(settings.home_dir / "run", _service(settings), healthy, READY_TIMEOUT_S) as url:
         deploy(url)
         (settings.home_dir / "log").mkdir(parents=True, exist_ok=True)
@@ -98,10 +98,5 @@ def local_worker(settings: Settings, nice: int = WORKER_NICE) -> Iterator[str]:
         try:
             yield url
         finally:
-            worker.terminate()  # a run it had is submitted again at the next start
-            try:
-                worker.wait(WORKER_STOP_S)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
+            end_process(worker, WORKER_STOP_S)  # a run it had is submitted again at next start
             log.close()
