@@ -10,7 +10,7 @@ import pytest
 # Before Prefect is imported anywhere: only warnings (its INFO teardown line hits a closed stream).
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
-from helpers import RECORDED_OCR, free_port_base, stop_local_servers
+from helpers import RECORDED_OCR, free_port_base, stop_local_servers, wait_until
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, save_scan, scan_look
 
 
@@ -76,14 +76,9 @@ def prefect_harness(home):
 def stop_process(process) -> None:
     """SIGTERM, and SIGKILL after a minute: a loaded machine may take long to shut down a
     Prefect server or worker gracefully, and nothing may be left running."""
-    import subprocess
+    from storage.supervisor import end_process
 
-    process.terminate()
-    try:
-        process.wait(60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
+    end_process(process, 60)
 
 
 WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "WARNING"}
@@ -126,15 +121,28 @@ class Workers:
             self.start(name)
 
     def start(self, name: str, pool: str = "sohoa", limit: int = 1, **env: str) -> None:
+        """Start a worker and wait until it polls its pool, so a test's runs find it there."""
         import subprocess
         import sys
+        from datetime import datetime, timezone
 
+        started = datetime.now(timezone.utc)
         env = {**os.environ, **WORKER_ENV, "PREFECT_API_URL": self.url,
                "PREFECT_HOME": str(self.homes.mktemp(name)), **env}
         self.processes[name] = subprocess.Popen(
             [str(Path(sys.executable).parent / "sohoa"), "worker", "--pool", pool, "--limit",
              str(limit), "--name", name], env=env, stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL, start_new_session=True)
+        wait_until(lambda: self._polling(pool, name, started), 120)
+
+    def _polling(self, pool: str, name: str, since) -> bool:
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        with temporary_settings({PREFECT_API_URL: self.url}), \
+                get_client(sync_client=True) as client:
+            return any(w.name == name and w.last_heartbeat_time and w.last_heartbeat_time >= since
+                       for w in client.read_workers_for_work_pool(pool))
 
     def stop(self) -> None:
         for process in self.processes.values():
