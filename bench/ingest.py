@@ -101,8 +101,12 @@ async def _load(base: str, token: str, pages: list[bytes], codes: list[str], rat
         async def one(index: int) -> None:
             code = codes[index // per_dossier]
             start = time.perf_counter()
-            response = await client.post(f"/v1/dossiers/{code}/files",
-                                         files=[("files", (f"p{index}.jpg", pages[index]))])
+            try:
+                response = await client.post(f"/v1/dossiers/{code}/files",
+                                             files=[("files", (f"p{index}.jpg", pages[index]))])
+            except httpx.HTTPError:  # no answer in 60 s: counted, not accepted
+                latencies.append(time.perf_counter() - start)
+                return
             latencies.append(time.perf_counter() - start)
             if response.status_code == 202:
                 accepted.append((code, response.json()["received"][0]["sha256"]))

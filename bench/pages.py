@@ -63,7 +63,7 @@ def measure(count: int, runs: int, home: Path) -> dict[str, tuple[float, float]]
     settings = load_settings()
     with open_archive(settings) as archive:
         people = _fill(archive.catalogue, count, seed=16)
-        with archive.catalogue.session() as session, session.begin():
+        with archive.catalogue.writing() as session:
             tally.rebuild(session)
         with prefect_api(settings):
             digitise_dossier(files=[str(f) for f in write_sample_dossier(home / "sample")],

@@ -97,7 +97,7 @@ def fill(catalogue: Catalogue, count: int, seed: int = 15) -> float:
             connection.execute(DossierRow.__table__.insert(), dossiers) if dossiers else None
             connection.execute(SubmissionRow.__table__.insert(), sent)
     start = time.perf_counter()
-    with catalogue.session() as session, session.begin():
+    with catalogue.writing() as session:
         assert tally.rebuild(session) == count
     seconds = time.perf_counter() - start
     with catalogue.engine.begin() as connection:  # statistics, as autovacuum keeps them

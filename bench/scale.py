@@ -11,7 +11,8 @@ the servers and this load generator share the same cores). For 1 and then 2 work
 ``--dossiers`` dossiers of ``--pages`` distinct scanned pages each (no page cache hits) are
 sent at once; the time from the first upload to the last dossier digitised gives dossiers per
 hour. Each worker's memory is its process and its runs' processes together, sampled every
-0.2 s. With the two workers busy on another round, uploads of 1 MB pages are sent at
+0.2 s; the CPU seconds per dossier of the workers, the API, the Prefect server and SeaweedFS
+show where the second core went. With the two workers busy on another round, uploads of 1 MB pages are sent at
 ``--rate`` per second for ``--seconds`` (``bench.ingest``'s open loop): latency percentiles,
 and every upload answered 202 must be listed by the API (none lost).
 """
@@ -82,6 +83,26 @@ class Peak(threading.Thread):
                 self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
             except psutil.Error:
                 pass
+
+
+def _cpu_seconds(processes: dict[str, list[int]]) -> dict[str, float]:
+    """CPU seconds (user + system) so far of each group's processes and their children; ``s3``
+    is every SeaweedFS process (the home's supervisor started it, not this script)."""
+    out = {}
+    for group, pids in {**processes, "s3": [p.pid for p in psutil.process_iter(["name"])
+                                            if p.info["name"] == "weed"]}.items():
+        total = 0.0
+        for pid in pids:
+            try:
+                root = psutil.Process(pid)
+                for p in [root, *root.children(recursive=True)]:
+                    times = p.cpu_times()
+                    total += times.user + times.system + times.children_user \
+                        + times.children_system
+            except psutil.Error:
+                pass
+        out[group] = total
+    return out
 
 
 def _worker(name: str, core: int, env: dict) -> subprocess.Popen:
@@ -162,7 +183,7 @@ def main() -> None:
 def _measure(args, base: str, token: str, env: dict, cores: list[int],
              processes: list[subprocess.Popen]) -> None:
     auth = {"Authorization": f"Bearer {token}"}
-    rates, peaks = {}, {}
+    rates, peaks, cpu = {}, {}, {}
     with httpx.Client(base_url=base, headers=auth, timeout=60) as client:
         for count in (1, 2):
             scans = _scans(count, args.dossiers, args.pages)
@@ -171,10 +192,14 @@ def _measure(args, base: str, token: str, env: dict, cores: list[int],
             watch = [Peak(w.pid) for w in workers]
             for w in watch:
                 w.start()
-            began = time.perf_counter()
+            groups = {"workers": [w.pid for w in workers], "API": [processes[1].pid],
+                      "Prefect server": [processes[0].pid]}
+            before, began = _cpu_seconds(groups), time.perf_counter()
             codes = _round(client, count, scans)
             _wait_done(client, codes)
             rates[count] = args.dossiers * 3600 / (time.perf_counter() - began)
+            after = _cpu_seconds(groups)
+            cpu[count] = {g: (after[g] - before[g]) / args.dossiers for g in after}
             for w in watch:
                 w.stopping.set()
             peaks[count] = [w.peak / 2**20 for w in watch]
@@ -202,6 +227,9 @@ def _measure(args, base: str, token: str, env: dict, cores: list[int],
         print(f"  {count} worker{'s' if count > 1 else ''}: {rates[count]:6.0f} dossiers/hour; "
               f"peak memory per worker (with its runs) "
               f"{', '.join(f'{p:.0f} MB' for p in peaks[count])}")
+    for count in (1, 2):
+        print(f"  CPU seconds per dossier with {count}: "
+              + ", ".join(f"{g} {v:.1f}" for g, v in cpu[count].items()))
     print(f"  2 workers / 1 worker: {rates[2] / rates[1]:.2f}x (target >= 1.8x)")
     print(f"  API under {sent / took:.1f} uploads/s of 1 MB (asked {args.rate:.0f}/s) while two "
           f"workers digitise: p50 {statistics.median(ms):.0f} ms, p99 "

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import fcntl
 import hashlib
+import threading
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
@@ -61,11 +62,24 @@ def _sqlite_wal(connection, _record) -> None:
     cursor.close()
 
 
+def _sqlite_reader(connection, record) -> None:
+    """A reading connection: WAL like the others, and refusing writes (a write begun by a
+    deferred transaction would fail at once whenever another process committed meanwhile)."""
+    _sqlite_wal(connection, record)
+    connection.execute("PRAGMA query_only=ON")
+
+
 def _immediate(connection) -> None:
-    """Every transaction takes SQLite's write lock when it begins: one that read first and
-    wrote later would fail at once ("database is locked", no waiting) whenever another
+    """Every writing transaction takes SQLite's write lock when it begins: one that read first
+    and wrote later would fail at once ("database is locked", no waiting) whenever another
     process committed in between; this way it waits its turn instead."""
     connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _deferred(connection) -> None:
+    """A reading transaction reads one snapshot of the write-ahead log and takes no lock, so
+    requests never queue behind a worker's writes."""
+    connection.exec_driver_sql("BEGIN")
 
 
 class Catalogue:
@@ -74,10 +88,29 @@ class Catalogue:
         if self.engine.dialect.name == "sqlite":
             event.listen(self.engine, "connect", _sqlite_wal)
             event.listen(self.engine, "begin", _immediate)
+            self.reader = create_engine(url)
+            event.listen(self.reader, "connect", _sqlite_reader)
+            event.listen(self.reader, "begin", _deferred)
+            self.writers = threading.RLock()
+        else:
+            self.reader = self.engine.execution_options(postgresql_readonly=True)
+            self.writers = nullcontext()
         migrate(self.engine)
 
-    def session(self) -> Session:
-        return Session(self.engine, expire_on_commit=False)
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A session in one transaction, committed at the end (rolled back on an error). On
+        SQLite a process's writers first take turns on a lock of its own, woken in order:
+        SQLite's own wait for its lock polls with sleeps of up to 100 ms, seconds for a request
+        among many writing threads."""
+        with self.writers, Session(self.engine, expire_on_commit=False) as session, \
+                session.begin():
+            yield session
+
+    def reading(self) -> Session:
+        """A session that only reads: on SQLite it waits for no writer and no writer waits
+        for it."""
+        return Session(self.reader, expire_on_commit=False)
 
     @contextmanager
     def locked(self, names: list[str], wait: bool = True) -> Iterator[bool]:
@@ -118,7 +151,7 @@ class Catalogue:
         return True
 
     def find(self, code: str) -> DossierRow | None:
-        with self.session() as session:
+        with self.reading() as session:
             row = session.get(DossierRow, code)
             if row is not None:
                 _ = row.documents, row.originals  # load before the session closes
@@ -133,17 +166,17 @@ class Catalogue:
 
     def begin_upload(self, dossier: str, at: datetime, run: str) -> None:
         """Note that ``dossier``'s objects are being uploaded by ``run`` (before the first one is)."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.merge(PendingRow(dossier_code=dossier, started_at=at, run=run))
 
     def pending(self) -> list[PendingRow]:
-        with self.session() as session:
+        with self.reading() as session:
             return list(session.scalars(select(PendingRow).order_by(PendingRow.started_at)))
 
     def replace(self, dossier: DossierRow) -> None:
         """Write the dossier and its documents and originals, replacing any earlier record, and
         end its pending upload, in one transaction."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             old = session.get(DossierRow, dossier.code)
             if old is not None:
                 session.delete(old)
@@ -157,7 +190,7 @@ class Catalogue:
     def add_result(self, dossier: str, document: DocumentRow, record: DossierRecord) -> None:
         """Add an issued result's document to a dossier with its updated record, and end its
         pending upload, in one transaction."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             row = session.get(DossierRow, dossier)
             row.documents.append(document)
             row.record, row.updated_at = record, utc_now()
@@ -168,7 +201,7 @@ class Catalogue:
 
     def digitisation_numbers(self, prefix: str) -> dict[str, list[int]]:
         """The NN of every code starting ``prefix``, by dossier (ascending)."""
-        with self.session() as session:
+        with self.reading() as session:
             rows = session.execute(select(DocumentRow.dossier_code, DocumentRow.digitisation_code)
                                    .where(DocumentRow.digitisation_code.startswith(
                                        prefix, autoescape=True)))
@@ -189,7 +222,7 @@ class Catalogue:
                 for row in self.with_status(Status.NEEDS_REVIEW)]
 
     def with_status(self, status: str) -> list[DossierRow]:
-        with self.session() as session:
+        with self.reading() as session:
             return list(session.scalars(select(DossierRow).where(DossierRow.status == status)
                                         .order_by(DossierRow.updated_at)))
 
@@ -202,7 +235,7 @@ class Catalogue:
             where.append(DossierRow.updated_at >= since)
         if among is not None:
             where.append(DossierRow.code.in_(among))
-        with self.session() as session:
+        with self.reading() as session:
             count = session.scalar(select(func.count()).select_from(DossierRow).where(*where))
             rows = list(session.scalars(select(DossierRow).where(*where)
                                         .order_by(DossierRow.updated_at.desc()).limit(limit)))
@@ -216,7 +249,7 @@ class Catalogue:
         where = [under(SubmissionRow.agency, agencies), SubmissionRow.status.in_(statuses)]
         if among is not None:
             where.append(SubmissionRow.code.in_(among))
-        with self.session() as session:
+        with self.reading() as session:
             count = session.scalar(select(func.count()).select_from(SubmissionRow).where(*where))
             rows = list(session.scalars(select(SubmissionRow).where(*where)
                                         .order_by(SubmissionRow.created_at).limit(limit)))
@@ -225,7 +258,7 @@ class Catalogue:
     def add_event(self, dossier: str, kind: EventKind, by: str, detail: dict[str, Any],
                   record: DossierRecord | None = None) -> EventRow:
         """Add an event and, in the same transaction, the dossier's updated record."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             event = EventRow(dossier_code=dossier, kind=kind, by=by, detail=detail)
             session.add(event)
             if record is not None:
@@ -247,7 +280,7 @@ class Catalogue:
                  ) -> list[tuple[DocumentRow, DossierRow]]:
         """The owner's documents of ``components`` in digitised dossiers updated since ``since``,
         newest first."""
-        with self.session() as session:
+        with self.reading() as session:
             rows = session.execute(
                 select(DocumentRow, DossierRow).join(DossierRow)
                 .where(DocumentRow.component.in_(components),
@@ -289,11 +322,11 @@ class Catalogue:
                  "code": [DossierRow.code]}[order]
         query = query.order_by(*first, DocumentRow.kind, DocumentRow.order) \
             .limit(limit).offset(offset)
-        with self.session() as session:
+        with self.reading() as session:
             return [(document, row) for document, row in session.execute(query)]
 
     def events(self, dossier: str, kind: str | None = None) -> list[EventRow]:
-        with self.session() as session:
+        with self.reading() as session:
             query = select(EventRow).where(EventRow.dossier_code == dossier)
             if kind:
                 query = query.where(EventRow.kind == kind)
@@ -301,7 +334,7 @@ class Catalogue:
 
     def by_lookup(self, token: str) -> tuple[DocumentRow, DossierRow] | None:
         """The issued result whose QR code carries ``token``, and its dossier."""
-        with self.session() as session:
+        with self.reading() as session:
             found = session.execute(select(DocumentRow, DossierRow).join(DossierRow)
                                     .where(DocumentRow.lookup_token == token)).first()
             return (found[0], found[1]) if found else None
@@ -309,7 +342,7 @@ class Catalogue:
     def add_audits(self, found: dict[str, list[str]], by: str = "sohoa audit") -> None:
         """What an audit found in each dossier it read (an empty list: nothing), one event each,
         in one transaction."""
-        with self.session() as session, session.begin():
+        with self.writing() as session:
             session.add_all(EventRow(dossier_code=code, kind=EventKind.AUDIT, by=by,
                                      detail={"findings": problems})
                             for code, problems in found.items())
@@ -320,15 +353,16 @@ class Catalogue:
         query = select(DossierRow).order_by(DossierRow.code)
         if since:
             query = query.where(DossierRow.received_on >= since)
-        with self.session() as session:
+        with self.reading() as session:
             rows = list(session.scalars(query))
             for row in rows:
                 _ = row.documents, row.originals
             return rows
 
     def codes(self) -> list[str]:
-        with self.session() as session:
+        with self.reading() as session:
             return list(session.scalars(select(DossierRow.code).order_by(DossierRow.code)))
 
     def dispose(self) -> None:
         self.engine.dispose()
+        self.reader.dispose()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import BaseModel
-from sqlalchemy import JSON, BigInteger, Integer, String, UniqueConstraint, func, select
+from sqlalchemy import (JSON, BigInteger, Integer, String, UniqueConstraint, func, select,
+                        update)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -144,7 +145,7 @@ class Ingest:
     def add_client(self, name: str, agencies: list[str]) -> tuple[str, str]:
         """Create a client; return its bearer token and webhook secret (shown once)."""
         token, secret = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             old = session.get(ClientRow, name)
             if old is not None and old.revoked_at is None:
                 raise ClientExists(name=name)
@@ -156,11 +157,11 @@ class Ingest:
         return token, secret
 
     def clients(self) -> list[ClientRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(ClientRow).order_by(ClientRow.name)))
 
     def revoke(self, name: str) -> bool:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(ClientRow, name)
             if row is None or row.revoked_at is not None:
                 return False
@@ -168,27 +169,27 @@ class Ingest:
             return True
 
     def client_by_token(self, token: str) -> ClientRow | None:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             row = session.scalar(select(ClientRow).where(
                 ClientRow.token_sha256 == token_digest(token)))
             return row if row is not None and row.revoked_at is None else None
 
     def client(self, name: str) -> ClientRow | None:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return session.get(ClientRow, name)
 
     # Submissions and uploads
     def submission(self, code: str) -> SubmissionRow | None:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return session.get(SubmissionRow, code)
 
     def submissions(self) -> list[SubmissionRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(SubmissionRow)))
 
     def save_submission(self, row: SubmissionRow) -> tuple[SubmissionRow, bool]:
         """Create the dossier or update what the one-stop system may change; whether created."""
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             old = session.get(SubmissionRow, row.code)
             if old is None:
                 session.add(row)
@@ -203,7 +204,7 @@ class Ingest:
     def end(self, code: str, outcome: str, at: datetime) -> bool:
         """Record how the dossier's life ended; ``False`` (nothing changed) when it already
         ended so. Another ending than the one recorded is refused."""
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(SubmissionRow, code)
             if row.outcome == outcome and row.outcome_at == at:
                 return False
@@ -216,17 +217,17 @@ class Ingest:
     def add_upload(self, upload: UploadRow) -> tuple[UploadRow, bool]:
         """Record a file already on disk; the same bytes for the same dossier are one upload."""
         try:
-            with self.catalogue.session() as session, session.begin():
+            with self.catalogue.writing() as session:
                 session.add(upload)
             return upload, True
         except IntegrityError:
-            with self.catalogue.session() as session:
+            with self.catalogue.reading() as session:
                 return session.scalar(select(UploadRow).where(
                     UploadRow.dossier_code == upload.dossier_code, UploadRow.kind == upload.kind,
                     UploadRow.sha256 == upload.sha256)), False
 
     def uploads(self, code: str, kind: str | None = None) -> list[UploadRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             query = select(UploadRow).where(UploadRow.dossier_code == code)
             if kind:
                 query = query.where(UploadRow.kind == kind)
@@ -235,19 +236,19 @@ class Ingest:
     def waiting(self) -> list[str]:
         """Dossiers with unprocessed uploads, the one waiting longest first."""
         newest = func.max(UploadRow.received_at, type_=UtcDateTime)
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(UploadRow.dossier_code)
                                         .where(UploadRow.processed_at.is_(None))
                                         .group_by(UploadRow.dossier_code).order_by(newest)))
 
     def upload(self, upload_id: int) -> UploadRow:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return session.get(UploadRow, upload_id)
 
     def unstored(self, received_before: datetime) -> list[UploadRow]:
         """Unprocessed uploads received before then whose original only the spool holds (S3
         did not acknowledge it)."""
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(UploadRow).where(
                 UploadRow.processed_at.is_(None), UploadRow.object_key.is_(None),
                 UploadRow.received_at < received_before).order_by(UploadRow.id)))
@@ -257,12 +258,13 @@ class Ingest:
         return {u.object_key for u in self.unprocessed(code)}
 
     def stored(self, upload_id: int, key: str) -> None:
-        with self.catalogue.session() as session, session.begin():
-            session.get(UploadRow, upload_id).object_key = key
+        with self.catalogue.writing() as session:  # one statement: no row loaded, per upload
+            session.execute(update(UploadRow).where(UploadRow.id == upload_id)
+                            .values(object_key=key))
 
     def unprocessed(self, code: str) -> list[UploadRow]:
         """A dossier's uploads still to process, in S3 (what its next run takes)."""
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(UploadRow).where(
                 UploadRow.dossier_code == code, UploadRow.processed_at.is_(None),
                 UploadRow.object_key.is_not(None)).order_by(UploadRow.id)))
@@ -271,7 +273,7 @@ class Ingest:
         """Count a run's attempt at uploads ``ids``: ``superseded`` when a newer upload of the
         dossier waits (its own run takes all), ``done`` when all are processed already,
         ``exhausted`` past ``limit`` attempts, else ``taken``."""
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             waiting = list(session.scalars(select(UploadRow).where(
                 UploadRow.dossier_code == code, UploadRow.processed_at.is_(None))
                 .with_for_update()))
@@ -285,13 +287,13 @@ class Ingest:
             return "exhausted" if max(u.attempts for u in mine) > limit else "taken"
 
     def mark_processed(self, ids: list[int], by: str | None = None) -> None:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             for row in session.scalars(select(UploadRow).where(UploadRow.id.in_(ids))):
                 row.processed_at, row.processed_by = _now(), by
 
     def change_status(self, code: str, status: str, error: dict | None = None) -> str | None:
         """Set a submission's status, announced by webhook when it changed; the previous one."""
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(SubmissionRow, code)
             previous = row.status
             row.status, row.error, row.updated_at = status, error, _now()
@@ -310,13 +312,13 @@ class Ingest:
 
     # Idempotency
     def remembered(self, client: str, key: str) -> IdempotencyRow | None:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return session.get(IdempotencyRow, (client, key))
 
     def remember(self, row: IdempotencyRow) -> IdempotencyRow:
         """Keep a response for its key; if another request got there first, return its row."""
         try:
-            with self.catalogue.session() as session, session.begin():
+            with self.catalogue.writing() as session:
                 session.add(row)
             return row
         except IntegrityError:
@@ -324,18 +326,18 @@ class Ingest:
 
     # Webhook deliveries
     def queue_delivery(self, code: str, url: str, payload: dict) -> None:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             session.add(DeliveryRow(dossier_code=code, url=url, payload=payload, attempts=0,
                                     next_attempt_at=_now()))
 
     def due_deliveries(self, now: datetime) -> list[DeliveryRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(DeliveryRow).where(
                 DeliveryRow.next_attempt_at <= now).order_by(DeliveryRow.id)))
 
     def delivery_done(self, delivery_id: int, status: int | None, error: str | None,
                       next_attempt_at: datetime | None) -> None:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(DeliveryRow, delivery_id)
             row.attempts += 1
             row.last_status, row.last_error = status, (error or None) and error[:500]
@@ -344,6 +346,6 @@ class Ingest:
                 row.delivered_at = _now()
 
     def deliveries(self, code: str) -> list[DeliveryRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(DeliveryRow).where(
                 DeliveryRow.dossier_code == code).order_by(DeliveryRow.id)))

@@ -80,7 +80,7 @@ class ObjectStore:
                  sse: Sse | None = None):
         if sse is not None and sse.tls_required() and not endpoint.secure:
             raise EncryptionNeedsTls()
-        self.bucket, self.endpoint = bucket, endpoint.endpoint
+        self.bucket, self.endpoint, self.s3 = bucket, endpoint.endpoint, endpoint
         self.sse = sse
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
                             secure=endpoint.secure, region=region)

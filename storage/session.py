@@ -14,6 +14,13 @@ from storage.reconcile import reconcile
 from storage.seaweedfs import S3Endpoint, local_seaweedfs
 
 
+def object_store(settings: Settings, endpoint: S3Endpoint) -> ObjectStore:
+    """The configured bucket on ``endpoint`` (another process's store: ``ObjectStore.s3``)."""
+    return ObjectStore(endpoint, settings.bucket, settings.s3_region, settings.retention_years,
+                       settings.retention_mode,
+                       server_side_encryption(settings.s3_encryption, settings.s3_kms_key))
+
+
 @contextmanager
 def open_archive(settings: Settings) -> Iterator[Archive]:
     """The configured S3 endpoint, or the home's shared local SeaweedFS, and the catalogue."""
@@ -24,9 +31,7 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
                                   if settings.s3_secret_key else "", settings.s3_secure)
         else:
             endpoint = stack.enter_context(local_seaweedfs(settings))
-        store = ObjectStore(endpoint, settings.bucket, settings.s3_region,
-                            settings.retention_years, settings.retention_mode,
-                            server_side_encryption(settings.s3_encryption, settings.s3_kms_key))
+        store = object_store(settings, endpoint)
         store.ensure_bucket()
         catalogue = Catalogue(settings.catalogue_url)
         stack.callback(catalogue.dispose)

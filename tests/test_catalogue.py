@@ -124,7 +124,7 @@ def test_the_tally_follows_every_writer_and_equals_a_rebuild(catalogue):
     from storage.tables import SubmissionRow, TallyRow
 
     def tallies() -> dict[str, tuple]:
-        with catalogue.session() as session:
+        with catalogue.reading() as session:
             return {r.code: (r.agency, r.received_month, r.resolved_on, r.missed, r.naive,
                              r.reused, r.results_required, r.with_result)
                     for r in session.scalars(select(TallyRow))}
@@ -158,7 +158,7 @@ def test_the_tally_follows_every_writer_and_equals_a_rebuild(catalogue):
     assert tallies()[code][3] == "no_data"
 
     before = tallies()
-    with catalogue.session() as session, session.begin():
+    with catalogue.writing() as session:
         assert tally.rebuild(session) == 2
     assert tallies() == before
 

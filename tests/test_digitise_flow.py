@@ -200,7 +200,7 @@ def test_batch_with_separator_sheet_is_split_and_coded(archive, prefect_harness,
     codes = [d["digitisation_code"] for d in out["documents"]]
     assert codes[0].startswith("038090012345.2.000488.GIAY_TO_TUY_THAN.")
     assert codes[1].startswith("038090012345.2.000488.TK_LLTP.")
-    with archive.catalogue.session() as session:
+    with archive.catalogue.reading() as session:
         from sqlalchemy import select
 
         from storage.tables import DocumentRow

@@ -48,7 +48,7 @@ def _fixture() -> list[DossierFacts]:
 
 def _report(catalogue, start: date, end: date, by: str) -> list[dict]:
     """The fixture's report, as ``sohoa report`` makes it from the catalogue's tally."""
-    with catalogue.session() as session, session.begin():
+    with catalogue.writing() as session:
         tally.store(session, _fixture())
     settings = Settings(indicator_weights=WEIGHTS, indicator_full_marks=80.0)
     return digitisation_report(catalogue, settings, start, end, by)["units"]

@@ -17,7 +17,7 @@ BY = ("agency", "procedure", "month")
 def listed(catalogue: Catalogue, start: date, end: date, by: str, unit: str, column: str,
            units: set[str] | None = None) -> list[str]:
     """The codes of the dossiers one count of the report is made of."""
-    with catalogue.session() as session:
+    with catalogue.reading() as session:
         return tally.codes(session, start, end, by, unit, column, units)
 
 
@@ -33,7 +33,7 @@ def digitisation_reports(catalogue: Catalogue, settings: Settings, start: date, 
                          ) -> dict[str, dict[str, Any]]:
     """:func:`digitisation_report` by each of ``bys``, counted once (the indicators page shows
     its table and the trend per month)."""
-    with catalogue.session() as session:
+    with catalogue.reading() as session:
         counted = tally.counts_by(session, start, end, bys, units)
     out = {}
     for by, counts in counted.items():

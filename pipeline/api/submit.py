@@ -1,10 +1,10 @@
 """From receipt to a flow run: the original into S3, then a run of ``digitise_submission`` on
 the Prefect server, which a worker on any machine takes.
 
-The request answers once the file is synced in the spool and recorded; the bridge puts it in
-S3 right after (the spool only bridges the time until S3 has acknowledged it: then the upload
-records its key and the spool copy goes) and submits each dossier once its files have
-settled. When S3 or the Prefect server cannot be reached, the bridge stores and submits what
+The request answers once the file is synced in the spool and recorded; a storer process puts
+it in S3 right after (``pipeline.api.storers``: the spool only bridges the time until S3 has
+acknowledged it, then the upload records its key and the spool copy goes), and the bridge
+submits each dossier once its files have settled. When S3 or the Prefect server cannot be reached, the bridge stores and submits what
 is left every ``BRIDGE_SECONDS``.
 """
 
@@ -13,69 +13,65 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
+from pipeline.api.storers import Storers, store_upload
 from pipeline.flows.deployments import SUBMISSION
-from pipeline.identifiers import parse_dossier_code
-from pipeline.pages import SUFFIX
 from pipeline.settings import Settings
-from storage.errors import StorageError
 from storage.ingest import Ingest, UploadRow
 from storage.objects import ObjectStore
-from storage.originals import store_original
 
 log = logging.getLogger("sohoa.submit")
 BRIDGE_SECONDS = 5.0
-STORERS = 4  # uploads put in S3 at once
 STORE_AFTER_S = 30.0  # an upload not in S3 this long after receipt: S3 did not answer
 
 
-def store_upload(store: ObjectStore, ingest: Ingest, upload: UploadRow) -> bool:
-    """Put an upload's spool copy in S3 under the key the flows use; whether S3 has it now
-    (a storer thread and the bridge's sweep may both try: the first to finish removes the
-    spool copy)."""
-    path = Path(upload.path)
-    kind = next((k for k, suffix in SUFFIX.items() if suffix == path.suffix), None)
-    try:
-        key = store_original(store, parse_dossier_code(upload.dossier_code), path, upload.sha256,
-                             kind, upload.filename)
-    except FileNotFoundError:  # the other one stored it and removed the copy meanwhile
-        return ingest.upload(upload.id).object_key is not None
-    except StorageError as exc:
-        log.warning("%s: kept in the spool until S3 answers (%s)", upload.filename, exc.code)
-        return False
-    ingest.stored(upload.id, key)
-    path.unlink(missing_ok=True)
-    return True
-
-
 class Submitter:
-    """Runs of ``digitise_submission`` on the Prefect server at ``api_url``."""
+    """Runs of ``digitise_submission`` on the Prefect server at ``api_url``, through one client
+    kept open (a client per run costs a settings load and a TLS context: the API's CPU under
+    load); used by the bridge's thread only."""
 
     def __init__(self, settings: Settings, ingest: Ingest, api_url: str):
         self.settings, self.ingest, self.api_url = settings, ingest, api_url
+        self.client, self.deployment = None, None
 
     def submit(self, code: str, again: str = "") -> bool:
         """One run for the dossier's uploads in S3; the same uploads submitted twice are one
         run (idempotency key), unless ``again`` names a new round. Whether the server took it."""
-        from prefect.deployments import run_deployment
-        from prefect.settings import PREFECT_API_URL, temporary_settings
+        from prefect.states import Scheduled
 
         uploads = self.ingest.unprocessed(code)
         if not uploads:
             return True
         key = f"{code}:{uploads[-1].id}{':' + again if again else ''}"
         try:
-            with temporary_settings({PREFECT_API_URL: self.api_url}):
-                run_deployment(SUBMISSION, timeout=0, idempotency_key=key, as_subflow=False,
-                               parameters={"dossier": code, "files": [
-                                   u.reference().model_dump() for u in uploads]})
+            client = self._connected()
+            if self.deployment is None:
+                self.deployment = client.read_deployment_by_name(SUBMISSION).id
+            client.create_flow_run_from_deployment(
+                self.deployment, state=Scheduled(), idempotency_key=key,
+                parameters={"dossier": code,
+                            "files": [u.reference().model_dump(mode="json") for u in uploads]})
         except Exception as exc:  # noqa: BLE001  (the server is away: the bridge submits later)
             log.warning("%s: not submitted yet (%s)", code, exc)
+            self.close()  # connect and look the deployment up afresh next time
             return False
         return True
+
+    def _connected(self):
+        from prefect.client.orchestration import get_client
+        from prefect.settings import PREFECT_API_URL, temporary_settings
+
+        if self.client is None:
+            with temporary_settings({PREFECT_API_URL: self.api_url}):
+                client = get_client(sync_client=True)  # with the auth settings for that URL
+            self.client = client.__enter__()
+        return self.client
+
+    def close(self) -> None:
+        if self.client is not None:
+            client, self.client, self.deployment = self.client, None, None
+            client.__exit__(None, None, None)
 
 
 class Bridge(threading.Thread):
@@ -91,17 +87,14 @@ class Bridge(threading.Thread):
         self.store, self.submitter, self.again = store, submitter, again
         self.stopping, self.woken = threading.Event(), threading.Event()
         self.due: dict[str, float] = {}  # dossier → when to submit it (time.monotonic)
+        self.swept = 0.0  # when unstored uploads were last looked for
         self.lock = threading.Lock()
-        self.storers = ThreadPoolExecutor(STORERS, thread_name_prefix="sohoa-store")
+        self.storers = Storers(submitter.settings, store.s3, submitter.ingest)
 
     def store_soon(self, upload: UploadRow) -> None:
         """Put a received file in S3 off the request (its spool copy is synced already), then
         submit its dossier once its files settle."""
-        def work() -> None:
-            if self._guarded(lambda: store_upload(self.store, self.submitter.ingest, upload)):
-                self.submit_soon(upload.dossier_code)
-
-        self.storers.submit(work)
+        self.storers.store(upload, lambda: self.submit_soon(upload.dossier_code))
 
     def submit_soon(self, code: str, after: float | None = None) -> None:
         settle = self.submitter.settings.settle_seconds if after is None else after
@@ -134,12 +127,14 @@ class Bridge(threading.Thread):
                 self.submit_soon(code, BRIDGE_SECONDS)
 
     def step(self) -> None:
-        ingest = self.submitter.ingest
-        stale = datetime.now(timezone.utc) - timedelta(seconds=STORE_AFTER_S)
-        for upload in ingest.unstored(received_before=stale):  # its storer's try is over
-            if store_upload(self.store, ingest, upload):
-                self.submit_soon(upload.dossier_code)
         now = time.monotonic()
+        if now >= self.swept + BRIDGE_SECONDS:  # not at every wake-up: one per stored file
+            self.swept = now
+            ingest = self.submitter.ingest
+            stale = datetime.now(timezone.utc) - timedelta(seconds=STORE_AFTER_S)
+            for upload in ingest.unstored(received_before=stale):  # its storer's try is over
+                if store_upload(self.store, ingest, upload):
+                    self.submit_soon(upload.dossier_code)
         with self.lock:
             ready = sorted(c for c, t in self.due.items() if t <= now)
             for code in ready:
@@ -153,3 +148,4 @@ class Bridge(threading.Thread):
         self.stopping.set()
         self.woken.set()
         self.join()
+        self.submitter.close()

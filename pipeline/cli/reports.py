@@ -56,7 +56,7 @@ def report(
         if recount:
             from storage import tally
 
-            with catalogue.session() as session, session.begin():
+            with catalogue.writing() as session:
                 err.print(f"Đã tính lại {tally.rebuild(session)} hồ sơ.")
         if list_:
             codes = listed(catalogue, start, end, by, *list_, units)

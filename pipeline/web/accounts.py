@@ -121,7 +121,7 @@ class Accounts:
             raise UnknownRole(role=role, allowed=", ".join(ROLES))
         if len(password) < MIN_PASSWORD:
             raise WeakPassword(minimum=MIN_PASSWORD)
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             if session.get(UserRow, name) is not None:
                 raise UserExists(name=name)
             row = UserRow(name=name, role=role, agencies=sorted(set(agencies)),
@@ -134,7 +134,7 @@ class Accounts:
         """A new password (and the lock lifted), as an administrator sets it."""
         if len(password) < MIN_PASSWORD:
             raise WeakPassword(minimum=MIN_PASSWORD)
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(UserRow, name)
             if row is None:
                 raise UnknownUser(name=name)
@@ -149,17 +149,17 @@ class Accounts:
             self.add(name, role, agencies, password)
 
     def users(self) -> list[UserRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             return list(session.scalars(select(UserRow).order_by(UserRow.name)))
 
     def user(self, name: str) -> UserRow | None:
         """An active user, or ``None`` (unknown or disabled)."""
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             row = session.get(UserRow, name)
             return row if row is not None and not row.disabled else None
 
     def disable(self, name: str) -> None:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(UserRow, name)
             if row is None:
                 raise UnknownUser(name=name)
@@ -171,7 +171,7 @@ class Accounts:
         row. An unknown name costs the same hashing as a known one."""
         now = now or datetime.now(timezone.utc)
         refusal: SohoaError | None = None
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             row = session.get(UserRow, name)
             if row is None or row.disabled:
                 _verifies(_dummy_hash(), password)
@@ -198,11 +198,11 @@ class Accounts:
         return row
 
     def record(self, user: str, action: str, detail: dict[str, Any]) -> None:
-        with self.catalogue.session() as session, session.begin():
+        with self.catalogue.writing() as session:
             session.add(AccountEventRow(user=user, action=action, detail=detail))
 
     def log(self, user: str | None = None) -> list[AccountEventRow]:
-        with self.catalogue.session() as session:
+        with self.catalogue.reading() as session:
             query = select(AccountEventRow).order_by(AccountEventRow.id)
             if user:
                 query = query.where(AccountEventRow.user == user)
