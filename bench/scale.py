@@ -203,10 +203,9 @@ def _measure(args, base: str, token: str, env: dict, cores: list[int],
             for w in watch:
                 w.stopping.set()
             peaks[count] = [w.peak / 2**20 for w in watch]
-            if count == 1:
+            if count == 1:  # a Prefect worker at times ignores SIGTERM (seen here): killed
                 for w in workers:
-                    w.terminate()
-                    w.wait(120)
+                    end_process(w, 60)
         busy = _round(client, 3, _scans(3, args.dossiers, args.pages))  # workers busy meanwhile
         sent = int(args.rate * args.seconds)
         page = _page(1_000_000)
