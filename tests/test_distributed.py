@@ -7,12 +7,12 @@ archived twice."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import threading
 import time
 
 import httpx
+import psutil
 import pytest
 from typer.testing import CliRunner
 
@@ -100,11 +100,12 @@ def test_a_worker_killed_mid_dossier_is_replaced_and_nothing_is_lost_or_twice(
     child = int(running.infrastructure_pid.rsplit(":", 1)[-1])  # "[host:]pid"
     victim = next(n for n, p in workers.processes.items()
                   if open(f"/proc/{child}/stat").read().split()[3] == str(p.pid))
-    os.killpg(workers.processes[victim].pid, signal.SIGKILL)  # its machine dies
-    try:
-        os.kill(child, signal.SIGKILL)  # its run too, were it in a session of its own
-    except ProcessLookupError:
-        pass
+    machine = psutil.Process(workers.processes[victim].pid)
+    for process in [machine, *machine.children(recursive=True)]:  # its machine dies: the run's
+        try:                                   # supervisor and engine too, whatever their session
+            process.send_signal(signal.SIGKILL)
+        except psutil.NoSuchProcess:
+            pass
     workers.processes[victim].wait()
     workers.start(victim)  # the machine comes back; meanwhile the other worker may take it
     wait_until(lambda: _status(base, auth, code) in ("digitised", "needs_review"), 420)
