@@ -12,9 +12,9 @@ the servers and this load generator share the same cores). For 1 and then 2 work
 sent at once; the time from the first upload to the last dossier digitised gives dossiers per
 hour. Each worker's memory is its process and its runs' processes together, sampled every
 0.2 s; the CPU seconds per dossier of the workers, the API, the Prefect server and SeaweedFS
-show where the second core went. With the two workers busy on another round, uploads of 1 MB pages are sent at
-``--rate`` per second for ``--seconds`` (``bench.ingest``'s open loop): latency percentiles,
-and every upload answered 202 must be listed by the API (none lost).
+show where the second core went. With the two workers busy on another round, uploads of 1 MB
+pages are sent at ``--rate`` per second for ``--seconds`` (``bench.ingest``'s open loop):
+latency percentiles, and every upload answered 202 must be listed by the API (none lost).
 """
 
 from __future__ import annotations
@@ -68,6 +68,12 @@ def _wait_http(url: str, process: subprocess.Popen, what: str) -> None:
     raise SystemExit(f"{what} did not start")
 
 
+def _tree(pid: int) -> list[psutil.Process]:
+    """A process and all its descendants."""
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
 class Peak(threading.Thread):
     """The largest resident memory of a process and its children, sampled every 0.2 s."""
 
@@ -78,9 +84,7 @@ class Peak(threading.Thread):
     def run(self) -> None:
         while not self.stopping.wait(0.2):
             try:
-                root = psutil.Process(self.pid)
-                tree = [root, *root.children(recursive=True)]
-                self.peak = max(self.peak, sum(p.memory_info().rss for p in tree))
+                self.peak = max(self.peak, sum(p.memory_info().rss for p in _tree(self.pid)))
             except psutil.Error:
                 pass
 
@@ -94,8 +98,7 @@ def _cpu_seconds(processes: dict[str, list[int]]) -> dict[str, float]:
         total = 0.0
         for pid in pids:
             try:
-                root = psutil.Process(pid)
-                for p in [root, *root.children(recursive=True)]:
+                for p in _tree(pid):
                     times = p.cpu_times()
                     total += times.user + times.system + times.children_user \
                         + times.children_system

@@ -1,6 +1,6 @@
 """The ingest API's routes. Requests only validate, store durably (the spool, synced) and
-answer; the bridge puts files in S3 and the flows run on Prefect workers
-(``pipeline.api.submit``)."""
+answer; storer processes put the files in S3 (``pipeline.api.storers``) and the flows run on
+Prefect workers (``pipeline.api.submit``)."""
 
 from __future__ import annotations
 

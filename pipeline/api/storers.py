@@ -32,7 +32,7 @@ _store: ObjectStore | None = None  # a storer process's own
 
 def put_upload(store: ObjectStore, upload: UploadRow) -> str | None:
     """Put an upload's spool copy in S3 under the key the flows use; the key, or ``None`` when
-    S3 did not take it. ``FileNotFoundError`` when the copy is gone (another stored it)."""
+    S3 did not take it. ``FileNotFoundError`` when the copy is gone (see :func:`settled`)."""
     path = Path(upload.path)
     kind = next((k for k, suffix in SUFFIX.items() if suffix == path.suffix), None)
     try:
@@ -52,12 +52,19 @@ def recorded(ingest: Ingest, upload: UploadRow, key: str | None) -> bool:
     return True
 
 
+def settled(ingest: Ingest, upload: UploadRow, put: Callable[[], str | None]) -> bool:
+    """:func:`recorded` with the key ``put`` got; whether S3 has the upload. A storer and the
+    bridge's sweep may both try: the first to finish removes the spool copy, and the other
+    finds the key it recorded."""
+    try:
+        return recorded(ingest, upload, put())
+    except FileNotFoundError:
+        return ingest.upload(upload.id).object_key is not None
+
+
 def store_upload(store: ObjectStore, ingest: Ingest, upload: UploadRow) -> bool:
     """:func:`put_upload` then :func:`recorded`, in this process (the bridge's sweep)."""
-    try:
-        return recorded(ingest, upload, put_upload(store, upload))
-    except FileNotFoundError:  # a storer stored it and removed the copy meanwhile
-        return ingest.upload(upload.id).object_key is not None
+    return settled(ingest, upload, lambda: put_upload(store, upload))
 
 
 def _open(settings: Settings, endpoint: S3Endpoint) -> None:
@@ -93,9 +100,7 @@ class Storers:
         process) if S3 has it. A failure leaves it in the spool for the bridge's sweep."""
         def done(future: Future) -> None:
             try:
-                stored = recorded(self.ingest, upload, future.result())
-            except FileNotFoundError:  # the sweep stored it meanwhile
-                stored = self.ingest.upload(upload.id).object_key is not None
+                stored = settled(self.ingest, upload, future.result)
             except Exception as exc:  # noqa: BLE001  (a storer died, the catalogue is away)
                 log.warning("%s: kept in the spool for the sweep (%s)", upload.filename, exc)
                 return

@@ -4,8 +4,8 @@ the Prefect server, which a worker on any machine takes.
 The request answers once the file is synced in the spool and recorded; a storer process puts
 it in S3 right after (``pipeline.api.storers``: the spool only bridges the time until S3 has
 acknowledged it, then the upload records its key and the spool copy goes), and the bridge
-submits each dossier once its files have settled. When S3 or the Prefect server cannot be reached, the bridge stores and submits what
-is left every ``BRIDGE_SECONDS``.
+submits each dossier once its files have settled. When S3 or the Prefect server cannot be
+reached, the bridge stores and submits what is left every ``BRIDGE_SECONDS``.
 """
 
 from __future__ import annotations
