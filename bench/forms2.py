@@ -146,15 +146,18 @@ def form(title: str, fields: list[str], person: Person, business: str, issued: d
             top = y - line // 4
             rows = _wrap(draw, values[name], ink, right - table_right - dpi // 10,
                          right - table_right - dpi // 10)
-            bottom = top + line * len(rows)
+            cell = table_right - left - dpi // 10  # a long label wraps in its cell
+            labels = _wrap(draw, caption[:-1], body, cell, cell)
+            bottom = top + line * max(len(rows), len(labels))
             draw.rectangle((left - dpi // 20, top, right, bottom), outline="black",
                            width=max(1, dpi // 150))
             draw.line((table_right - dpi // 20, top, table_right - dpi // 20, bottom), fill="black",
                       width=max(1, dpi // 150))
-            draw.text((left, y), caption[:-1], font=body, fill="black")
-            for row in rows:
-                draw.text((table_right, y), row, font=ink, fill=ink_colour)
-                y += line
+            for number, text in enumerate(labels):
+                draw.text((left, y + number * line), text, font=body, fill="black")
+            for number, row in enumerate(rows):
+                draw.text((table_right, y + number * line), row, font=ink, fill=ink_colour)
+            y += line * max(len(rows), len(labels))
             continue
         draw.text((left, y), caption, font=body, fill="black")
         x = left + draw.textlength(caption + " ", font=body)

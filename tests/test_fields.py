@@ -109,6 +109,26 @@ def test_phone_sex_and_document_numbers():
     assert doc_number("Số: 01/2024/NQ-HĐND") == "01/2024/NQ-HĐND"
 
 
+def test_an_address_whose_units_run_on_without_a_comma_goes_to_review():
+    """"quận 1 Thành phố Hồ Chí Minh": the engine missed the comma (or more); printed
+    addresses separate their units by commas."""
+    wanted = {"address": "text"}
+    run_on = _page(_row("Nơi cư trú: Số 128, phường Bến Nghé, quận 1 Thành phố Hồ Chí Minh"))
+    fields, problems = extract_fields([run_on], wanted)
+    assert fields["address"].value.endswith("quận 1 Thành phố Hồ Chí Minh")
+    assert [(p.code, p.field) for p in problems] == [("low_field_confidence", "address")]
+    kept = _page(_row("Nơi cư trú: Số 5 đường Lê Lợi, thị xã Sầm Sơn, tỉnh Thanh Hóa"))
+    assert extract_fields([kept], wanted)[1] == []
+
+
+def test_a_document_number_with_its_d_read_twice_is_mended_for_review():
+    """"Ð" (Latin eth) is no Vietnamese letter: beside a "Đ" it is the same letter read twice."""
+    assert doc_number("Số: 71/QĐÐ-UBND") is None
+    fields, problems = extract_fields([_page(_row("Số: 71/QĐÐ-UBND"))], {"doc_number": "doc_number"})
+    assert fields["doc_number"].value == "71/QĐ-UBND" and fields["doc_number"].confidence <= 0.3
+    assert [p.code for p in problems] == ["low_field_confidence"]
+
+
 def test_value_below_its_label_and_next_label_on_the_same_line():
     page = _page(_row("Họ và tên:"), _row("NGUYỄN VĂN AN", 110),
                  _row("Giới tính: Nữ") + _row("Quốc tịch: Việt Nam", 700),

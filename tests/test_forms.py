@@ -101,6 +101,34 @@ def test_a_row_of_digit_boxes_is_found_and_read_as_one_number(person):
     assert fields["id_number"].value == person.id_number and problems == []
 
 
+def test_a_label_the_engine_reads_as_one_word_with_the_digit_boxes_is_read_again():
+    """The engine once read "5. Số CCCD:" and six of the boxes beside it as one word,
+    "S:SðGCCD..U": the label is still read again from the ink left of the boxes."""
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline._exec.tesseract import EngineWord
+    from pipeline.ocr.preprocess import clear_rules
+    from pipeline.ocr.slots import digit_boxes
+
+    face = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 54)
+    page = Image.new("L", (2000, 200), 255)
+    draw = ImageDraw.Draw(page)
+    draw.text((60, 60), "Số CCCD:", font=face, fill=0)
+    x0, cell = 330, 70
+    for k, digit in enumerate("040176354143"):
+        draw.rectangle((x0 + k * cell, 50, x0 + (k + 1) * cell, 130), outline=0, width=2)
+        draw.text((x0 + k * cell + 20, 60), digit, font=face, fill=0)
+    cleared, rows = clear_rules(np.asarray(page), 300)  # as the page path finds the boxes
+    assert len(rows) == 1 and abs(rows[0][0] - x0) < 10
+    x1, line = x0 + 12 * cell, (0, 0, 0)
+    words = [EngineWord("S:SðGCCD..U", 40.0, 10.0, (60, 60, 750, 125), line),
+             EngineWord("1776.53.5414", 40.0, 10.0, (760, 60, x1 - 80, 125), line),
+             EngineWord("3", 90.0, 90.0, (x1 - 50, 60, x1 - 20, 125), line)]
+    blocks = digit_boxes([[words]], cleared, 300, rows, "vie")
+    assert [w.text for w in blocks[0][0]] == ["Số", "CCCD:", "040176354143"]
+
+
 def test_a_leader_written_over_loses_its_dots_and_the_letters_keep_their_tones():
     """Printed dots just under a value, tone dots among them: the leader's dots go (under
     the words and between them), the dấu nặng under "Ạ" and "Ị" stay, and so does a label's."""
@@ -126,6 +154,58 @@ def test_a_leader_written_over_loses_its_dots_and_the_letters_keep_their_tones()
     assert len(marks) == 2  # the two tone dots; every leader dot under the words is gone
     read = ocr_page(Image.fromarray(cleared).convert("RGB"), dpi).text.splitlines()[0]
     assert read.startswith("Điện thoại:") and read.endswith(" TẠ THỊ HỒNG")
+
+
+def test_a_leader_whose_dots_waver_by_a_pixel_is_found_wherever_it_lies():
+    """Dots a pixel apart in height (a scan a hair off level) lie across a row edge of a grid
+    that groups dots by height, at some height of the band they are looked for in: at every
+    one, each of the leader's dots is found."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr.leaders import _leader_dots
+
+    face = ImageFont.truetype("/usr/share/fonts/truetype/charis/CharisSIL-Regular.ttf", 40)
+    rng, wobble = random.Random(1), [False]
+    while len(wobble) < 100:  # up or down for one to three dots at a time: never a row alone
+        wobble += [not wobble[-1]] * rng.randint(1, 3)
+    for lift in range(8):  # a dot is 8 px at 300 dpi: every place against such a grid
+        page = Image.new("L", (1800, 200), 255)
+        draw = ImageDraw.Draw(page)
+        for k in range(100):
+            draw.text((100 + 15 * k, 50 + lift + wobble[k]), ".", font=face, fill=90)
+        _, ink = cv2.threshold(np.asarray(page), 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
+        assert _leader_dots(ink, 300).sum() == (ink > 0).sum(), lift
+
+
+def test_blue_ink_on_a_printed_rule_or_leader_stays():
+    """Rules and leaders are printed; a dấu nặng written in blue on one (under "Lực", read "Lưc"
+    once it went) is the pen's, and stays when the rule or leader goes."""
+    import cv2
+    import numpy as np
+    from PIL import Image, ImageDraw, ImageFont
+
+    from pipeline.ocr.preprocess import clear_rules
+
+    face = ImageFont.truetype("/usr/share/fonts/truetype/charis/CharisSIL-Regular.ttf", 40)
+    page = Image.new("L", (2400, 300), 255)
+    draw = ImageDraw.Draw(page)
+    for k in range(100):  # a leader, its 40th dot where a pen's dot falls on it
+        draw.text((100 + 15 * k, 50), ".", font=face, fill=90)
+    draw.line((100, 200, 2300, 200), fill=0, width=3)  # a table's rule
+    gray = np.asarray(page).copy()
+    gray[197:204, 1200:1207] = 60  # the pen's dot on the rule
+    count, labels, stats, _ = cv2.connectedComponentsWithStats((gray[:150] < 160).astype(np.uint8))
+    fortieth = 1 + int(np.argsort(stats[1:count, cv2.CC_STAT_LEFT])[40])
+    written = np.zeros(gray.shape, bool)
+    written[:150] = labels == fortieth
+    written[197:204, 1200:1207] = True
+    cleared, _ = clear_rules(gray, 300)
+    assert (cleared[written] < 160).sum() == 0  # without its colour it goes with the print
+    cleared, _ = clear_rules(gray, 300, written)
+    assert (cleared[written] < 160).all()
+    assert (cleared[~written] < 160).sum() == 0  # the rest of the leader and rule go
 
 
 def test_a_table_labels_qualifiers_and_the_next_row(person):
@@ -157,6 +237,39 @@ def test_a_table_labels_qualifiers_and_the_next_row(person):
         "full_name": "Trần Văn Lực", "sex": "Nam", "phone": "0936600917",
         "address": "Số 241, ngõ 48, đường Hùng Vương, xã Hưng Lộc, thành phố Vinh, tỉnh Nghệ An"}
     assert problems == []
+
+
+def test_a_table_label_wrapping_in_its_cell_is_not_taken_for_the_value():
+    """"Tên hộ kinh doanh (viết bằng" over "chữ in hoa)" in the label cell: the value starts
+    at the cell's edge; with no edge to find, the open parenthesis keeps it from being accepted."""
+    from tests.test_fields import _page
+
+    label = [("Tên", 100), ("hộ", 180), ("kinh", 240), ("doanh", 340), ("(viết", 460), ("bằng", 580)]
+    value = [("Cửa", 900), ("hàng", 980), ("Hằng", 1080), ("Thắng", 1180)]
+    page = _page(label + value, [("chữ", 100), ("in", 180), ("hoa)", 240)])
+    fields, problems = extract_fields([page], {"business_name": "text"})
+    assert fields["business_name"].value == "Cửa hàng Hằng Thắng" and problems == []
+    close = [(text, x - 220) for text, x in value]  # no wider gap than between words
+    fields, problems = extract_fields([_page(label + close)], {"business_name": "text"})
+    assert [p.code for p in problems] == ["invalid_field"]
+
+
+@pytest.mark.parametrize("name,font", [("HOÀNG CÔNG TRỌNG", "charis"),
+                                       ("BÙI THÙY TRANG", "liberation-sans"),
+                                       ("TRỊNH XUÂN TÙNG", "liberation-sans")])
+def test_a_name_written_in_capitals_is_read_alone_and_goes_to_review(person, name, font):
+    """Read in the page beside print, these hand-written names came out "#OÀNG CÔNG TRỌNG",
+    "8Ù7 THÙY TRANG", "Trjnh Xuân Tùng"; read again as a line of their own, they are right,
+    and still go to a person (the engine's confidence is no evidence on handwriting)."""
+    from pipeline.samples import GRADES, degrade
+
+    page = form("Đơn đề nghị", ["full_name", "phone"], replace(person, full_name=name), "",
+                date(2024, 5, 6), Style(font, "a)", table=False, leaders=False, hand=True,
+                                        boxes=False, wordy_dates=False), random.Random(5))
+    fields, problems = extract_fields([ocr_page(degrade(page, GRADES["mild"], seed=2), 200)],
+                                      {"full_name": "name"})
+    assert fields["full_name"].value == name.title()
+    assert [(p.code, p.field) for p in problems] == [("handwritten_field", "full_name")]
 
 
 def test_hand_filled_numbers_are_read_again_as_numbers(person):

@@ -16,6 +16,7 @@ from pipeline.fields.layout import Found, Line, following, labelled, lines_of
 from pipeline.fields.validators import VALIDATORS, repaired
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
 from pipeline.model import FieldValue, OcrPage, Problem
+from pipeline.text import fold_aligned
 
 LOW_CONFIDENCE = 0.3  # given to a value that failed its validator or a cross-check
 REVIEW_CONFIDENCE = 0.6
@@ -117,14 +118,25 @@ def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str 
     return signed.name(lines, found) if field == "full_name" else repaired(validator, found.text)
 
 
+_UNIT = re.compile(r"(?<=\S)(\s+)(?:thi tran|thi xa|thanh pho|phuong|xa|quan|huyen|tinh)\s")
+"""An administrative unit ("phường …", "thành phố …") that follows the one before it with no
+comma between them: written addresses separate their units by commas."""
+
+
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
            ) -> Problem | None:
     """Why a valid value still goes to a person however sure the engine is: it was written by
-    hand, or the document repeats it and reads it otherwise (a form's signer writes their name
-    again under the signature: "Thủy" there and "Thùy" above are one name read two ways)."""
+    hand, the document repeats it and reads it otherwise (a form's signer writes their name
+    again under the signature: "Thủy" there and "Thùy" above are one name read two ways), or
+    an address's units run on without the comma between them ("quận 1 Thành phố …": the
+    engine missed one, or lost more than the comma)."""
     if found.handwritten:
         return Problem("handwritten_field", f"{label}: \"{value}\" viết tay, máy đọc không chắc "
                        "chắn: cần đối chiếu với bản giấy.", field=field)
+    folded = fold_aligned(value)
+    if field == "address" and any(folded[m.start() - 1] not in ",;-–" for m in _UNIT.finditer(folded)):
+        return Problem("low_field_confidence", f"{label}: \"{value}\" thiếu dấu phẩy giữa các cấp "
+                       "hành chính, có thể đọc sót: cần kiểm tra.", field=field)
     disagree = signed.disagreements(lines, found, value) if field == "full_name" \
         else official.disagreements(lines, field, found)
     if disagree:

@@ -24,6 +24,10 @@ class Line:
         return (min(w.box[0] for w in self.words), min(w.box[1] for w in self.words),
                 max(w.box[2] for w in self.words), max(w.box[3] for w in self.words))
 
+    def offset(self, word: Word) -> int:
+        """Where ``word`` starts in :attr:`text`."""
+        return sum(len(w.text) + 1 for w in self.words[:self.words.index(word)])
+
     def words_in(self, start: int, end: int) -> list[Word]:
         """The words that lie (at least partly) between characters ``start`` and ``end``."""
         out, pos = [], 0
@@ -110,6 +114,27 @@ def _below(lines: list[Line], index: int, label: list[Word]) -> Line | None:
 _QUALIFIER = re.compile(r"\s*(?:\([^)]{0,40}\)|[^:\d(]{1,30}?)\s*:\s*")
 """What some forms print between a label and its colon: "Giới tính (Nam/Nữ):", "Số điện
 thoại liên hệ:", "Họ tên người khai:"."""
+_OPEN = re.compile(r"\s*\([^)]*$")
+"""A qualifier whose parenthesis closes on the next line: a table's label cell wraps it ("Tên
+hộ kinh doanh (viết bằng" over "chữ in hoa)")."""
+CELL_GAP = 2.0  # a gap this many times the line's usual one between words is a cell's edge
+
+
+def _cell_start(line: Line, start: int) -> int:
+    """Where the value starts after an open qualifier: at the first word written by hand, else
+    at the widest gap between words, when it is a cell's edge; else at ``start``."""
+    words = line.words_in(start, len(line.text))
+    hand = next((w for w in words if w.source == "hand"), None)
+    if hand is not None:
+        return line.offset(hand)
+    gaps = [b.box[0] - a.box[2] for a, b in zip(line.words, line.words[1:])]
+    after = [(b.box[0] - a.box[2], b) for a, b in zip(words, words[1:])]
+    if not after or len(gaps) < 3:
+        return start
+    widest, word = max(after, key=lambda pair: pair[0])
+    return line.offset(word) if widest >= CELL_GAP * sorted(gaps)[len(gaps) // 2] else start
+
+
 WRAP_WIDTH = 0.75  # a value line reaching this share of the text width may go on below it
 _NUMBERED = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-hđ]\)|[-•])\s")  # a row of its own
 
@@ -197,6 +222,8 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
             if qualifier and ":" not in folded[match.start():start] \
                     and not any(stop.match(folded, start) for stop in stops):
                 start = qualifier.end()
+            elif _OPEN.match(folded, start):
+                start = _cell_start(line, start)
             end = len(text)
             for stop in stops:
                 later = stop.search(folded, start + 1)

@@ -192,8 +192,12 @@ def phone(text: str) -> str | None:
 
 def repaired(validator: str, text: str) -> str | None:
     """A value that failed ``validator`` made valid by the one digit its structure fixes: a
-    CCCD and a phone number start with 0 (an engine reads a written one as "2", "6" or "9").
-    Such a value goes to a person."""
+    CCCD and a phone number start with 0 (an engine reads a written one as "2", "6" or "9");
+    a document number's "Ð" (Latin eth, no Vietnamese letter) is a "Đ", read twice when it
+    stands beside one ("71/QĐÐ-UBND"). Such a value goes to a person."""
+    if validator == "doc_number":
+        fixed = re.sub("ĐÐ|ÐĐ|Ð", "Đ", text)
+        return doc_number(fixed) if fixed != text else None
     if validator not in ("personal_id", "phone"):
         return None
     digits = _digits(text)
@@ -271,10 +275,12 @@ def _recased(words: list[str]) -> list[str]:
 
 
 def free_text(text: str) -> str | None:
-    """Text such as an address: two characters at least, every word syllable-like."""
+    """Text such as an address: two characters at least, every word syllable-like, its
+    parentheses closed (one left open is the rest of a label: "(viết bằng Cửa hàng …")."""
     words = unleadered(text).strip(" .,;:-_…").split()
     value = " ".join(_recased(words))
-    if len(value) < 2 or not all(_syllable_like(word) for word in words):
+    if len(value) < 2 or not all(_syllable_like(word) for word in words) \
+            or value.count("(") != value.count(")"):
         return None
     return value
 

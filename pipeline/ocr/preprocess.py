@@ -143,25 +143,29 @@ def _rule_mask(ink: np.ndarray, dpi: int) -> tuple[np.ndarray, list[Box]]:
     return rules | sides, _box_rows(sides, dpi)
 
 
-def clear_rules(gray: np.ndarray, dpi: int) -> tuple[np.ndarray, tuple[Box, ...]]:
+def clear_rules(gray: np.ndarray, dpi: int, written: np.ndarray | None = None
+                ) -> tuple[np.ndarray, tuple[Box, ...]]:
     """Paint paper over what forms print around their blanks: dotted leaders, underlines,
     table borders and digit boxes. The engine reads a leader as a line of letters and a box's
     sides as "|" or "1"; the words themselves have no straight run of ink that long. Rules are
     found at 150 dpi (a quarter of the work at 300), a little wider than found; leaders by
-    :mod:`pipeline.ocr.leaders`. Also returns where the rows of digit boxes were, for the
-    digit pass."""
+    :mod:`pipeline.ocr.leaders`. Rules and leaders are printed: blue ink on them
+    (``written``: a dấu nặng written on a leader or a rule, "Lực" read "Lưc" once it went)
+    stays. Also returns where the rows of digit boxes were, for the digit pass."""
     scale = min(1.0, _RULES_DPI / dpi)
     small = cv2.resize(gray, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     erase, rows = _rule_mask(ink, round(dpi * scale))
     boxes = tuple(tuple(round(v / scale) for v in row) for row in rows)
-    dots = leaders.dots(gray, ink, scale, dpi)
+    dots = leaders.dots(gray, ink, scale, dpi, written)
     if not erase.any() and not dots.any():
         return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
     halo = mm_px(HALO_MM, dpi) | 1  # the grey fringe a found mark leaves once it is painted over
     erase = cv2.dilate(erase, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (halo, halo)))
     erase |= cv2.dilate(dots.astype(np.uint8), np.ones((3, 3), np.uint8))
+    if written is not None:
+        erase[written] = 0
     out = gray.copy()
     out[erase > 0] = 255
     return out, boxes
@@ -229,17 +233,21 @@ def _profile_score(ink: np.ndarray, degrees: float) -> float:
     return float(np.var(rows))
 
 
-def straighten(page: Prepared, clockwise: int = 0, steps: frozenset[str] = DEFAULT_STEPS
-               ) -> Prepared:
-    """Turn a normalised page ``clockwise`` degrees (0/90/180/270), then remove its skew."""
+def straighten(page: Prepared, clockwise: int = 0, steps: frozenset[str] = DEFAULT_STEPS,
+               blue: np.ndarray | None = None) -> Prepared:
+    """Turn a normalised page ``clockwise`` degrees (0/90/180/270), then remove its skew;
+    ``blue`` is the scan's blue-ink mask (in its pixels), whose marks no rule takes."""
     upright, m_rot = rotate(page.gray, -clockwise)
     skew = skew_angle(upright) if "deskew" in steps else 0.0
     if abs(skew) >= 0.1:
         prepared, m_skew = rotate(upright, skew)
     else:
         prepared, m_skew, skew = upright, np.eye(3), 0.0
+    to_original = page.to_original @ np.linalg.inv(m_skew @ m_rot)
     boxes: tuple[Box, ...] = ()
     if "rules" in steps:  # once straight: a skewed rule is no long run of ink
-        prepared, boxes = clear_rules(prepared, page.dpi)
-    to_original = page.to_original @ np.linalg.inv(m_skew @ m_rot)
+        written = None if blue is None or not blue.any() else cv2.warpPerspective(
+            blue.astype(np.uint8), np.linalg.inv(to_original),
+            (prepared.shape[1], prepared.shape[0]), flags=cv2.INTER_NEAREST) > 0
+        prepared, boxes = clear_rules(prepared, page.dpi, written)
     return Prepared(prepared, to_original, page.dpi, clockwise % 360, skew, boxes)

@@ -152,7 +152,8 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
     if blue is not None and blue.any():
         ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
                                   flags=cv2.INTER_NEAREST)
-        blocks = [slots.fill(block, prepared.gray, ink > 0, prepared.dpi) for block in blocks]
+        blocks = [slots.fill(block, prepared.gray, ink > 0, prepared.dpi, language)
+                  for block in blocks]
     lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _mapped(w.box, prepared.to_original, size), index,
                   w.char_confidence, w.source) for index, line in enumerate(lines) for w in line]
@@ -194,13 +195,13 @@ def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
         turns = [found] if found in (90, 270) else [90, 270]
     readings = []
     for clockwise in turns:
-        prepared = straighten(base, clockwise, steps)
+        prepared = straighten(base, clockwise, steps, blue)
         readings.append((prepared, _read(prepared, size, dpi, language, blue, overlay)))
     prepared, reading = max(readings, key=lambda pair: pair[1][2])
     if reading[2] < DOUBTFUL_CONFIDENCE:
         found = tesseract.orientation(prepared.gray, prepared.dpi)
         if found:
-            turned = straighten(base, (prepared.rotation + found) % 360, steps)
+            turned = straighten(base, (prepared.rotation + found) % 360, steps, blue)
             second = _read(turned, size, dpi, language, blue, overlay)
             if second[2] > reading[2]:
                 prepared, reading = turned, second

@@ -104,15 +104,77 @@ def _number(word: tesseract.EngineWord, blue: np.ndarray, dpi: int) -> tesseract
     return replace(word, text=found, confidence=confidence, char_confidence=confidence, symbols=())
 
 
-def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.ndarray, dpi: int
-         ) -> list[list[tesseract.EngineWord]]:
+LINE_KEEPS = 0.8  # a line reading with fewer characters than this share of the page's lost some
+
+
+def _run_read(run: list[tesseract.EngineWord], room: tuple[int, int], gray: np.ndarray,
+              dpi: int, language: str) -> list[tesseract.EngineWord]:
+    """``run`` (words written by hand, side by side) read again as one line on its own, within
+    ``room`` (the x range its printed neighbours leave), on a margin of paper: a number by the
+    digit pass (the Vietnamese model read a written "0949859978" as "099859978" in the page,
+    "0949659978" alone), words by the engine. The page's reading is kept unless the new one
+    is surer and no shorter (a number: has no fewer digits)."""
+    pad = line_height(run) // 3
+    left = max(room[0], min(w.box[0] for w in run) - pad)
+    right = min(room[1], max(w.box[2] for w in run) + pad)
+    top = max(0, min(w.box[1] for w in run) - pad)
+    bottom = min(gray.shape[0], max(w.box[3] for w in run) + pad)
+    if right - left < 2 * pad or bottom - top < 2 * pad:
+        return run
+    crop = gray[top:bottom, left:right]
+    crop = cv2.copyMakeBorder(crop, *(4 * [pad]), cv2.BORDER_CONSTANT, value=int(np.median(crop)))
+    text = "".join(w.text for w in run)
+    if _NUMBER_LIKE.fullmatch(text) and sum(map(str.isdigit, text)) * 2 >= len(text):
+        allowed = "0123456789" + "".join(c for c in "/.-" if c in text.replace("⁄", "/"))
+        number, confidence = tesseract.digits(crop, dpi, allowed)
+        if sum(map(str.isdigit, number)) < sum(map(str.isdigit, text)):
+            return run
+        box = (min(w.box[0] for w in run), min(w.box[1] for w in run),
+               max(w.box[2] for w in run), max(w.box[3] for w in run))
+        return [replace(run[0], text=number, confidence=confidence, char_confidence=confidence,
+                        box=box, symbols=())]
+    found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
+    if not found or np.mean([w.confidence for w in found]) <= np.mean([w.confidence for w in run]) \
+            or len("".join(w.text for w in found)) < LINE_KEEPS * len(text):
+        return run
+    x, y = left - pad, top - pad
+    return [replace(f, box=shifted(f.box, x, y), line=run[0].line, source="hand",
+                    symbols=tuple((t, shifted(b, x, y), c) for t, b, c in f.symbols))
+            for f in found]
+
+
+def _hand_lines(line: list[tesseract.EngineWord], gray: np.ndarray, dpi: int, language: str
+                ) -> list[tesseract.EngineWord]:
+    """A line with each run of words written by hand read again alone (:func:`_run_read`):
+    read in the page beside print of another slant and weight, a written capital garbles
+    ("#OÀNG" for "HOÀNG"), and read alone it does not. A word without characters' boxes was
+    read by a pass of its own already (a row of digit boxes) and is kept."""
+    out: list[tesseract.EngineWord] = []
+    run: list[tesseract.EngineWord] = []
+    for word in [*line, None]:
+        if word is not None and word.source == "hand" and word.symbols:
+            run.append(word)
+            continue
+        if run:
+            room = (out[-1].box[2] + 1 if out else 0,
+                    word.box[0] - 1 if word is not None else gray.shape[1])
+            out += _run_read(run, room, gray, dpi, language)
+            run = []
+        if word is not None:
+            out.append(word)
+    return out
+
+
+def fill(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, blue: np.ndarray, dpi: int,
+         language: str) -> list[list[tesseract.EngineWord]]:
     """``lines`` (engine words, engine pixels) with each blank's hand-filled digits read in,
-    every word written in blue ink marked ``hand`` (a form filled in by pen) and, when it reads
-    as a number, read again as one; ``gray`` is the page the engine read and ``blue`` its
-    blue-ink mask, in the same pixels."""
-    lines = [[_number(replace(w, source="hand"), blue, dpi)
-              if w.source == "print" and _written(w, gray, blue) else w
-              for w in line] for line in lines]
+    every word written in blue ink marked ``hand`` (a form filled in by pen), each run of them
+    read again as a line of its own and, when a word reads as a number, read again as one;
+    ``gray`` is the page the engine read and ``blue`` its blue-ink mask, in the same pixels."""
+    marked = [[replace(w, source="hand") if w.source == "print" and _written(w, gray, blue) else w
+               for w in line] for line in lines]
+    lines = [[_number(w, blue, dpi) if w.source == "hand" else w
+              for w in _hand_lines(line, gray, dpi, language)] for line in marked]
     out = []
     for line in lines:
         if not _SLOT_LINE.search(fold(" ".join(w.text for w in line))):
@@ -178,19 +240,20 @@ def _label_before(line: list[tesseract.EngineWord], x0: int, gray: np.ndarray, d
                   language: str) -> list[tesseract.EngineWord]:
     """The words of ``line`` left of a row of digit boxes, read again as one line on their
     own: read with the boxes' spaced digits, the label garbles ("Số CMND/CCCD" as "4:60
-    CMND/GCCGD")."""
-    before = [w for w in line if w.box[0] + w.box[2] < 2 * x0]
+    CMND/GCCGD"), or is one word with them ("S:SðGCCD..U" over "Số CCCD:" and six boxes)."""
+    before = [w for w in line if w.box[0] < x0]
+    kept = [w for w in before if w.box[0] + w.box[2] < 2 * x0]  # if it cannot be read again
     if not before:
-        return before
+        return kept
     pad = line_height(before) // 3
     left, top = max(0, min(w.box[0] for w in before) - pad), max(0, min(w.box[1] for w in before) - pad)
     bottom = max(w.box[3] for w in before) + pad
     crop = gray[top:bottom, left:x0 - 1]  # the engine's last word may run into the boxes
     if min(crop.shape) < pad:
-        return before
+        return kept
     found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
     if not found:
-        return before
+        return kept
     return [replace(f, box=shifted(f.box, left, top), line=before[0].line,
                     symbols=tuple((t, shifted(b, left, top), c) for t, b, c in f.symbols))
             for f in found]
@@ -242,7 +305,7 @@ def digit_boxes(blocks: list[Lines], gray: np.ndarray, dpi: int,
         at = max(places, key=lambda place: nearness(blocks[place[0]][place[1]]))
         line = blocks[at[0]][at[1]]
         number = tesseract.EngineWord(text, confidence, confidence, (x0, y0, x1, y1), line[0].line)
-        label = _label_before([w for w in line if not inside(w)], x0, gray, dpi, language)
+        label = _label_before(line, x0, gray, dpi, language)
         blocks = [[sorted([w for w in ln if not inside(w) and ((b, i) != at or w.box[0] + w.box[2] >= 2 * x0)]
                           + ([number] + label if (b, i) == at else []), key=lambda w: w.box[0])
                    for i, ln in enumerate(block)] for b, block in enumerate(blocks)]
