@@ -62,6 +62,10 @@ def test_label_wordings_the_extractor_was_not_written_from():
     assert labelled(lines, _LABEL_RES["phone"], _STOPS).text == "0912345678"
     assert labelled(lines, _LABEL_RES["id_number"], _STOPS).text == "038090012345"
     assert labelled(lines[3:], _LABEL_RES["id_number"], _STOPS).text == "001190000123"
+    # a long label with a letter misread, after specks: "Sẽ định danh cá nhân"
+    misread = _page(_row("ẤÌ _ Sẽ định danh cá nhân: 079175827096"))
+    assert extract_fields([misread], {"id_number": "personal_id"})[0]["id_number"].value \
+        == "079175827096"
     # "Giới tính: Nam Quốc tịch: Việt Nam" keeps its value: no qualifier after a colon
     card = _page(_row("Giới tính: Nam Quốc tịch: Việt Nam"))
     assert extract_fields([card], {"sex": "sex"})[0]["sex"].value == "Nam"

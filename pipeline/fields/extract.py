@@ -33,8 +33,9 @@ LABELS: dict[str, list[str]] = {
                   r"full name"],
     "date_of_birth": [r"ngay,? thang,? nam sinh", r"ngay sinh", r"sinh ngay", r"date of birth"],
     "sex": [r"gioi tinh", r"sex"],
-    "id_number": [r"so (?:[cg]mnd|cmt)\s*/\s*(?:[cg]c[cg]d|can cuoc)",
-                  r"so (?:cccd|[cg]c[cg]d|can cuoc cong dan|the can cuoc|can cuoc|dinh danh ca nhan|cmnd|cmt)",
+    "id_number": [r"so (?:[cg]mnd|cmt)\s*/\s*(?:[cg]c[cg]d|can cuoc)", r"so dinh danh ca nhan",
+                  r"so can cuoc cong dan",  # long enough to be found with a letter misread
+                  r"so (?:cccd|[cg]c[cg]d|the can cuoc|can cuoc|cmnd|cmt)",
                   r"(?:can cuoc cong dan|the can cuoc|chung minh nhan dan) so",
                   r"so giay to (?:tuy than|phap ly)", r"so/no\.?"],
     "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",

@@ -240,7 +240,8 @@ def _label_before(line: list[tesseract.EngineWord], x0: int, gray: np.ndarray, d
                   language: str) -> list[tesseract.EngineWord]:
     """The words of ``line`` left of a row of digit boxes, read again as one line on their
     own: read with the boxes' spaced digits, the label garbles ("Số CMND/CCCD" as "4:60
-    CMND/GCCGD"), or is one word with them ("S:SðGCCD..U" over "Số CCCD:" and six boxes)."""
+    CMND/GCCGD"), or is one word with them ("S:SðGCCD..U" over "Số CCCD:" and six boxes).
+    The page's reading of the words wholly left of the boxes is kept when it is the surer."""
     before = [w for w in line if w.box[0] < x0]
     kept = [w for w in before if w.box[0] + w.box[2] < 2 * x0]  # if it cannot be read again
     if not before:
@@ -252,8 +253,9 @@ def _label_before(line: list[tesseract.EngineWord], x0: int, gray: np.ndarray, d
     if min(crop.shape) < pad:
         return kept
     found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
-    if not found:
-        return kept
+    if not found or kept and np.mean([w.confidence for w in found]) \
+            < np.mean([w.confidence for w in kept]):
+        return kept  # the engine read it better with the page (a punch hole beside it, say)
     return [replace(f, box=shifted(f.box, left, top), line=before[0].line,
                     symbols=tuple((t, shifted(b, left, top), c) for t, b, c in f.symbols))
             for f in found]
