@@ -7,8 +7,9 @@ blank and blue ink, what the engine read over the ink is dropped (character by c
 "ngày" and "tháng" stay) and each patch of ink is read apart with a digit-specialised pass
 (:func:`pipeline._exec.tesseract.digits`), then put where it was written. Its words are
 marked ``hand``: the engine's confidence is no evidence on handwriting (it read a written "11"
-as "44" at 95), so fields read from them go to a person. A form's ID number written one digit
-per box is read again as one number by the same pass (:func:`digit_boxes`).
+as "44" at 95), so fields read from them go to a person. Every run of words written in blue is
+read again as a line of its own (:func:`_hand_lines`), and a form's ID number written one digit
+per box as one number by the digit pass (:func:`digit_boxes`).
 """
 
 from __future__ import annotations
