@@ -44,7 +44,9 @@ def detect(gray: np.ndarray, dpi: int) -> Separator | None:
     """The separator printed on this page, if it is a separator sheet.
 
     Only where the sheet prints its code is looked at, at low resolution: a text page costs
-    milliseconds, not the second a whole-page search takes.
+    milliseconds, not the second a whole-page search takes. OpenCV's detector fails on some
+    pages' ink (an assertion in its convex hull, seen on a generated birth certificate): such
+    an area holds no code it can read, so it is no sheet.
     """
     h, w = gray.shape
     scale = min(1.0, _DETECT_DPI / dpi)
@@ -52,7 +54,10 @@ def detect(gray: np.ndarray, dpi: int) -> Separator | None:
     for x0, y0, x1, y1 in _QR_AREAS:
         area = gray[round(y0 * h):round(y1 * h), round(x0 * w):round(x1 * w)]
         small = cv2.resize(area, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        text, _, _ = detector.detectAndDecode(small)
+        try:
+            text, _, _ = detector.detectAndDecode(small)
+        except cv2.error:
+            continue
         if text:
             return parse_payload(text)
     return None

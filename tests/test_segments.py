@@ -92,3 +92,28 @@ def test_a_form_whose_label_prints_another_component_s_title_is_its_own():
     segments, _ = split([[_page("a", 1, CARD)], [_page("b", 1, letter)]],
                         find_procedure("1.001612").components)
     assert [s.component and s.component.code for s in segments][1] == "VAN_BAN_UY_QUYEN"
+
+
+def test_a_page_the_qr_detector_fails_on_is_no_separator_sheet():
+    """OpenCV's QR detector raised an assertion on this area of a generated birth certificate
+    (bench.extraction, generator 2, seed 13); the page is read as a page, not a crash."""
+    from pathlib import Path
+
+    import cv2
+    import numpy as np
+
+    from pipeline.separators import _QR_AREAS, detect
+
+    area = cv2.imread(str(Path(__file__).parent / "data" / "qr-detector-crash.png"), cv2.IMREAD_GRAYSCALE)
+    try:
+        cv2.QRCodeDetector().detectAndDecode(area)
+    except cv2.error:
+        pass  # the detector still fails on it: the case stands
+    else:
+        raise AssertionError("OpenCV no longer fails on this area: the test needs another")
+    (h, w), (left, top, right, bottom) = area.shape, _QR_AREAS[1]
+    width = next(n for n in range(w, 3 * w) if round(right * n) - round(left * n) == w)
+    height = next(n for n in range(h, 3 * h) if round(bottom * n) - round(top * n) == h)
+    page = np.full((height, width), 255, np.uint8)  # at 100 dpi, where detect looks, unscaled
+    page[round(top * height):round(top * height) + h, round(left * width):round(left * width) + w] = area
+    assert detect(page, 100) is None
