@@ -80,12 +80,17 @@ class ObjectStore:
                  sse: Sse | None = None):
         if sse is not None and sse.tls_required() and not endpoint.secure:
             raise EncryptionNeedsTls()
-        self.bucket, self.endpoint, self.s3 = bucket, endpoint.endpoint, endpoint
+        self.bucket, self.s3 = bucket, endpoint
         self.sse = sse
         self.client = Minio(endpoint.endpoint, endpoint.access_key, endpoint.secret_key,
                             secure=endpoint.secure, region=region)
         self.retention_years = retention_years or {}
         self.retention_mode = retention_mode
+
+    @property
+    def endpoint(self) -> str:
+        """The server's host and port, as errors name it."""
+        return self.s3.endpoint
 
     def ensure_bucket(self) -> None:
         """The bucket, made (versioned, object-locked) by the first process that finds none."""

@@ -45,6 +45,7 @@ class Prepared:
     rotation: int = 0  # degrees turned clockwise to make the page upright
     skew: float = 0.0  # degrees of deskew applied
     digit_boxes: tuple[tuple[int, int, int, int], ...] = ()  # rows of digit boxes, cleared
+    blue: np.ndarray | None = None  # bool: the scan's blue ink in these pixels, if it has any
 
 
 def to_gray(image: Image.Image) -> np.ndarray:
@@ -236,7 +237,8 @@ def _profile_score(ink: np.ndarray, degrees: float) -> float:
 def straighten(page: Prepared, clockwise: int = 0, steps: frozenset[str] = DEFAULT_STEPS,
                blue: np.ndarray | None = None) -> Prepared:
     """Turn a normalised page ``clockwise`` degrees (0/90/180/270), then remove its skew;
-    ``blue`` is the scan's blue-ink mask (in its pixels), whose marks no rule takes."""
+    ``blue`` is the scan's blue-ink mask (in its pixels), whose marks no rule takes, kept in
+    the result's pixels for the hand-filled slots."""
     upright, m_rot = rotate(page.gray, -clockwise)
     skew = skew_angle(upright) if "deskew" in steps else 0.0
     if abs(skew) >= 0.1:
@@ -244,10 +246,10 @@ def straighten(page: Prepared, clockwise: int = 0, steps: frozenset[str] = DEFAU
     else:
         prepared, m_skew, skew = upright, np.eye(3), 0.0
     to_original = page.to_original @ np.linalg.inv(m_skew @ m_rot)
+    written = None if blue is None or not blue.any() else cv2.warpPerspective(
+        blue.astype(np.uint8), np.linalg.inv(to_original), (prepared.shape[1], prepared.shape[0]),
+        flags=cv2.INTER_NEAREST) > 0
     boxes: tuple[Box, ...] = ()
     if "rules" in steps:  # once straight: a skewed rule is no long run of ink
-        written = None if blue is None or not blue.any() else cv2.warpPerspective(
-            blue.astype(np.uint8), np.linalg.inv(to_original),
-            (prepared.shape[1], prepared.shape[0]), flags=cv2.INTER_NEAREST) > 0
         prepared, boxes = clear_rules(prepared, page.dpi, written)
-    return Prepared(prepared, to_original, page.dpi, clockwise % 360, skew, boxes)
+    return Prepared(prepared, to_original, page.dpi, clockwise % 360, skew, boxes, written)

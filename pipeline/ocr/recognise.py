@@ -137,22 +137,18 @@ def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[fl
 
 
 def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
-          blue: np.ndarray | None = None, overlay: Sequence[Word] = ()
-          ) -> tuple[list[Word], str, float, TextLayer]:
+          overlay: Sequence[Word] = ()) -> tuple[list[Word], str, float, TextLayer]:
     found = _missed(prepared.gray, prepared.dpi, language,
                     tesseract.recognise(prepared.gray, prepared.dpi, language))
-    engine_size = (prepared.gray.shape[1], prepared.gray.shape[0])
-    to_engine = np.linalg.inv(prepared.to_original)
     if overlay:
-        found += _placed(overlay, found, to_engine, engine_size)
+        found += _placed(overlay, found, np.linalg.inv(prepared.to_original),
+                         (prepared.gray.shape[1], prepared.gray.shape[0]))
     blocks = _blocks(*_lines(found))
     if prepared.digit_boxes:
         blocks = slots.digit_boxes(blocks, prepared.gray, prepared.dpi, prepared.digit_boxes,
                                    language)
-    if blue is not None and blue.any():
-        ink = cv2.warpPerspective(blue.astype(np.uint8) * 255, to_engine, engine_size,
-                                  flags=cv2.INTER_NEAREST)
-        blocks = [slots.fill(block, prepared.gray, ink > 0, prepared.dpi, language)
+    if prepared.blue is not None:
+        blocks = [slots.fill(block, prepared.gray, prepared.blue, prepared.dpi, language)
                   for block in blocks]
     lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _mapped(w.box, prepared.to_original, size), index,
@@ -196,13 +192,13 @@ def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
     readings = []
     for clockwise in turns:
         prepared = straighten(base, clockwise, steps, blue)
-        readings.append((prepared, _read(prepared, size, dpi, language, blue, overlay)))
+        readings.append((prepared, _read(prepared, size, dpi, language, overlay)))
     prepared, reading = max(readings, key=lambda pair: pair[1][2])
     if reading[2] < DOUBTFUL_CONFIDENCE:
         found = tesseract.orientation(prepared.gray, prepared.dpi)
         if found:
             turned = straighten(base, (prepared.rotation + found) % 360, steps, blue)
-            second = _read(turned, size, dpi, language, blue, overlay)
+            second = _read(turned, size, dpi, language, overlay)
             if second[2] > reading[2]:
                 prepared, reading = turned, second
     words, text, confidence, layer = reading

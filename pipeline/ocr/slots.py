@@ -79,13 +79,18 @@ _NUMBER_LIKE = re.compile(r"[\d/⁄.\-ZzƒIl|]+")
 _SEPARATORS = "/⁄.-"
 
 
+def _number_like(text: str) -> bool:
+    """Mostly digits, the rest what the Vietnamese model makes of written digits."""
+    return bool(_NUMBER_LIKE.fullmatch(text)) and sum(map(str.isdigit, text)) * 2 >= len(text)
+
+
 def _number(word: tesseract.EngineWord, blue: np.ndarray, dpi: int) -> tesseract.EngineWord:
     """A word written in blue that reads mostly as digits (a date, an ID or phone number),
     read again by the digit pass on its ink alone: the Vietnamese model reads a written 7 as
     "Z", a 1 as "4" or "ƒ", a 0 as "2". Separators it misses are put back where the first
     reading had them, when it read as many digits."""
     text = word.text
-    if len(text) < 2 or not _NUMBER_LIKE.fullmatch(text) or sum(map(str.isdigit, text)) * 2 < len(text) \
+    if len(text) < 2 or not _number_like(text) \
             or all(c.isdigit() or c in "/.-" for c in text):  # "⁄" is a misread "/"
         return word  # not a number, or one read as nothing else (the digit pass drops a 0 more often)
     x0, y0, x1, y1 = word.box
@@ -116,22 +121,20 @@ def _run_read(run: list[tesseract.EngineWord], room: tuple[int, int], gray: np.n
     "0949659978" alone), words by the engine. The page's reading is kept unless the new one
     is surer and no shorter (a number: has no fewer digits)."""
     pad = line_height(run) // 3
-    left = max(room[0], min(w.box[0] for w in run) - pad)
-    right = min(room[1], max(w.box[2] for w in run) + pad)
-    top = max(0, min(w.box[1] for w in run) - pad)
-    bottom = min(gray.shape[0], max(w.box[3] for w in run) + pad)
+    box = (min(w.box[0] for w in run), min(w.box[1] for w in run),
+           max(w.box[2] for w in run), max(w.box[3] for w in run))
+    left, right = max(room[0], box[0] - pad), min(room[1], box[2] + pad)
+    top, bottom = max(0, box[1] - pad), min(gray.shape[0], box[3] + pad)
     if right - left < 2 * pad or bottom - top < 2 * pad:
         return run
     crop = gray[top:bottom, left:right]
     crop = cv2.copyMakeBorder(crop, *(4 * [pad]), cv2.BORDER_CONSTANT, value=int(np.median(crop)))
     text = "".join(w.text for w in run)
-    if _NUMBER_LIKE.fullmatch(text) and sum(map(str.isdigit, text)) * 2 >= len(text):
+    if _number_like(text):
         allowed = "0123456789" + "".join(c for c in "/.-" if c in text.replace("⁄", "/"))
         number, confidence = tesseract.digits(crop, dpi, allowed)
         if sum(map(str.isdigit, number)) < sum(map(str.isdigit, text)):
             return run
-        box = (min(w.box[0] for w in run), min(w.box[1] for w in run),
-               max(w.box[2] for w in run), max(w.box[3] for w in run))
         return [replace(run[0], text=number, confidence=confidence, char_confidence=confidence,
                         box=box, symbols=())]
     found = tesseract.recognise(crop, dpi, language, tesserocr.PSM.SINGLE_LINE)
