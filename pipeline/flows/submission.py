@@ -104,12 +104,15 @@ def _process(ingest: Ingest, archive: Archive, dossier: str, files: list[StoredF
     if any(f.kind == "component" for f in files):
         submission = ingest.submission(dossier)
         ingest.change_status(dossier, "processing")
-        whole = [u.reference() for u in ingest.uploads(dossier, "component")  # digitised whole
-                 if u.processed_at or u.object_key]
+        uploads = [u for u in ingest.uploads(dossier, "component")
+                   if u.processed_at or u.object_key]
+        whole = [u.reference() for u in uploads]  # digitised whole
         record = digitise_files([_fetch(archive, f, workdir) for f in whole], dossier,
                                 submission.procedure, submission.owner_id,
                                 [f.component for f in whole], settings, archive, workdir)
-        ingest.mark_processed([f.upload for f in files if f.kind == "component"], _worker())
+        # what was digitised is processed: a file that reached S3 after this run was submitted
+        # is in the record too, and left unprocessed it showed "digitised" beside it
+        ingest.mark_processed([u.id for u in uploads if u.processed_at is None], _worker())
         ingest.change_status(dossier, record.status)
     for item in files:
         if item.kind == "result":
