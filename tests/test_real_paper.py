@@ -125,6 +125,18 @@ def test_a_subject_the_document_repeats_otherwise_goes_to_review(circular):
     assert [p.code for p in problems if p.field == "subject"] == ["field_disagrees"]
 
 
+def test_diacritics_the_engine_misread_are_put_back_and_abbreviations_kept(scans, circular):
+    text = circular[0].text
+    # read "bỗ sung", "SỬA ĐỎI", "MỘT SÓ ĐIỀU", "QUY ĐỊNH VÈ" before the engine's alternatives
+    assert text.count("bổ sung") >= 2 and "bỗ" not in text
+    assert "SỬA ĐỔI" in text and "MỘT SỐ ĐIỀU" in text and "QUY ĐỊNH VỀ" in text
+    assert "TT-NHNN" in text and "QH15" in text  # abbreviations, no syllables, kept
+    # syllables that made no word with their neighbours, read "cô phần", "nhà đâu tư"
+    assert "mua bán cổ phần" in text and text.count("nhà đầu tư nước ngoài") == 2
+    fields, _ = extract_fields(circular, official.FIELDS)
+    assert same(fields["subject"].value, scans["tt-11-2026-nhnn"].labels["subject"])
+
+
 @pytest.mark.parametrize("turn", [90, 180, 270])
 def test_a_real_page_turned_reads_as_well_as_upright(scans, circular, turn):
     received = read_local(scans["tt-11-2026-nhnn"].path)

@@ -12,7 +12,7 @@ from PIL import Image
 
 from pipeline._exec import tesseract
 from pipeline.model import NO_TEXT, Box, OcrPage, TextLayer, Word, line_height, shifted
-from pipeline.ocr import slots
+from pipeline.ocr import slots, spelling
 from pipeline.ocr.ink import separate
 from pipeline.ocr.order import footer_columns, header_columns
 from pipeline.ocr.preprocess import DEFAULT_STEPS, Prepared, normalise, sideways, straighten
@@ -136,8 +136,12 @@ def _page_matrix(prepared: Prepared, original_height: int, dpi: int) -> tuple[fl
     return (m[0, 0], m[1, 0], m[0, 1], m[1, 1], m[0, 2], m[1, 2])
 
 
-def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
-          overlay: Sequence[Word] = ()) -> tuple[list[Word], str, float, TextLayer]:
+Blocks = list[list[list[tesseract.EngineWord]]]
+
+
+def _read(prepared: Prepared, language: str, overlay: Sequence[Word] = ()) -> tuple[Blocks, float]:
+    """The page's blocks of lines as the engine read them (blanks and digit boxes read in,
+    engine pixels) and their mean word confidence."""
     found = _missed(prepared.gray, prepared.dpi, language,
                     tesseract.recognise(prepared.gray, prepared.dpi, language))
     if overlay:
@@ -150,15 +154,21 @@ def _read(prepared: Prepared, size: tuple[int, int], dpi: int, language: str,
     if prepared.blue is not None:
         blocks = [slots.fill(block, prepared.gray, prepared.blue, prepared.dpi, language)
                   for block in blocks]
+    scored = [w.confidence for block in blocks for line in block for w in line if w.confidence >= 0]
+    return blocks, float(np.mean(scored)) if scored else 0.0
+
+
+def _words(prepared: Prepared, blocks: Blocks, size: tuple[int, int], dpi: int
+           ) -> tuple[list[Word], str, TextLayer]:
+    """The kept reading's words (boxes in the original's pixels), text and text layer."""
     lines = [line for block in blocks for line in block]
     words = [Word(w.text, w.confidence, _mapped(w.box, prepared.to_original, size), index,
                   w.char_confidence, w.source) for index, line in enumerate(lines) for w in line]
-    scored = [w.confidence for w in words if w.confidence >= 0]
     height, width = prepared.gray.shape
     layer = TextLayer(width, height,
                       tuple(tuple((w.text, w.box) for w in line) for line in lines),
                       _page_matrix(prepared, size[1], dpi))
-    return words, _page_text(blocks), float(np.mean(scored)) if scored else 0.0, layer
+    return words, _page_text(blocks), layer
 
 
 def ocr_page(image: Image.Image, dpi: int, language: str = "vie",
@@ -192,14 +202,17 @@ def ocr_gray(gray: np.ndarray, dpi: int, language: str = "vie",
     readings = []
     for clockwise in turns:
         prepared = straighten(base, clockwise, steps, blue)
-        readings.append((prepared, _read(prepared, size, dpi, language, overlay)))
-    prepared, reading = max(readings, key=lambda pair: pair[1][2])
-    if reading[2] < DOUBTFUL_CONFIDENCE:
+        readings.append((prepared, _read(prepared, language, overlay)))
+    prepared, (blocks, confidence) = max(readings, key=lambda pair: pair[1][1])
+    if confidence < DOUBTFUL_CONFIDENCE:
         found = tesseract.orientation(prepared.gray, prepared.dpi)
         if found:
             turned = straighten(base, (prepared.rotation + found) % 360, steps, blue)
-            second = _read(turned, size, dpi, language, overlay)
-            if second[2] > reading[2]:
-                prepared, reading = turned, second
-    words, text, confidence, layer = reading
+            second = _read(turned, language, overlay)
+            if second[1] > confidence:
+                prepared, (blocks, confidence) = turned, second
+    if spelling.LANGUAGE in language.split("+"):  # on the reading kept only
+        blocks = [spelling.correct(block, prepared.gray, prepared.dpi, spelling.LANGUAGE)
+                  for block in blocks]
+    words, text, layer = _words(prepared, blocks, size, dpi)
     return OcrPage(words, text, confidence, prepared.rotation, prepared.skew, layer, quality)
