@@ -28,6 +28,7 @@ from itertools import product
 import numpy as np
 
 from pipeline._exec import tesseract
+from pipeline.text import fold_aligned
 
 LANGUAGE = "vie"  # the model whose word list and dictionary these are
 SURE = 50.0  # a changed character's least confidence, with no dictionary word to back it
@@ -48,16 +49,12 @@ def _pairs() -> frozenset[str]:
     return frozenset(pairs)
 
 
-def _fold(word: str) -> str:
-    return "".join(map(_base, word))
-
-
 @cache
 def _bare_pairs() -> dict[str, tuple[str, ...]]:
     """The dictionary's pairs by their bare letters: "bo sung" → ("bổ sung", "bỏ sung"…)."""
     found: dict[str, list[str]] = {}
     for pair in _pairs():
-        found.setdefault(_fold(pair), []).append(pair)
+        found.setdefault(fold_aligned(pair), []).append(pair)
     return {bare: tuple(pairs) for bare, pairs in found.items()}
 
 
@@ -66,14 +63,16 @@ def _pairing(word: str, before: str, after: str) -> frozenset[str]:
     ``after`` as they stand."""
     bare = _bare_pairs()
     return frozenset(
-        [pair.split(" ")[1] for pair in bare.get(_fold(f"{before} {word}"), ())
+        [pair.split(" ")[1] for pair in bare.get(fold_aligned(f"{before} {word}"), ())
          if pair.split(" ")[0] == before]
-        + [pair.split(" ")[0] for pair in bare.get(_fold(f"{word} {after}"), ())
+        + [pair.split(" ")[0] for pair in bare.get(fold_aligned(f"{word} {after}"), ())
            if pair.split(" ")[1] == after])
 
 
 def _base(letter: str) -> str:
-    """A letter without its diacritics ("ổ" → "o", "Đ" → "D")."""
+    """A letter without its diacritics, in its case ("ổ" → "o", "Đ" → "D"; the case is kept,
+    unlike :func:`pipeline.text.fold_aligned`, so that an alternative in the other case is no
+    sign that the characters line up)."""
     bare = unicodedata.normalize("NFD", letter)[0]
     return {"đ": "d", "Đ": "D"}.get(letter, bare)
 
@@ -147,8 +146,9 @@ def repaired(letters: str, choices: list[tuple[tuple[str, float], ...]], spellin
     return (best[1], best[2]) if best else None
 
 
-def _letters(word: tesseract.EngineWord | None) -> tuple[str, str, str] | None:
-    found = _WORD.match(word.text) if word is not None else None
+def _letters(word: tesseract.EngineWord) -> tuple[str, str, str] | None:
+    """A word's leading punctuation, letters and trailing punctuation; None if it is no word."""
+    found = _WORD.match(word.text)
     return found.groups() if found else None  # type: ignore[return-value]
 
 
@@ -161,15 +161,14 @@ def correct(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, dpi: int,
     least confidence is its changed character's."""
     syllables, pairs = tesseract.dictionary(language), _pairs()
     flat = [word for line in lines for word in line]
+    parts = [*map(_letters, flat), None]  # parts[-1]: no word before the first or after the last
     fixed: dict[int, tesseract.EngineWord] = {}
     for k, word in enumerate(flat):
-        parts = _letters(word)
-        if word.source != "print" or parts is None:
+        if word.source != "print" or parts[k] is None:
             continue
-        lead, letters, trail = parts
+        lead, letters, trail = parts[k]
         low = letters.lower()
-        before = _letters(flat[k - 1]) if k else None
-        after = _letters(flat[k + 1]) if k + 1 < len(flat) else None
+        before, after = parts[k - 1], parts[k + 1]
         before = before[1].lower() if before and before[2] == "" and lead == "" else ""
         after = after[1].lower() if after and after[0] == "" and trail == "" else ""
         if f"{before} {low}" in pairs or f"{low} {after}" in pairs:
