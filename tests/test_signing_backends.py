@@ -3,6 +3,9 @@ keys, a remote-signing hook, and the refusals (wrong PIN, weak key). Each signed
 by ``verify_pdf`` and by poppler's ``pdfsig``."""
 
 import io
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 
 import pytest
 from pyhanko.pdf_utils.reader import PdfFileReader
@@ -73,3 +76,16 @@ def test_pkcs12_with_pss(tmp_path):
     embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
     assert embedded.signer_info["signature_algorithm"]["algorithm"].native == "rsassa_pss"
     assert verify_pdf(signed, []).valid and "Signature is Valid" in poppler("pdfsig", signed, tmp_path)
+
+
+def _dev_key_serial(home: str) -> str:
+    return str(load_pkcs12(*ensure_dev_signer(Path(home))).signing_cert.serial_number)
+
+
+def test_processes_sharing_a_fresh_home_get_one_working_dev_key(tmp_path):
+    # CI once saw four `sohoa digitise` on a fresh home leave one's passphrase beside
+    # another's bundle; every process must open the key, and it must be the same one.
+    with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:
+        names = list(pool.map(_dev_key_serial, [str(tmp_path)] * 6))
+    assert len(set(names)) == 1
+    assert len(list((tmp_path / "signing").glob("*.p12"))) == 1

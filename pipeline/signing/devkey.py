@@ -6,6 +6,7 @@ but no one trusts this certificate, and ``sohoa verify`` says so.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 from datetime import datetime, timedelta, timezone
@@ -37,6 +38,16 @@ def ensure_dev_signer(home: Path, role: str = "scan") -> tuple[Path, bytes]:
     if p12.exists() and secret.exists():
         return p12, secret.read_bytes()
     folder.mkdir(parents=True, exist_ok=True)
+    # Processes sharing a fresh home would otherwise each make a key and leave one's
+    # passphrase beside another's bundle: the first to take the lock makes it, the rest read it.
+    with open(folder / f"{stem}.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (p12.exists() and secret.exists()):
+            _create(p12, secret, role)
+    return p12, secret.read_bytes()
+
+
+def _create(p12: Path, secret: Path, role: str) -> None:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
@@ -61,7 +72,6 @@ def ensure_dev_signer(home: Path, role: str = "scan") -> tuple[Path, bytes]:
     passphrase = secrets.token_urlsafe(24).encode()
     bundle = pkcs12.serialize_key_and_certificates(
         b"sohoa-dev", key, cert, None, serialization.BestAvailableEncryption(passphrase))
-    _write_private(secret, passphrase)
     _write_private(p12, bundle)
-    (folder / f"{stem}.crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    return p12, passphrase
+    p12.with_suffix(".crt").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    _write_private(secret, passphrase)
