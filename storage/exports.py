@@ -15,7 +15,7 @@ from storage.objects import sha256_hex
 
 def _write_atomic(path: Path, data: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".part")
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.part")
     tmp.write_bytes(data)
     os.replace(tmp, path)
 

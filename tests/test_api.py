@@ -374,6 +374,40 @@ def test_a_file_s3_did_not_acknowledge_is_stored_and_submitted_by_the_bridge(
     assert not spooled.exists() and code in bridge.due
 
 
+def test_a_killed_storer_is_replaced_and_the_next_file_still_reaches_s3(archive, home, scans):
+    """A storer process killed (the OOM killer, an operator): the next upload finds the pool
+    broken, a new pool is made, and the file is in S3 with its key recorded, its spool copy
+    gone."""
+    import os
+    import signal
+
+    from pipeline.api.storers import Storers
+    from pipeline.settings import load_settings
+    from storage.ingest import Ingest, UploadRow
+
+    code, ingest = f"{AGENCY}-231028-0006", Ingest(archive.catalogue)
+    data = scans["card"].read_bytes()
+    spooled = home / "inbox" / code / f"{hashlib.sha256(data).hexdigest()}.jpg"
+    spooled.parent.mkdir(parents=True, exist_ok=True)
+    spooled.write_bytes(data)
+    upload, _ = ingest.add_upload(UploadRow(
+        dossier_code=code, kind="component", sha256=spooled.stem, filename="cccd.jpg",
+        size=len(data), path=str(spooled)))
+    storers = Storers(load_settings(), archive.store.s3, ingest)
+    try:
+        first = storers.pool
+        for process in list(first._processes.values()):
+            os.kill(process.pid, signal.SIGKILL)
+        wait_until(lambda: first._broken)  # what the pool's own thread sees of the kill
+        stored = threading.Event()
+        storers.store(upload, stored.set)
+        assert stored.wait(60) and storers.pool is not first
+    finally:
+        storers.shutdown()
+    key = ingest.upload(upload.id).object_key
+    assert archive.store.get(key) == data and not spooled.exists()
+
+
 def test_scans_are_submitted_through_the_api_split_at_their_sheets(api, tokens, scans, tmp_path):
     from pydantic import SecretStr
 
