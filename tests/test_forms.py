@@ -105,30 +105,55 @@ def test_a_row_of_digit_boxes_is_found_and_read_as_one_number(person):
     assert fields["id_number"].value == person.id_number and problems == []
 
 
-def test_a_label_the_engine_reads_as_one_word_with_the_digit_boxes_is_read_again():
-    """The engine once read "5. Số CCCD:" and six of the boxes beside it as one word,
-    "S:SðGCCD..U": the label is still read again from the ink left of the boxes."""
+def _label_and_boxes(label_x: int, x0: int, hole: bool = False):
+    """A line "Số CCCD:" (at ``label_x``) and twelve digit boxes from ``x0``, cleared of its
+    rules as the page path clears them; with a punch hole at the label's left."""
     import numpy as np
     from PIL import Image, ImageDraw, ImageFont
 
-    from pipeline._exec.tesseract import EngineWord
     from pipeline.ocr.preprocess import clear_rules
-    from pipeline.ocr.slots import digit_boxes
 
     face = ImageFont.truetype("/usr/share/fonts/truetype/liberation2/LiberationSans-Regular.ttf", 54)
     page = Image.new("L", (2000, 200), 255)
     draw = ImageDraw.Draw(page)
-    draw.text((60, 60), "Số CCCD:", font=face, fill=0)
-    x0, cell = 330, 70
+    if hole:
+        draw.ellipse((8, 62, 58, 112), fill=0)
+    draw.text((label_x, 60), "Số CCCD:", font=face, fill=0)
+    cell = 70
     for k, digit in enumerate("040176354143"):
         draw.rectangle((x0 + k * cell, 50, x0 + (k + 1) * cell, 130), outline=0, width=2)
         draw.text((x0 + k * cell + 20, 60), digit, font=face, fill=0)
-    cleared, rows = clear_rules(np.asarray(page), 300)  # as the page path finds the boxes
+    cleared, rows = clear_rules(np.asarray(page), 300)
     assert len(rows) == 1 and abs(rows[0][0] - x0) < 10
-    x1, line = x0 + 12 * cell, (0, 0, 0)
+    return cleared, rows, x0 + 12 * cell
+
+
+def test_a_label_the_engine_reads_as_one_word_with_the_digit_boxes_is_read_again():
+    """The engine once read "5. Số CCCD:" and six of the boxes beside it as one word,
+    "S:SðGCCD..U": the label is still read again from the ink left of the boxes."""
+    from pipeline._exec.tesseract import EngineWord
+    from pipeline.ocr.slots import digit_boxes
+
+    cleared, rows, x1 = _label_and_boxes(60, 330)
+    line = (0, 0, 0)
     words = [EngineWord("S:SðGCCD..U", 40.0, 10.0, (60, 60, 750, 125), line),
              EngineWord("1776.53.5414", 40.0, 10.0, (760, 60, x1 - 80, 125), line),
              EngineWord("3", 90.0, 90.0, (x1 - 50, 60, x1 - 20, 125), line)]
+    blocks = digit_boxes([[words]], cleared, 300, rows, "vie")
+    assert [w.text for w in blocks[0][0]] == ["Số", "CCCD:", "040176354143"]
+
+
+def test_a_label_the_page_read_surer_than_alone_keeps_the_pages_reading():
+    """A punch hole at the label's left: read alone, the label is "®SốCCCD:" (one word, less
+    sure); the page had read "Số" "CCCD:" surer, and that reading is kept."""
+    from pipeline._exec.tesseract import EngineWord
+    from pipeline.ocr.slots import digit_boxes
+
+    cleared, rows, x1 = _label_and_boxes(75, 345, hole=True)
+    line = (0, 0, 0)
+    words = [EngineWord("Số", 96.0, 96.0, (75, 60, 140, 125), line),
+             EngineWord("CCCD:", 96.0, 96.0, (160, 60, 320, 125), line),
+             EngineWord("040176354143", 90.0, 90.0, (355, 60, x1 - 10, 125), line)]
     blocks = digit_boxes([[words]], cleared, 300, rows, "vie")
     assert [w.text for w in blocks[0][0]] == ["Số", "CCCD:", "040176354143"]
 
