@@ -24,14 +24,11 @@ LEADER_PHASE = 0.2  # a leader's dot is this close to its pitch, as a share of i
 LEADER_EVEN = 0.15  # a leader's printed dots are evenly spaced within this share
 TONE_DOT_MM = 1.2  # how far under its letter a dấu nặng sits
 LINE_MM = 6.0  # a band this high around a row of dots holds the words written over it
-WRITTEN_SHARE = 0.5  # a dot more than this share blue is the pen's (a dấu nặng), not the leader's
 
 
-def dots(gray: np.ndarray, small_ink: np.ndarray, scale: float, dpi: int,
-         written: np.ndarray | None = None) -> np.ndarray:
+def dots(gray: np.ndarray, small_ink: np.ndarray, scale: float, dpi: int) -> np.ndarray:
     """Where the leaders' dots are on ``gray`` (at ``dpi``), given the binary ink (255) of its
-    copy ``scale`` times as large; a dot mostly of ``written`` ink (blue: the pen's, where the
-    leader is printed) is a tone's, and stays."""
+    copy ``scale`` times as large (the caller keeps blue ink on them: a tone's, the pen's)."""
     found = np.zeros(gray.shape, dtype=bool)
     bands = _dotted_bands(small_ink, round(dpi * scale))
     if bands:
@@ -39,11 +36,6 @@ def dots(gray: np.ndarray, small_ink: np.ndarray, scale: float, dpi: int,
     for top, bottom in bands:
         top, bottom = round(top / scale), round(bottom / scale)
         found[top:bottom] = _leader_dots(ink[top:bottom], dpi)
-    if written is not None and found.any():
-        count, labels = cv2.connectedComponents(found.astype(np.uint8), connectivity=8)
-        share = np.bincount(labels.ravel(), weights=written.ravel(), minlength=count) \
-            / np.maximum(1, np.bincount(labels.ravel(), minlength=count))
-        found &= share[labels] <= WRITTEN_SHARE
     return found
 
 

@@ -158,7 +158,7 @@ def clear_rules(gray: np.ndarray, dpi: int, written: np.ndarray | None = None
     _, ink = cv2.threshold(small, 0, 255, cv2.THRESH_BINARY_INV + cv2.THRESH_OTSU)
     erase, rows = _rule_mask(ink, round(dpi * scale))
     boxes = tuple(tuple(round(v / scale) for v in row) for row in rows)
-    dots = leaders.dots(gray, ink, scale, dpi, written)
+    dots = leaders.dots(gray, ink, scale, dpi)
     if not erase.any() and not dots.any():
         return gray, boxes
     erase = cv2.resize(erase, (gray.shape[1], gray.shape[0]), interpolation=cv2.INTER_NEAREST)
