@@ -346,6 +346,21 @@ def test_files_accepted_while_prefect_is_away_are_in_s3_and_processed_once_it_an
     assert upload.processed_by.split("@")[0] in workers.names
 
 
+def _spooled_upload(ingest, home, code, scan, received_at=None):
+    """A scan in the spool and its upload recorded, not yet in S3, as the API leaves it."""
+    from storage.ingest import UploadRow
+
+    data = scan.read_bytes()
+    spooled = home / "inbox" / code / f"{hashlib.sha256(data).hexdigest()}.jpg"
+    spooled.parent.mkdir(parents=True, exist_ok=True)
+    spooled.write_bytes(data)
+    upload, _ = ingest.add_upload(UploadRow(
+        dossier_code=code, kind="component", sha256=spooled.stem, filename="cccd.jpg",
+        size=len(data), path=str(spooled),
+        **({"received_at": received_at} if received_at else {})))
+    return data, spooled, upload
+
+
 def test_a_file_s3_did_not_acknowledge_is_stored_and_submitted_by_the_bridge(
         archive, home, scans):
     """S3 away at receipt: the spool keeps the file; the bridge stores it later, clears the
@@ -356,16 +371,11 @@ def test_a_file_s3_did_not_acknowledge_is_stored_and_submitted_by_the_bridge(
     from helpers import free_port
     from pipeline.api.submit import Bridge, Submitter
     from pipeline.settings import load_settings
-    from storage.ingest import Ingest, UploadRow
+    from storage.ingest import Ingest
 
     code, ingest = f"{AGENCY}-231028-0005", Ingest(archive.catalogue)
-    data = scans["card"].read_bytes()
-    spooled = home / "inbox" / code / f"{hashlib.sha256(data).hexdigest()}.jpg"
-    spooled.parent.mkdir(parents=True, exist_ok=True)
-    spooled.write_bytes(data)
-    upload, _ = ingest.add_upload(UploadRow(
-        dossier_code=code, kind="component", sha256=spooled.stem, filename="cccd.jpg", size=spooled.stat().st_size, path=str(spooled),
-        received_at=datetime.now(timezone.utc) - timedelta(minutes=5)))
+    data, spooled, upload = _spooled_upload(ingest, home, code, scans["card"],
+                                            datetime.now(timezone.utc) - timedelta(minutes=5))
     submitter = Submitter(load_settings(), ingest, f"http://127.0.0.1:{free_port()}/api")
     bridge = Bridge(archive.store, submitter)
     bridge.step()
@@ -383,16 +393,10 @@ def test_a_killed_storer_is_replaced_and_the_next_file_still_reaches_s3(archive,
 
     from pipeline.api.storers import Storers
     from pipeline.settings import load_settings
-    from storage.ingest import Ingest, UploadRow
+    from storage.ingest import Ingest
 
     code, ingest = f"{AGENCY}-231028-0006", Ingest(archive.catalogue)
-    data = scans["card"].read_bytes()
-    spooled = home / "inbox" / code / f"{hashlib.sha256(data).hexdigest()}.jpg"
-    spooled.parent.mkdir(parents=True, exist_ok=True)
-    spooled.write_bytes(data)
-    upload, _ = ingest.add_upload(UploadRow(
-        dossier_code=code, kind="component", sha256=spooled.stem, filename="cccd.jpg",
-        size=len(data), path=str(spooled)))
+    data, spooled, upload = _spooled_upload(ingest, home, code, scans["card"])
     storers = Storers(load_settings(), archive.store.s3, ingest)
     try:
         first = storers.pool
