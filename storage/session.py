@@ -1,5 +1,6 @@
 """Open the archive: the configured S3 endpoint (or the home's shared local SeaweedFS) and the
-catalogue together, made consistent (a crashed run repaired) before anything uses them."""
+catalogue together, made consistent (a crashed run repaired) before anything uses them; or the
+object store alone."""
 
 from __future__ import annotations
 
@@ -22,8 +23,9 @@ def object_store(settings: Settings, endpoint: S3Endpoint) -> ObjectStore:
 
 
 @contextmanager
-def open_archive(settings: Settings) -> Iterator[Archive]:
-    """The configured S3 endpoint, or the home's shared local SeaweedFS, and the catalogue."""
+def open_store(settings: Settings) -> Iterator[ObjectStore]:
+    """The configured S3 endpoint's bucket, or the home's shared local SeaweedFS's, alone: for
+    a host that only puts objects (a signing token's), with no catalogue to reach."""
     with ExitStack() as stack:
         if settings.s3_endpoint:
             endpoint = S3Endpoint(settings.s3_endpoint, settings.s3_access_key or "",
@@ -33,6 +35,14 @@ def open_archive(settings: Settings) -> Iterator[Archive]:
             endpoint = stack.enter_context(local_seaweedfs(settings))
         store = object_store(settings, endpoint)
         store.ensure_bucket()
+        yield store
+
+
+@contextmanager
+def open_archive(settings: Settings) -> Iterator[Archive]:
+    """The configured S3 endpoint, or the home's shared local SeaweedFS, and the catalogue."""
+    with ExitStack() as stack:
+        store = stack.enter_context(open_store(settings))
         catalogue = Catalogue(settings.catalogue_url)
         stack.callback(catalogue.dispose)
         archive = Archive(store, catalogue)

@@ -148,6 +148,9 @@ def test_a_page_read_by_one_worker_is_a_cache_hit_on_the_other(api, archive, wor
 SIGNING_POOL = "sohoa-token"
 
 
+NO_CATALOGUE = "postgresql+psycopg://nobody@127.0.0.1:9/none"  # nothing answers there
+
+
 @pytest.fixture(scope="module")
 def token_host(workers, token):
     """The SoftHSM2 token's host: a worker of its own signing pool, two runs at a time (only
@@ -158,7 +161,8 @@ def token_host(workers, token):
     made = deploy(workers.url, signing_pools=[SIGNING_POOL])
     workers.start("token-host", pool=SIGNING_POOL, limit=2,
                   SOHOA_SIGNER_PKCS11_MODULE=str(SOFTHSM_MODULE), SOHOA_SIGNER_PKCS11_TOKEN=TOKEN,
-                  SOHOA_SIGNER_PKCS11_KEY="rsa", SOHOA_SIGNER_PIN=PIN)
+                  SOHOA_SIGNER_PKCS11_KEY="rsa", SOHOA_SIGNER_PIN=PIN,
+                  SOHOA_DATABASE_URL=NO_CATALOGUE)  # the token's host reaches S3 only
     return made
 
 
