@@ -150,6 +150,7 @@ def test_a_real_page_turned_reads_as_well_as_upright(scans, circular, turn):
 def test_validators_refuse_what_real_pages_put_where_a_value_should_be():
     assert person_name("Kính Gửi Hội Đồng Nhân Dân Tỉnh") is None  # the addressee line
     assert person_name("Chương I") is None
+    assert person_name("Lê Thị Nhưng") is None  # "nhưng" (but) names no one: a misread "Nhung"
     assert person_name("Vận hành Hệ") is None  # words cased unlike one another
     assert person_name("Trung tá Nguyễn Văn Năm") == "Nguyễn Văn Năm"  # rank dropped, "Năm" a name
     assert person_name("PGS.TS. Lê Văn An") == "Lê Văn An"

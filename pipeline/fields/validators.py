@@ -31,9 +31,12 @@ _NOT_NAMES = {"kính", "gửi", "nơi", "nhận", "điều", "khoản", "mục",
               "cho", "về", "việc", "tại", "theo", "với", "số", "ngày", "tháng", "căn", "cứ",
               "tỉnh", "huyện", "ủy", "uỷ", "luật", "trưởng", "phó", "chủ", "tịch", "giám",
               "được", "này", "là", "có", "không", "trong", "ký", "kt", "tm", "tl", "tuq",
-              "người"}
-"""Words of the page around a name that no name is made of ("Kính gửi", "Nơi nhận", titles);
-words that are also given names ("Năm", "Chương", "Định", "Nhân") are not among them."""
+              "người", "nhưng", "hoặc", "thì", "mà", "nếu", "vì", "bởi", "đã", "sẽ", "đang",
+              "rằng", "khi", "nên", "cũng", "vẫn", "rất", "đó", "đây"}
+"""Words of the page around a name that no name is made of ("Kính gửi", "Nơi nhận", titles),
+and function words no one is named, which a name misread by a tone can become ("Nhung" read
+"Nhưng", "Thi" read "Thì"); words that are also given names ("Năm", "Chương", "Định", "Nhân")
+are not among them."""
 DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type and abbreviation
     "luat": ("Luật", "L"), "phap lenh": ("Pháp lệnh", "PL"), "lenh": ("Lệnh", "LCT"),
     "nghi dinh": ("Nghị định", "NĐ"), "thong tu lien tich": ("Thông tư liên tịch", "TTLT"),
