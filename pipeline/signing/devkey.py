@@ -48,6 +48,8 @@ def ensure_dev_signer(home: Path, role: str = "scan") -> tuple[Path, bytes]:
 
 
 def _create(p12: Path, secret: Path, role: str) -> None:
+    """A new self-signed key and certificate for ``role``; the passphrase is written last, so
+    a reader that finds both files finds a matching pair."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([
         x509.NameAttribute(NameOID.COUNTRY_NAME, "VN"),
