@@ -86,6 +86,6 @@ def test_processes_sharing_a_fresh_home_get_one_working_dev_key(tmp_path):
     # CI once saw four `sohoa digitise` on a fresh home leave one's passphrase beside
     # another's bundle; every process must open the key, and it must be the same one.
     with ProcessPoolExecutor(6, mp_context=multiprocessing.get_context("spawn")) as pool:
-        names = list(pool.map(_dev_key_serial, [str(tmp_path)] * 6))
-    assert len(set(names)) == 1
+        serials = list(pool.map(_dev_key_serial, [str(tmp_path)] * 6))
+    assert len(set(serials)) == 1
     assert len(list((tmp_path / "signing").glob("*.p12"))) == 1
