@@ -163,5 +163,9 @@ def test_validators_refuse_what_real_pages_put_where_a_value_should_be():
     assert iso_date("ngày 12 tháng 05 năm 2026") == "2026-05-12"
     assert subject("Kính gửi: Ủy ban nhân dân tỉnh Thanh Hóa") is None
     assert subject("Căn cứ Luật Tổ chức Chính phủ") is None
+    assert subject("Về việc xác nhận cho công dân Đỉnh Văn Phương") == \
+        "Về việc xác nhận cho công dân Đinh Văn Phương"  # a named person's surname, as in a name
+    assert subject("Về việc đình chỉ hoạt động của Cơ sở Đỉnh Cao") == \
+        "Về việc đình chỉ hoạt động của Cơ sở Đỉnh Cao"  # no one named: left as read
     assert tone_normal("Uỷ ban nhân dân, hoà giải") == "Ủy ban nhân dân, hòa giải"
     assert tone_normal("hoàn thành, quý") == "hoàn thành, quý"

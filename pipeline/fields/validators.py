@@ -292,13 +292,20 @@ _NOT_SUBJECT = re.compile(r"^(?:kinh\s*gui|can\s*cu|noi\s*nhan|theo\s*de\s*nghi|
                           r"|chuong\s+(?:[ivxlc]+\b|\d))")
 
 
+_NAMED = re.compile(r"(?<!\w)(?i:ông|bà|anh|chị|cháu|công dân)\s+([A-ZĐ][^\W\d_]*)(?=\s+[A-ZĐ])")
+"""A person named in a subject ("… cho công dân Đinh Văn Phương"): the surname after the
+word that introduces them, capitalised as the given names after it."""
+
+
 def subject(text: str) -> str | None:
     """A document's summary (trích yếu): at least three words, and not the recipients'
-    ("Kính gửi: …"), a legal basis ("Căn cứ …") or the first article."""
+    ("Kính gửi: …"), a legal basis ("Căn cứ …") or the first article. The surname of a person
+    it names gets its marks from :data:`SURNAMES`, as in a name field ("Đỉnh" → "Đinh")."""
     value = free_text(text)
     if not value or len(value.split()) < 3 or _NOT_SUBJECT.match(fold(value)):
         return None
-    return value
+    return _NAMED.sub(lambda m: m.group(0)[:m.start(1) - m.start()]
+                      + SURNAMES.get(fold(m.group(1)), m.group(1)), value)
 
 
 VALIDATORS: dict[str, Callable[[str], str | None]] = {
