@@ -11,7 +11,7 @@ from datetime import date
 
 import regex
 
-from pipeline.fields import official, signed
+from pipeline.fields import official, places, signed
 from pipeline.fields.layout import Found, Line, following, labelled, lines_of
 from pipeline.fields.validators import VALIDATORS, repaired
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
@@ -25,9 +25,9 @@ their least sure character: the engine's word confidence is low on any token out
 dictionary ("445/QĐ-UBND" read right scores 26 as a word, 89 at its least sure character)."""
 
 _NUMBERING = r"(?:\d{1,2}\s*[.)/]\s*|[a-h]\)\s*|[-•*~]\s*)?"
-_BORDER = r"[|'‘’!¡\[\]_\s]*(?:(?:\S{1,2}\s+){1,2}(?=\S{2}))?"
+_BORDER = r"[|'‘’!¡\[\]_\s]*(?:(?:\S{1,2}\s+){1,2}(?=\S{2}|[-•*~]\s+\S{2}))?"
 """What is left of a table's border or a leader before a label, and a speck read as a letter
-or two (a punch hole as "Ó")."""
+or two (a punch hole as "Ó", a tick box as "( )"), before the label's numbering or the label."""
 LABELS: dict[str, list[str]] = {
     "full_name": [r"ho,? chu dem,? (?:va )?ten", r"ho va ten", r"ho ten", r"ten chu ho",
                   r"full name"],
@@ -37,7 +37,8 @@ LABELS: dict[str, list[str]] = {
                   r"so can cuoc cong dan",  # long enough to be found with a letter misread
                   r"so (?:cccd|[cg]c[cg]d|the can cuoc|can cuoc|cmnd|cmt)",
                   r"(?:can cuoc cong dan|the can cuoc|chung minh nhan dan) so",
-                  r"so giay to (?:tuy than|phap ly)", r"so/no\.?"],
+                  r"so giay to (?:tuy than|phap ly)", r"so/no\.?",
+                 r"(?<!cap )(?:cccd|cmnd|cmt)(?=\s*:)"],  # "Số" misread ("2:50 CCCD: …")
     "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",
                 r"cho o hien tai", r"dia chi"],
     "phone": [r"so dien thoai", r"dien thoai(?: lien he)?"],
@@ -147,6 +148,20 @@ def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
     return None
 
 
+def _unlisted_units(label: str, value: str) -> tuple[str, Problem | None]:
+    """An address with a unit the gazetteer spells otherwise, or a word before a number that
+    is none of an address's (:func:`places.unlisted`), goes to a person, with the spelling
+    meant where only one is that close."""
+    unknown, respelt = places.unlisted(value)
+    if not unknown:
+        return value, None
+    named = ", ".join(f"\"{part}\"" for part in unknown)
+    guess = f", có lẽ là \"{respelt}\"" if respelt != value else ""
+    return respelt, Problem("low_field_confidence", f"{label}: \"{value}\": {named} không khớp "
+                            f"danh mục đơn vị hành chính hay cách ghi số nhà{guess}: cần kiểm tra.",
+                            field="address")
+
+
 def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
                    ) -> tuple[dict[str, FieldValue], list[Problem]]:
     """The ``wanted`` fields (name → validator) of one document, and what needs a person's look."""
@@ -174,6 +189,9 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
                                     field=field))
             continue
         doubt = _doubt(lines, field, found, label, value)
+        if field == "address":  # respelt under any doubt: one a person checks too
+            value, unlisted = _unlisted_units(label, value)
+            doubt = doubt or unlisted
         if doubt:
             fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
             problems.append(doubt)

@@ -111,9 +111,12 @@ def _below(lines: list[Line], index: int, label: list[Word]) -> Line | None:
     return None
 
 
-_QUALIFIER = re.compile(r"\s*(?:\([^)]{0,40}\)|[^:\d(]{1,30}?)\s*:\s*")
+_QUALIFIER = re.compile(r"\s*(?:\([^)]{0,40}\)|[^:;\d(]{1,30}?)\s*[:;]\s*")
 """What some forms print between a label and its colon: "Giới tính (Nam/Nữ):", "Số điện
-thoại liên hệ:", "Họ tên người khai:"."""
+thoại liên hệ:", "Họ tên người khai:" (its colon read as a semicolon: "người khai;")."""
+_INSTRUCTION = re.compile(r"\s*\([^)]{0,40}\)\s*")
+"""A label's instruction in parentheses, all its line holds after it ("Giới tính (Nam/Nữ)"
+over the value): part of the label, not a value."""
 _OPEN = re.compile(r"\s*\([^)]*$")
 """A qualifier whose parenthesis closes on the next line: a table's label cell wraps it ("Tên
 hộ kinh doanh (viết bằng" over "chữ in hoa)")."""
@@ -224,6 +227,8 @@ def labelled(lines: list[Line], labels: list[re.Pattern[str]], stops: list[re.Pa
                 start = qualifier.end()
             elif _OPEN.match(folded, start):
                 start = _cell_start(line, start)
+            elif _INSTRUCTION.fullmatch(folded, start):
+                start = len(text)
             end = len(text)
             for stop in stops:
                 later = stop.search(folded, start + 1)

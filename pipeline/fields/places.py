@@ -1,0 +1,116 @@
+"""An address's administrative units against the gazetteer of Vietnam's units.
+
+The engine misreads a tone in a place name as easily as in any word ("thành phố Vĩnh" for
+Vinh), and such a value passes every rule a free text can be held to. The units, though, are
+a closed list: underthesea's data file (read as a file from the installed package, as
+:mod:`pipeline.ocr.spelling` reads its dictionary) names the 63 provinces, their districts
+and wards before 1 July 2025 and the 34 provinces and their wards after. A unit the list
+spells otherwise goes to a person, with the list's spelling when one name is that close.
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import re
+from functools import cache
+
+from rapidfuzz.distance.Levenshtein import distance
+
+from pipeline.text import fold, tone_normal
+
+KINDS = ("thành phố", "thị trấn", "thị xã", "đặc khu", "phường", "quận", "huyện", "tỉnh", "xã")
+"""The words that name a unit's kind, longest first where one starts another."""
+_KIND = re.compile(r"^(" + "|".join(fold(kind) for kind in KINDS) + r")\s+(?!lo\b)(\S.*)$")
+"""A unit's kind and its name; not a road named after the kind ("Tỉnh lộ 8", "Huyện lộ 2")."""
+_EDGES = " .;:-–"
+NUMBERED = ("số", "ngõ", "ngách", "hẻm", "kiệt", "tổ", "thôn", "xóm", "ấp", "lô", "tầng", "phòng")
+"""Words an address puts before a number ("Số 81", "ngõ 15", "Tổ 3")."""
+_NUMBERED = re.compile(r"^(\s*)([^\W\d_]{2,5})(?=\s+\d)")
+
+
+@cache
+def _units() -> dict[str, dict[str, frozenset[str]]]:
+    """kind (folded; ``""`` for any) → name (folded) → the name's spellings, in the new tone
+    placement."""
+    path = importlib.metadata.distribution("underthesea").locate_file(
+        "underthesea/address/data/mapping.json")
+    with open(path, encoding="utf-8") as file:
+        data = json.load(file)
+    full = {info["name"] for key in ("province_names", "old_province_names")
+            for info in data[key].values()}
+    full |= {record[key] for record in data["ward_mapping"]
+             for key in ("old_district", "old_ward", "new_ward")}
+    found: dict[str, dict[str, set[str]]] = {}
+    for unit in full:
+        match = _KIND.match(fold(unit))
+        if match:
+            name = tone_normal(unit).split(maxsplit=len(match.group(1).split()))[-1]
+            for kind in (match.group(1), ""):
+                found.setdefault(kind, {}).setdefault(fold(name), set()).add(name)
+    return {kind: {name: frozenset(spelt) for name, spelt in names.items()}
+            for kind, names in found.items()}
+
+
+def _spelling(kind: str, name: str) -> str | None:
+    """The one spelling the list has for ``name`` read with a tone or a letter wrong; ``None``
+    when it has none that close, or several."""
+    names = _units()[kind]
+    spelt = names.get(fold(name))
+    if spelt is None:
+        close = [n for n in names if abs(len(n) - len(fold(name))) <= 1
+                 and distance(n, fold(name)) <= 1]
+        spelt = names[close[0]] if len(close) == 1 else None
+    return next(iter(spelt)) if spelt and len(spelt) == 1 else None
+
+
+def _listed(name: str, kind: str) -> bool:
+    return tone_normal(name).lower() in {s.lower() for s in _units()[kind].get(fold(name), ())}
+
+
+def _numbered(part: str) -> str:
+    """``part`` with the word before its number written as the one of :data:`NUMBERED` it
+    is read for, a letter or a mark wrong ("Sá 296", "naõ 88" in a hand the engine misreads)."""
+    match = _NUMBERED.match(part)
+    if not match or tone_normal(match.group(2)).lower() in NUMBERED:
+        return part
+    word = fold(match.group(2))
+    close = [k for k in NUMBERED if fold(k) == word] or \
+        [k for k in NUMBERED if len(fold(k)) == len(word) and distance(fold(k), word) == 1]
+    if len(close) != 1:
+        return part
+    meant = close[0].capitalize() if match.group(2)[0].isupper() else close[0]
+    return match.group(1) + meant + part[match.end():]
+
+
+def _cased(like: str, word: str) -> str:
+    return word.upper() if like.isupper() else word.capitalize() if like[:1].isupper() else word
+
+
+def unlisted(address: str) -> tuple[list[str], str]:
+    """The parts of ``address`` (between its commas) read wrong: a unit whose kind or name
+    the list does not spell so ("quân 1"), or a word before a number that is none of
+    :data:`NUMBERED`; and the address with each that is a tone or a letter from one spelling
+    written so. A name the list has under another kind is listed: a unit's kind changes (the
+    town "thị xã Sầm Sơn" is a city since 2017) and citizens write the one their papers carry."""
+    parts = address.split(",")
+    unknown = []
+    for k, part in enumerate(parts):
+        if (numbered := _numbered(part)) != part:
+            unknown.append(part.strip(_EDGES))
+            parts[k] = numbered
+            continue
+        read = part.strip(_EDGES)
+        match = _KIND.match(fold(read))
+        if not match:
+            continue
+        kind = next(kind for kind in KINDS if fold(kind) == match.group(1))
+        *written, name = read.split(maxsplit=len(kind.split()))
+        kind_right, listed = tone_normal(" ".join(written)).lower() == kind, _listed(name, "")
+        if kind_right and listed:
+            continue
+        unknown.append(read)
+        spelt = name if listed else _spelling(match.group(1), name) or _spelling("", name) or name
+        meant = " ".join(written) if kind_right else _cased(written[0], kind)
+        parts[k] = part.replace(read, f"{meant} {spelt.upper() if name.isupper() else spelt}")
+    return unknown, ",".join(parts)
