@@ -162,6 +162,10 @@ def test_labels_as_real_forms_print_them_and_engines_read_them():
     assert problems == []
     issued_first = _page(_row("Ngày cấp CCCD: 12/05/2021"))  # the card's date is no ID number
     assert extract_fields([issued_first], {"id_number": "personal_id"})[0] == {}
+    two_misread = _page(_row("8) Họ, chứ độm và lên"), _row("VŨ THỊ TUYẾT"),
+                        _row("Ngày, tháng, năm cấp: 12/05/2021"))  # a long label, two letters off
+    fields = extract_fields([two_misread], {"full_name": "name", "date_of_birth": "date"})[0]
+    assert {k: v.value for k, v in fields.items()} == {"full_name": "Vũ Thị Tuyết"}
 
 
 def test_a_document_number_with_its_d_read_twice_is_mended_for_review():

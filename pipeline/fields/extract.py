@@ -67,11 +67,19 @@ def _compile(pattern: str) -> list[re.Pattern[str]]:
 
 _LABEL_RES = {name: [r for p in patterns for r in _compile(p)] for name, patterns in LABELS.items()}
 FUZZY_FROM = 8  # labels whose fixed part is this long or longer are found with one letter misread
-_FUZZY_RES = {name: [regex.compile(r"^" + _BORDER + _NUMBERING + f"(?:{p}){{e<=1}}" + r"\s*[:.;]?\s*")
-                     for p in patterns if len(regex.sub(r"\(\?[^)]*\)|[\\?*+|()\[\]]", "", p)) >= FUZZY_FROM]
+FUZZY_TWO_FROM = 16  # and from this long, with two ("Họ, chứ độm và lên")
+
+
+def _fixed(pattern: str) -> int:
+    return len(regex.sub(r"\(\?[^)]*\)|[\\?*+|()\[\]]", "", pattern))
+
+
+_FUZZY_RES = {name: [regex.compile(r"^" + _BORDER + _NUMBERING + f"(?:{p}){{e<={1 + (_fixed(p) >= FUZZY_TWO_FROM)}}}"
+                                   + r"\s*[:.;]?\s*")
+                     for p in patterns if _fixed(p) >= FUZZY_FROM]
               for name, patterns in LABELS.items()}
-"""A row's label with one letter misread ("Nsày, tháng, năm sinh"), at the start of a line,
-looked for when no label is found as printed."""
+"""A row's label with a letter or two misread ("Nsày, tháng, năm sinh"), at the start of a
+line, looked for when no label is found as printed."""
 _STOP = r"(?:\s+[^\s:\d]+){0,3}\s*:"  # a label, perhaps qualified ("… liên hệ:"), and its colon
 _STOPS = [re.compile(r"(?<![a-z])" + p + _STOP) for ps in LABELS.values() for p in ps] + \
          [re.compile(r"(?<![a-z])" + p + _STOP) for p in OTHER_LABELS]
