@@ -64,8 +64,9 @@ def _spelling(kind: str, name: str) -> str | None:
     return next(iter(spelt)) if spelt and len(spelt) == 1 else None
 
 
-def _listed(name: str, kind: str) -> bool:
-    return tone_normal(name).lower() in {s.lower() for s in _units()[kind].get(fold(name), ())}
+def _listed(name: str) -> bool:
+    """Whether the list spells ``name`` so, under any kind, case and tone placement aside."""
+    return tone_normal(name).lower() in {s.lower() for s in _units()[""].get(fold(name), ())}
 
 
 def _numbered(part: str) -> str:
@@ -106,7 +107,7 @@ def unlisted(address: str) -> tuple[list[str], str]:
             continue
         kind = next(kind for kind in KINDS if fold(kind) == match.group(1))
         *written, name = read.split(maxsplit=len(kind.split()))
-        kind_right, listed = tone_normal(" ".join(written)).lower() == kind, _listed(name, "")
+        kind_right, listed = tone_normal(" ".join(written)).lower() == kind, _listed(name)
         if kind_right and listed:
             continue
         unknown.append(read)
