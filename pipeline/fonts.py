@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import tempfile
 from functools import cache
 from pathlib import Path
 
@@ -36,7 +37,8 @@ def stamp_font(source: Path = DEJAVU_SANS) -> Path:
         subsetter.populate(unicodes=VIETNAMESE)
         font = TTFont(source)
         subsetter.subset(font)
-        tmp = target.with_suffix(f".{os.getpid()}.tmp")
+        handle, tmp = tempfile.mkstemp(suffix=".tmp", dir=folder)  # one per thread: a flow's
+        os.close(handle)  # tasks sign in threads, and each may make the font on a fresh home
         font.save(tmp)
-        os.replace(tmp, target)  # whole, for other processes making it at the same time
+        os.replace(tmp, target)  # whole, for other processes and threads making it at once
     return target

@@ -318,3 +318,16 @@ def test_a_file_over_its_time_limit_has_its_pages_refused(shared, tmp_path):
     refused = [(p["file"], p["page"]) for p in json.loads(done.stdout)["problems"]
                if p["code"] == "file_timeout"]
     assert sorted(refused) == [("tap-cham.pdf", 1), ("tap-cham.pdf", 2)]
+
+
+def test_the_stamp_font_is_made_by_threads_at_once_on_a_fresh_home(tmp_path, monkeypatch):
+    """A flow's documents are signed in threads; on a fresh machine each may make the stamp's
+    font at the same time (two threads of one process once shared one temporary name)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from pipeline.fonts import stamp_font
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    with ThreadPoolExecutor(4) as pool:
+        made = list(pool.map(lambda _: stamp_font.__wrapped__(), range(4)))
+    assert len(set(made)) == 1 and made[0].stat().st_size > 10_000
+    assert [p.name for p in made[0].parent.iterdir()] == [made[0].name]  # no temporary left
