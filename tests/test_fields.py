@@ -121,7 +121,6 @@ def test_an_address_whose_units_run_on_without_a_comma_goes_to_review():
     assert extract_fields([kept], wanted)[1] == []
 
 
-
 @pytest.mark.parametrize("read, proposed", [
     ("xã Hưng Lộc, thành phố Vĩnh, tỉnh Nghệ An", "xã Hưng Lộc, thành phố Vinh, tỉnh Nghệ An"),
     ("phường Kim Mà, quận Ba Đình, thành phố Hà Nội", "phường Kim Mã, quận Ba Đình, thành phố Hà Nội"),
@@ -148,6 +147,7 @@ def test_an_address_part_spelt_otherwise_than_units_and_house_numbers_goes_to_re
 def test_an_address_whose_units_are_listed_is_accepted(address):
     fields, problems = extract_fields([_page(_row(f"Địa chỉ: {address}"))], {"address": "text"})
     assert (fields["address"].value, problems) == (address, [])
+
 
 def test_labels_as_real_forms_print_them_and_engines_read_them():
     """A label's instruction in parentheses with the value on the line below, a tick box

@@ -128,7 +128,7 @@ def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str 
     return signed.name(lines, found) if field == "full_name" else repaired(validator, found.text)
 
 
-_UNIT = re.compile(r"(?<=\S)(\s+)(?:thi tran|thi xa|thanh pho|phuong|xa|quan|huyen|tinh)\s")
+_UNIT = re.compile(r"(?<=\S)(\s+)(?:" + "|".join(map(fold_aligned, places.KINDS)) + r")\s")
 """An administrative unit ("phường …", "thành phố …") that follows the one before it with no
 comma between them: written addresses separate their units by commas."""
 

@@ -21,7 +21,8 @@ from pipeline.text import fold, tone_normal
 
 KINDS = ("thành phố", "thị trấn", "thị xã", "đặc khu", "phường", "quận", "huyện", "tỉnh", "xã")
 """The words that name a unit's kind, longest first where one starts another."""
-_KIND = re.compile(r"^(" + "|".join(fold(kind) for kind in KINDS) + r")\s+(?!lo\b)(\S.*)$")
+_KIND_OF = {fold(kind): kind for kind in KINDS}
+_KIND = re.compile(r"^(" + "|".join(_KIND_OF) + r")\s+(?!lo\b)(\S.*)$")
 """A unit's kind and its name; not a road named after the kind ("Tỉnh lộ 8", "Huyện lộ 2")."""
 _EDGES = " .;:-–"
 NUMBERED = ("số", "ngõ", "ngách", "hẻm", "kiệt", "tổ", "thôn", "xóm", "ấp", "lô", "tầng", "phòng")
@@ -55,11 +56,10 @@ def _units() -> dict[str, dict[str, frozenset[str]]]:
 def _spelling(kind: str, name: str) -> str | None:
     """The one spelling the list has for ``name`` read with a tone or a letter wrong; ``None``
     when it has none that close, or several."""
-    names = _units()[kind]
-    spelt = names.get(fold(name))
+    names, folded = _units()[kind], fold(name)
+    spelt = names.get(folded)
     if spelt is None:
-        close = [n for n in names if abs(len(n) - len(fold(name))) <= 1
-                 and distance(n, fold(name)) <= 1]
+        close = [n for n in names if abs(len(n) - len(folded)) <= 1 and distance(n, folded) <= 1]
         spelt = names[close[0]] if len(close) == 1 else None
     return next(iter(spelt)) if spelt and len(spelt) == 1 else None
 
@@ -105,7 +105,7 @@ def unlisted(address: str) -> tuple[list[str], str]:
         match = _KIND.match(fold(read))
         if not match:
             continue
-        kind = next(kind for kind in KINDS if fold(kind) == match.group(1))
+        kind = _KIND_OF[match.group(1)]
         *written, name = read.split(maxsplit=len(kind.split()))
         kind_right, listed = tone_normal(" ".join(written)).lower() == kind, _listed(name)
         if kind_right and listed:
