@@ -7,7 +7,8 @@ separate process, declares the dossiers, then sends one upload every 1/rate seco
 loop: a slow answer does not slow the sender), each a distinct 1 MB JPEG page (a sample scan
 with its own trailing bytes), ``--per-dossier`` in a row to each dossier, so the worker digitises
 earlier dossiers while later ones arrive (one dossier goes through the worker first, so its
-flow machinery is warm). Prints the rate achieved, latency percentiles, and
+flow machinery is warm). Prints the rate achieved, the uploads refused (by status and
+problem code, or the client's error when no answer came), latency percentiles, and
 the end-to-end count: every upload answered 202 must be listed, with its sha256, by
 ``GET /v1/dossiers/{code}``; then how many dossiers the worker had processed by the end.
 """
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx
@@ -91,7 +93,8 @@ def _warm_up(client: httpx.Client, page: bytes) -> None:
 
 
 async def _load(base: str, token: str, pages: list[bytes], codes: list[str], rate: float,
-                per_dossier: int) -> tuple[list[float], list[tuple[str, str]], float]:
+                per_dossier: int, refused: Counter[str]
+                ) -> tuple[list[float], list[tuple[str, str]], float]:
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     accepted: list[tuple[str, str]] = []
@@ -104,12 +107,17 @@ async def _load(base: str, token: str, pages: list[bytes], codes: list[str], rat
             try:
                 response = await client.post(f"/v1/dossiers/{code}/files",
                                              files=[("files", (f"p{index}.jpg", pages[index]))])
-            except httpx.HTTPError:  # no answer in 60 s: counted, not accepted
+            except httpx.HTTPError as exc:  # no answer in 60 s: counted, not accepted
                 latencies.append(time.perf_counter() - start)
+                refused[type(exc).__name__] += 1
                 return
             latencies.append(time.perf_counter() - start)
             if response.status_code == 202:
                 accepted.append((code, response.json()["received"][0]["sha256"]))
+            else:
+                problem = response.json() if response.headers.get("content-type", "").endswith(
+                    "json") else {}
+                refused[f"{response.status_code} {problem.get('code', '')}".strip()] += 1
 
         began = time.perf_counter()
         tasks = []
@@ -130,6 +138,7 @@ def main() -> None:
     count = int(args.rate * args.seconds)
     page = _page(args.size)
     pages = [page + hashlib.sha256(str(i).encode()).digest() for i in range(count)]
+    refused: Counter[str] = Counter()  # status and problem code (or the client's error) → count
     codes = [f"{AGENCY}-231101-{n + 1:04d}" for n in range(-(-count // args.per_dossier))]
     with tempfile.TemporaryDirectory(prefix="sohoa-bench-ingest-") as tmp:
         port = _free_port()
@@ -142,7 +151,7 @@ def main() -> None:
                     c.post("/v1/dossiers", json={"code": code, "procedure": "2.000488",
                                                  "agency": AGENCY}).raise_for_status()
             latencies, accepted, took = asyncio.run(
-                _load(base, token, pages, codes, args.rate, args.per_dossier))
+                _load(base, token, pages, codes, args.rate, args.per_dossier, refused))
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
                 views = {code: c.get(f"/v1/dossiers/{code}").json() for code in codes}
             listed = {(code, r["sha256"]) for code, view in views.items()
@@ -159,7 +168,8 @@ def main() -> None:
     print(f"{count} uploads of {len(page) / 1e6:.2f} MB to {len(codes)} dossiers, "
           f"{os.cpu_count()} cores; the API and, at nice 10, its worker process")
     print(f"  sent at {count / took:.1f}/s (asked {args.rate:.0f}/s); "
-          f"accepted {len(accepted)}/{count}")
+          f"accepted {len(accepted)}/{count}"
+          + "".join(f"; {n} refused: {why}" for why, n in refused.most_common()))
     print(f"  latency ms: p50 {statistics.median(ms):.0f}, p90 {ms[int(len(ms) * 0.9)]:.0f}, "
           f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f}, max {ms[-1]:.0f}")
     lost = [a for a in accepted if a not in listed]

@@ -3,6 +3,7 @@ process, the home's SeaweedFS and Prefect API are started by the first and share
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import signal
@@ -157,6 +158,9 @@ def test_a_full_disk_is_named_nothing_is_half_written_and_work_resumes_once_free
         subprocess.run(["umount", "-l", str(home)])
 
 
+KEPT_IDLE_S = 8  # longer than uvicorn's default keep-alive (5 s) and httpx's pool (5 s)
+
+
 def _serve(env, port: int) -> subprocess.Popen:
     return subprocess.Popen([*SOHOA, "serve", "--port", str(port)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -177,6 +181,7 @@ def _until(check, seconds=300):
 
 
 def test_serve_killed_while_it_processes_finishes_everything_accepted_after_restart(shared):
+    """And the restarted API answers on a connection a client kept idle in its pool."""
     from helpers import free_port
 
     home, env, files = shared
@@ -200,9 +205,16 @@ def test_serve_killed_while_it_processes_finishes_everything_accepted_after_rest
     server.wait()
     server = _serve(env, port)
     try:
+        _until(lambda: httpx.get(f"{base}/v1/dossiers/{codes[0]}", headers=auth))
+        kept = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a client's pool
+        kept.request("GET", f"/v1/dossiers/{codes[0]}", headers=auth)
+        assert kept.getresponse().read() and (idle_since := time.monotonic())
         for code in codes:
             _until(lambda: httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json()
                    ["status"] in ("digitised", "needs_review"))
+        time.sleep(max(0.0, idle_since + KEPT_IDLE_S - time.monotonic()))
+        kept.request("GET", f"/v1/dossiers/{codes[1]}", headers=auth)  # on the idle connection
+        assert kept.getresponse().status == 200
     finally:
         server.send_signal(signal.SIGTERM)
         _, stderr = server.communicate(timeout=120)
