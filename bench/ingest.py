@@ -7,7 +7,8 @@ separate process, declares the dossiers, then sends one upload every 1/rate seco
 loop: a slow answer does not slow the sender), each a distinct 1 MB JPEG page (a sample scan
 with its own trailing bytes), ``--per-dossier`` in a row to each dossier, so the worker digitises
 earlier dossiers while later ones arrive (one dossier goes through the worker first, so its
-flow machinery is warm). Prints the rate achieved, the uploads refused (by status and
+flow machinery is warm). Prints the rate the uploads went out at and the rate over the time
+until the last answer, the uploads refused (by status and
 problem code, or the client's error when no answer came), latency percentiles, and
 the end-to-end count: every upload answered 202 must be listed, with its sha256, by
 ``GET /v1/dossiers/{code}``; then how many dossiers the worker had processed by the end.
@@ -94,7 +95,7 @@ def _warm_up(client: httpx.Client, page: bytes) -> None:
 
 async def _load(base: str, token: str, pages: list[bytes], codes: list[str], rate: float,
                 per_dossier: int, refused: Counter[str]
-                ) -> tuple[list[float], list[tuple[str, str]], float]:
+                ) -> tuple[list[float], list[tuple[str, str]], float, float]:
     headers = {"Authorization": f"Bearer {token}"}
     latencies: list[float] = []
     accepted: list[tuple[str, str]] = []
@@ -124,8 +125,9 @@ async def _load(base: str, token: str, pages: list[bytes], codes: list[str], rat
         for index in range(len(pages)):
             await asyncio.sleep(max(0.0, began + index / rate - time.perf_counter()))
             tasks.append(asyncio.create_task(one(index)))
+        sent = time.perf_counter() - began  # the last request started
         await asyncio.gather(*tasks)
-        return latencies, accepted, time.perf_counter() - began
+        return latencies, accepted, sent, time.perf_counter() - began
 
 
 def main() -> None:
@@ -150,7 +152,7 @@ def main() -> None:
                 for code in codes:
                     c.post("/v1/dossiers", json={"code": code, "procedure": "2.000488",
                                                  "agency": AGENCY}).raise_for_status()
-            latencies, accepted, took = asyncio.run(
+            latencies, accepted, sent, took = asyncio.run(
                 _load(base, token, pages, codes, args.rate, args.per_dossier, refused))
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
                 views = {code: c.get(f"/v1/dossiers/{code}").json() for code in codes}
@@ -167,8 +169,8 @@ def main() -> None:
     ms = sorted(x * 1000 for x in latencies)
     print(f"{count} uploads of {len(page) / 1e6:.2f} MB to {len(codes)} dossiers, "
           f"{os.cpu_count()} cores; the API and, at nice 10, its worker process")
-    print(f"  sent at {count / took:.1f}/s (asked {args.rate:.0f}/s); "
-          f"accepted {len(accepted)}/{count}"
+    print(f"  sent at {count / sent:.1f}/s (asked {args.rate:.0f}/s), all answered at "
+          f"{count / took:.1f}/s; accepted {len(accepted)}/{count}"
           + "".join(f"; {n} refused: {why}" for why, n in refused.most_common()))
     print(f"  latency ms: p50 {statistics.median(ms):.0f}, p90 {ms[int(len(ms) * 0.9)]:.0f}, "
           f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f}, max {ms[-1]:.0f}")
