@@ -39,8 +39,8 @@ LABELS: dict[str, list[str]] = {
                   r"(?:can cuoc cong dan|the can cuoc|chung minh nhan dan) so",
                   r"so giay to (?:tuy than|phap ly)", r"so/no\.?",
                  r"(?<!cap )(?:cccd|cmnd|cmt)(?=\s*:)"],  # "Số" misread ("2:50 CCCD: …")
-    "address": [r"noi (?:cu tru|thuong tru|o hien tai)", r"dia chi (?:thuong tru|tru so chinh|tru so)",
-                r"cho o hien tai", r"dia chi"],
+    "address": [r"noi (?:cu tru|thuong tru|o hien (?:tai|nay))",
+                r"dia chi (?:thuong tru|tru so chinh|tru so)", r"cho o hien (?:tai|nay)", r"dia chi"],
     "phone": [r"so dien thoai", r"dien thoai(?: lien he)?"],
     "tax_code": [r"ma so (?:doanh nghiep|thue|ho kinh doanh)"],
     "business_name": [r"ten (?:doanh nghiep|ho kinh doanh|cong ty|co so kinh doanh)"
@@ -128,18 +128,18 @@ def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str 
     return signed.name(lines, found) if field == "full_name" else repaired(validator, found.text)
 
 
-_UNIT = re.compile(r"(?<=\S)(\s+)(?:" + "|".join(map(fold_aligned, places.KINDS)) + r")\s")
+_UNIT = re.compile(r"(?<=\S)(\s+)(?:" + "|".join(map(fold_aligned, places.KINDS)) + r")\s(?!lo\b)")
 """An administrative unit ("phường …", "thành phố …") that follows the one before it with no
-comma between them: written addresses separate their units by commas."""
+comma between them: written addresses separate their units by commas ("Tỉnh lộ 8" is a road)."""
 
 
 def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
            ) -> Problem | None:
     """Why a valid value still goes to a person however sure the engine is: it was written by
     hand, the document repeats it and reads it otherwise (a form's signer writes their name
-    again under the signature: "Thủy" there and "Thùy" above are one name read two ways), or
-    an address's units run on without the comma between them ("quận 1 Thành phố …": the
-    engine missed one, or lost more than the comma)."""
+    again under the signature: "Thủy" there and "Thùy" above are one name read two ways), an
+    address's units run on without the comma between them ("quận 1 Thành phố …": the
+    engine missed one, or lost more than the comma), or it stops before its province."""
     if found.handwritten:
         return Problem("handwritten_field", f"{label}: \"{value}\" viết tay, máy đọc không chắc "
                        "chắn: cần đối chiếu với bản giấy.", field=field)
@@ -147,6 +147,9 @@ def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
     if field == "address" and any(folded[m.start() - 1] not in ",;-–" for m in _UNIT.finditer(folded)):
         return Problem("low_field_confidence", f"{label}: \"{value}\" thiếu dấu phẩy giữa các cấp "
                        "hành chính, có thể đọc sót: cần kiểm tra.", field=field)
+    if field == "address" and (last := places.stops_short(value)):
+        return Problem("low_field_confidence", f"{label}: \"{value}\" dừng ở \"{last}\", chưa "
+                       "có tỉnh, thành phố: có thể đọc sót dòng sau, cần kiểm tra.", field=field)
     disagree = signed.disagreements(lines, found, value) if field == "full_name" \
         else official.disagreements(lines, field, found)
     if disagree:
@@ -159,10 +162,10 @@ def _doubt(lines: list[Line], field: str, found: Found, label: str, value: str
 def _unlisted_units(label: str, value: str) -> tuple[str, Problem | None]:
     """An address with a unit the gazetteer spells otherwise, or a word before a number that
     is none of an address's (:func:`places.unlisted`), goes to a person, with the spelling
-    meant where only one is that close."""
+    meant where only one is that close and the commas its units lost."""
     unknown, respelt = places.unlisted(value)
     if not unknown:
-        return value, None
+        return respelt, None  # at most the commas a run-on address lost
     named = ", ".join(f"\"{part}\"" for part in unknown)
     guess = f", có lẽ là \"{respelt}\"" if respelt != value else ""
     return respelt, Problem("low_field_confidence", f"{label}: \"{value}\": {named} không khớp "

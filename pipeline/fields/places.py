@@ -28,6 +28,10 @@ _EDGES = " .;:-–"
 NUMBERED = ("số", "ngõ", "ngách", "hẻm", "kiệt", "tổ", "thôn", "xóm", "ấp", "lô", "tầng", "phòng")
 """Words an address puts before a number ("Số 81", "ngõ 15", "Tổ 3")."""
 _NUMBERED = re.compile(r"^(\s*)([^\W\d_]{2,5})(?=\s+\d)")
+_BELOW_PROVINCE = re.compile(r"^(?:phuong|xa|thi tran|thi xa|quan|huyen|dac khu|duong|pho"
+                             r"|" + "|".join(map(fold, NUMBERED)) + r")\s")
+"""What an address's last part is when it stops before its province: a ward, a district, a
+street or a house number ("thành phố" is left alone: a province's or a district's)."""
 
 
 @cache
@@ -84,6 +88,53 @@ def _numbered(part: str) -> str:
     return match.group(1) + meant + part[match.end():]
 
 
+def stops_short(address: str) -> str | None:
+    """The last part of ``address`` when it is a unit below a province, a street or a number
+    ("…, phường Kim Mã"): a residence is written down to its province, and a value that stops
+    before it is most often one whose next line was not read."""
+    last = address.rsplit(",", 1)[-1].strip(_EDGES)
+    return last if _BELOW_PROVINCE.match(fold(last) + " ") else None
+
+
+def _kind(read: str) -> str | None:
+    """The kind (folded) of the unit ``read`` names: its first words, or those words read with
+    one letter wrong, in small letters, before a name the list has under that kind
+    ("nhường Bến Nghé", "thành nhố Vinh": a hand's "p" the engine takes for "n")."""
+    match = _KIND.match(fold(read))
+    if match:
+        return match.group(1)
+    words = read.split()
+    for kind in _KIND_OF:
+        size = len(kind.split())
+        said, name = fold(" ".join(words[:size])), " ".join(words[size:])
+        if name and len(said) == len(kind) >= 4 and distance(said, kind) == 1 \
+                and all(w[1:].islower() for w in words[:size]) and words[size - 1].islower() \
+                and fold(name) in _units()[kind]:
+            return kind
+    return None
+
+
+def _commas(address: str) -> str:
+    """``address`` with a comma before each unit that follows the one before it with none, or
+    with a full stop for it ("xã Hưng Lộc thành phố Vinh", "Kim Mã. quận Ba Đình": a hand's
+    commas the engine lost). Kinds in small letters, or "Thành phố"/"Tỉnh" capitalised, or in
+    capitals in an address in capitals; the words of "thị xã" are one kind, "Tỉnh lộ" a road."""
+    words = address.split(" ")
+    for k in range(len(words) - 1, 0, -1):
+        for kind in KINDS:
+            said = words[k:k + len(kind.split())]
+            after = words[k + len(said):k + len(said) + 1]
+            if " ".join(said).lower() != kind or fold(" ".join(after)) == "lo" or not (
+                    " ".join(said).islower() or address.isupper()
+                    or (kind in ("thành phố", "tỉnh") and said[0][1:].islower())):
+                continue
+            if tone_normal(" ".join(words[k - 1:k + 1])).lower() not in KINDS \
+                    and words[k - 1] and words[k - 1][-1] not in ",;":
+                words[k - 1] = words[k - 1].rstrip(".") + ","
+            break
+    return " ".join(words)
+
+
 def _cased(like: str, word: str) -> str:
     return word.upper() if like.isupper() else word.capitalize() if like[:1].isupper() else word
 
@@ -94,7 +145,7 @@ def unlisted(address: str) -> tuple[list[str], str]:
     :data:`NUMBERED`; and the address with each that is a tone or a letter from one spelling
     written so. A name the list has under another kind is listed: a unit's kind changes (the
     town "thị xã Sầm Sơn" is a city since 2017) and citizens write the one their papers carry."""
-    parts = address.split(",")
+    parts = _commas(address).split(",")
     unknown = []
     for k, part in enumerate(parts):
         if (numbered := _numbered(part)) != part:
@@ -102,16 +153,16 @@ def unlisted(address: str) -> tuple[list[str], str]:
             parts[k] = numbered
             continue
         read = part.strip(_EDGES)
-        match = _KIND.match(fold(read))
-        if not match:
+        folded_kind = _kind(read)
+        if folded_kind is None:
             continue
-        kind = _KIND_OF[match.group(1)]
+        kind = _KIND_OF[folded_kind]
         *written, name = read.split(maxsplit=len(kind.split()))
         kind_right, listed = tone_normal(" ".join(written)).lower() == kind, _listed(name)
         if kind_right and listed:
             continue
         unknown.append(read)
-        spelt = name if listed else _spelling(match.group(1), name) or _spelling("", name) or name
+        spelt = name if listed else _spelling(folded_kind, name) or _spelling("", name) or name
         meant = " ".join(written) if kind_right else _cased(written[0], kind)
         parts[k] = part.replace(read, f"{meant} {spelt.upper() if name.isupper() else spelt}")
     return unknown, ",".join(parts)

@@ -20,6 +20,8 @@ from pipeline.text import TONES, clean, fold, fold_aligned, nfc
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
 _WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\s+([a-z]{4,6})\s+(\d{1,2})\s+([a-z]{2,4})\s+(\d{4})")
 _DATE_WORDS = ("ngay", "thang", "nam")
+_DIGITS_DATE = re.compile(r"(\d{2})[il|1/]?(\d{2})[il|1/]?(\d{4})")
+"""A date written in its boxes or with its slashes read as a stroke ("21041985", "24I07I1972")."""
 _DOC_NUMBER = re.compile(r"(\d{1,5}[a-z]?)/(?:(\d{4})/)?([A-ZĐ][A-Za-zĐđ0-9]*(?:-[A-ZĐ][A-Za-zĐđ0-9]*)*)")
 _NORMATIVE = {"L", "PL", "LCT", "NQ", "NĐ", "TT", "TTLT", "NQLT"}
 """Types whose number must carry the year (Decree 30/2020: "Số: 01/2024/NQ-HĐND")."""
@@ -32,11 +34,12 @@ _NOT_NAMES = {"kính", "gửi", "nơi", "nhận", "điều", "khoản", "mục",
               "tỉnh", "huyện", "ủy", "uỷ", "luật", "trưởng", "phó", "chủ", "tịch", "giám",
               "được", "này", "là", "có", "không", "trong", "ký", "kt", "tm", "tl", "tuq",
               "người", "nhưng", "hoặc", "thì", "mà", "nếu", "vì", "bởi", "đã", "sẽ", "đang",
-              "rằng", "khi", "nên", "cũng", "vẫn", "rất", "đó", "đây"}
+              "rằng", "khi", "nên", "cũng", "vẫn", "rất", "đó", "đây", "nhũng"}
 """Words of the page around a name that no name is made of ("Kính gửi", "Nơi nhận", titles),
-and function words no one is named, which a name misread by a tone can become ("Nhung" read
-"Nhưng", "Thi" read "Thì"); words that are also given names ("Năm", "Chương", "Định", "Nhân")
-are not among them."""
+and words no one is named, which a name misread by a tone can become: function words
+("Nhung" read "Nhưng", "Thi" read "Thì") and the "nhũng" of "tham nhũng", which the engine
+reads for a printed "Nhung" as surely as the name; words that are also given names ("Năm",
+"Chương", "Định", "Nhân") are not among them."""
 DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type and abbreviation
     "luat": ("Luật", "L"), "phap lenh": ("Pháp lệnh", "PL"), "lenh": ("Lệnh", "LCT"),
     "nghi dinh": ("Nghị định", "NĐ"), "thong tu lien tich": ("Thông tư liên tịch", "TTLT"),
@@ -63,32 +66,37 @@ def _leader_dot(text: str, at: int) -> bool:
     """Whether the dot at ``at`` is a dotted leader's, read between the words of the value
     written over it ("Số 81,.ngõ.15,. đường.Hùng.Vương", "ngày. 4 .tháng.12.năm"): after a
     word, after a digit and before a letter, after a comma, or starting a word. After one or
-    two letters a dot abbreviates ("TP.HCM", "P.5", "Tp.Vinh"); between digits it separates a
-    date's parts."""
+    two unmarked letters a dot abbreviates ("TP.HCM", "P.5", "Tp.Vinh"); between digits it
+    separates a date's parts."""
     left = text[at - 1] if at else " "
     right = text[at + 1] if at + 1 < len(text) else " "
     if left in ",;)" or (left.isspace() and not right.isspace()):
         return True
     if left.isalpha():
         word = re.search(r"[^\W\d_]+$", text[:at]).group(0)
-        return len(word) > 2  # "ngõ.36", "đường.Hùng", "Đông. Vệ"; not "TP.HCM", "Q. Ba Đình"
+        return len(word) > 2 or (len(word) == 2 and _marked(word))  # "ngõ.36", "đường.Hùng",
+        # "xã.Đông", "Đông. Vệ"; not "TP.HCM", "Q. Ba Đình", "Đ.Lê Lợi"
     return left.isdigit() and right.isalpha()
+
+
+_LOW_COMMAS = str.maketrans("„‚", ",,")  # a comma with a leader's dot beside it, as read
 
 
 def unleadered(text: str) -> str:
     """``text`` in NFC, white space collapsed, without the dots of a leader read in it."""
-    text = _LEADER_RUN.sub(" ", nfc(text))
+    text = _LEADER_RUN.sub(" ", nfc(text).translate(_LOW_COMMAS))
     return clean(_DOT.sub(lambda m: " " if _leader_dot(text, m.start()) else ".", text))
 
 
 def parse_date(text: str, today: date | None = None) -> date | None:
-    """``dd/mm/yyyy`` (or ``.``/``-``), ``dd/mm/yy``, or "ngày 27 tháng 10 năm 2023" (its
-    words as an engine reads them in handwriting: "naày 14 thána 11 năm 1999").
+    """``dd/mm/yyyy`` (or ``.``/``-``), ``dd/mm/yy``, "ngày 27 tháng 10 năm 2023" (its words
+    as an engine reads them in handwriting: "naày 14 thána 11 năm 1999"), or ``ddmmyyyy``
+    alone (a form's date boxes, or slashes read as "1" or "I").
 
     A two-digit year is the latest year ending so that is not after ``today``.
     """
     folded = fold_aligned(unleadered(text).replace("⁄", "/"))  # a fraction slash read for "/"
-    match = _DMY.search(folded)
+    match = _DMY.search(folded) or _DIGITS_DATE.fullmatch(folded.replace(" ", ""))
     if match:
         day, month, year = (int(g) for g in match.groups())
     else:
@@ -119,6 +127,7 @@ Phùng/Phụng…) are left as read."""
 
 
 _MARKS = set(TONES + "\u0302\u0306\u031b")  # the 5 tones; â/ê/ô, ă, ơ/ư
+_VOWELS = set("aeiouy")  # with their marks stripped: ă, â, ê, ô, ơ, ư too
 
 
 def _vietnamese(char: str) -> bool:
@@ -127,13 +136,20 @@ def _vietnamese(char: str) -> bool:
     return (base in "abcdefghijklmnopqrstuvwxyz" or base == "đ") and set(marks) <= _MARKS
 
 
+def _voiced(word: str) -> bool:
+    """Whether ``word`` has a vowel: every syllable has one, so "Th" is a word read with a
+    letter lost ("Thu"), not a name's word."""
+    return any(unicodedata.normalize("NFD", c.lower())[0] in _VOWELS for c in word)
+
+
 def person_name(text: str) -> str | None:
     """NFC, Vietnamese capitalisation ("NGUYỄN VĂN AN" → "Nguyễn Văn An"), the surname's marks
     restored from :data:`SURNAMES`; ranks and titles before it dropped. Refused: other than two
-    to six words of letters, words cased unlike one another ("Kính gửi Hội đồng"), or any word
-    no name is made of (:data:`_NOT_NAMES`: "Chương I", "Nơi nhận")."""
+    to six words of letters, a word with no vowel, words cased unlike one another ("Kính gửi
+    Hội đồng"), or any word no name is made of (:data:`_NOT_NAMES`: "Chương I", "Nơi nhận")."""
     words = _RANKS.sub("", clean(text).strip(_NAME_EDGES)).replace(".", " ").split()  # NFC first: marks are not \w
-    if not 2 <= len(words) <= 6 or not all(len(w) >= 2 and all(map(_vietnamese, w)) for w in words):
+    if not 2 <= len(words) <= 6 or not all(len(w) >= 2 and all(map(_vietnamese, w)) and _voiced(w)
+                                           for w in words):
         return None
     cases = {"upper" if w.isupper() else "lower" if w.islower() else
              "title" if w[0].isupper() and w[1:].islower() else "mixed" for w in words}
