@@ -7,9 +7,9 @@ separate process, declares the dossiers, then sends one upload every 1/rate seco
 loop: a slow answer does not slow the sender), each a distinct 1 MB JPEG page (a sample scan
 with its own trailing bytes), ``--per-dossier`` in a row to each dossier, so the worker digitises
 earlier dossiers while later ones arrive (one dossier goes through the worker first, so its
-flow machinery is warm). Prints the rate the uploads went out at and the rate over the time
-until the last answer, the uploads refused (by status and
-problem code, or the client's error when no answer came), latency percentiles, and
+flow machinery is warm); the bodies are encoded before the load. Prints the rate the
+uploads went out at and the rate over the time until the last answer, the uploads refused (by
+status and problem code, or the client's error when no answer came), latency percentiles, and
 the end-to-end count: every upload answered 202 must be listed, with its sha256, by
 ``GET /v1/dossiers/{code}``; then how many dossiers the worker had processed by the end.
 """
