@@ -11,7 +11,8 @@ flow machinery is warm); the bodies are encoded before the load. Prints the rate
 uploads went out at and the rate over the time until the last answer, the uploads refused (by
 status and problem code, or the client's error when no answer came), latency percentiles, and
 the end-to-end count: every upload answered 202 must be listed, with its sha256, by
-``GET /v1/dossiers/{code}``; then how many dossiers the worker had processed by the end.
+``GET /v1/dossiers/{code}``; then how many dossiers the worker had processed by the end, and
+the CPU the API's own process spent per upload over the load.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from collections import Counter
 from pathlib import Path
 
 import httpx
+import psutil
 
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, scan_look
 
@@ -91,6 +93,11 @@ def _warm_up(client: httpx.Client, page: bytes) -> None:
             return
         time.sleep(0.1)
     raise SystemExit("the worker did not process the warm-up dossier")
+
+
+def _cpu(pid: int) -> float:
+    times = psutil.Process(pid).cpu_times()
+    return times.user + times.system
 
 
 def _multipart(index: int, page: bytes) -> tuple[str, bytes]:
@@ -161,8 +168,10 @@ def main() -> None:
                 for code in codes:
                     c.post("/v1/dossiers", json={"code": code, "procedure": "2.000488",
                                                  "agency": AGENCY}).raise_for_status()
+            cpu_before = _cpu(server.pid)
             latencies, accepted, sent, took = asyncio.run(
                 _load(base, token, pages, codes, args.rate, args.per_dossier, refused))
+            api_cpu = _cpu(server.pid) - cpu_before
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}) as c:
                 views = {code: c.get(f"/v1/dossiers/{code}").json() for code in codes}
             listed = {(code, r["sha256"]) for code, view in views.items()
@@ -181,6 +190,8 @@ def main() -> None:
     print(f"  sent at {count / sent:.1f}/s (asked {args.rate:.0f}/s), all answered at "
           f"{count / took:.1f}/s; accepted {len(accepted)}/{count}"
           + "".join(f"; {n} refused: {why}" for why, n in refused.most_common()))
+    print(f"  the API's process: {api_cpu / count * 1000:.1f} ms of CPU per upload "
+          f"(its storers apart)")
     print(f"  latency ms: p50 {statistics.median(ms):.0f}, p90 {ms[int(len(ms) * 0.9)]:.0f}, "
           f"p99 {ms[min(len(ms) - 1, int(len(ms) * 0.99))]:.0f}, max {ms[-1]:.0f}")
     lost = [a for a in accepted if a not in listed]
