@@ -208,7 +208,9 @@ def test_serve_killed_while_it_processes_finishes_everything_accepted_after_rest
         _until(lambda: httpx.get(f"{base}/v1/dossiers/{codes[0]}", headers=auth))
         kept = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # a client's pool
         kept.request("GET", f"/v1/dossiers/{codes[0]}", headers=auth)
-        assert kept.getresponse().read() and (idle_since := time.monotonic())
+        first = kept.getresponse()
+        assert first.status == 200 and first.read()  # read through: the connection is free
+        idle_since = time.monotonic()
         for code in codes:
             _until(lambda: httpx.get(f"{base}/v1/dossiers/{code}", headers=auth).json()
                    ["status"] in ("digitised", "needs_review"))

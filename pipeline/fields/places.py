@@ -21,6 +21,8 @@ from pipeline.text import fold, tone_normal
 
 KINDS = ("thành phố", "thị trấn", "thị xã", "đặc khu", "phường", "quận", "huyện", "tỉnh", "xã")
 """The words that name a unit's kind, longest first where one starts another."""
+PROVINCE_KINDS = ("thành phố", "tỉnh")
+"""The kinds a province's name follows ("thành phố" also a district's: "thành phố Vinh")."""
 _KIND_OF = {fold(kind): kind for kind in KINDS}
 _KIND = re.compile(r"^(" + "|".join(_KIND_OF) + r")\s+(?!lo\b)(\S.*)$")
 """A unit's kind and its name; not a road named after the kind ("Tỉnh lộ 8", "Huyện lộ 2")."""
@@ -28,10 +30,11 @@ _EDGES = " .;:-–"
 NUMBERED = ("số", "ngõ", "ngách", "hẻm", "kiệt", "tổ", "thôn", "xóm", "ấp", "lô", "tầng", "phòng")
 """Words an address puts before a number ("Số 81", "ngõ 15", "Tổ 3")."""
 _NUMBERED = re.compile(r"^(\s*)([^\W\d_]{2,5})(?=\s+\d)")
-_BELOW_PROVINCE = re.compile(r"^(?:phuong|xa|thi tran|thi xa|quan|huyen|dac khu|duong|pho"
-                             r"|" + "|".join(map(fold, NUMBERED)) + r")\s")
+_BELOW_PROVINCE = re.compile("^(?:" + "|".join(
+    [fold(k) for k in KINDS if k not in PROVINCE_KINDS] + ["duong", "pho"] + list(map(fold, NUMBERED)))
+    + r")\s")
 """What an address's last part is when it stops before its province: a ward, a district, a
-street or a house number ("thành phố" is left alone: a province's or a district's)."""
+street or a house number."""
 
 
 @cache
@@ -123,10 +126,10 @@ def _commas(address: str) -> str:
     for k in range(len(words) - 1, 0, -1):
         for kind in KINDS:
             said = words[k:k + len(kind.split())]
-            after = words[k + len(said):k + len(said) + 1]
-            if " ".join(said).lower() != kind or fold(" ".join(after)) == "lo" or not (
-                    " ".join(said).islower() or address.isupper()
-                    or (kind in ("thành phố", "tỉnh") and said[0][1:].islower())):
+            text, after = " ".join(said), words[k + len(said):k + len(said) + 1]
+            if text.lower() != kind or fold(" ".join(after)) == "lo" or not (
+                    text.islower() or address.isupper()
+                    or (kind in PROVINCE_KINDS and said[0][1:].islower())):
                 continue
             if tone_normal(" ".join(words[k - 1:k + 1])).lower() not in KINDS \
                     and words[k - 1] and words[k - 1][-1] not in ",;":

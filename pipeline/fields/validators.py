@@ -127,7 +127,7 @@ Phùng/Phụng…) are left as read."""
 
 
 _MARKS = set(TONES + "\u0302\u0306\u031b")  # the 5 tones; â/ê/ô, ă, ơ/ư
-_VOWELS = set("aeiouy")  # with their marks stripped: ă, â, ê, ô, ơ, ư too
+_VOWELS = set("aeiouy")  # folded: ă, â, ê, ô, ơ, ư too
 
 
 def _vietnamese(char: str) -> bool:
@@ -139,7 +139,7 @@ def _vietnamese(char: str) -> bool:
 def _voiced(word: str) -> bool:
     """Whether ``word`` has a vowel: every syllable has one, so "Th" is a word read with a
     letter lost ("Thu"), not a name's word."""
-    return any(unicodedata.normalize("NFD", c.lower())[0] in _VOWELS for c in word)
+    return not _VOWELS.isdisjoint(fold(word))
 
 
 def person_name(text: str) -> str | None:
