@@ -53,6 +53,7 @@ bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.pages --dossiers 100000
 	$(VENV)/bin/python -m bench.audit
 	$(VENV)/bin/python -m bench.ingest --seconds 30
+	$(VENV)/bin/python -m bench.commits
 	$(VENV)/bin/python -m bench.scale
 	$(VENV)/bin/python -m bench.badinputs
 	$(VENV)/bin/python -m bench.concurrency --cost

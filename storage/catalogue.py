@@ -10,12 +10,12 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager, nullcontext
 from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import (Integer, Select, column, create_engine, event, false, func, or_, select,
                         table, text)
@@ -26,6 +26,7 @@ from pipeline.model import Severity
 from pipeline.records import DossierRecord, EventKind, Status
 from pipeline.text import fold
 from storage import tally
+from storage.group_commit import GroupCommit
 from storage.migrations import migrate
 from storage.tables import DocumentRow, DossierRow, EventRow, PendingRow, SubmissionRow, utc_now
 
@@ -45,6 +46,8 @@ def under(column, units: list[str]):
         patterns.append(".".join(["_" * len(g) for g in groups[:zeros]] + groups[zeros:]))
     return or_(*(column.like(p) for p in patterns)) if patterns else false()
 
+
+T = TypeVar("T")
 
 _FTS = table("documents_fts", column("rowid", Integer), column("documents_fts"))
 """SQLite's FTS5 index of ``documents.search_text`` (made by migration 0003)."""
@@ -95,6 +98,7 @@ class Catalogue:
         else:
             self.reader = self.engine.execution_options(postgresql_readonly=True)
             self.writers = nullcontext()
+        self.group: GroupCommit | None = None
         migrate(self.engine)
 
     @contextmanager
@@ -106,6 +110,31 @@ class Catalogue:
         with self.writers, Session(self.engine, expire_on_commit=False) as session, \
                 session.begin():
             yield session
+
+    def write(self, work: Callable[[Session], T]) -> T:
+        """``work(session)`` in a writing transaction: the next group commit's, while this
+        process groups them (:meth:`grouped`), else one of its own."""
+        group = self.group
+        if group is None:
+            with self.writing() as session:
+                return work(session)
+        return group.write(work)
+
+    @contextmanager
+    def grouped(self) -> Iterator[None]:
+        """While inside, :meth:`write` commits in groups (SQLite: one sync for many requests'
+        writes, see ``storage.group_commit``); on PostgreSQL, which groups its own syncs and
+        whose writers do not take turns, nothing changes."""
+        if self.engine.dialect.name != "sqlite":
+            yield
+            return
+        self.group = GroupCommit(self.writing)
+        self.group.start()
+        try:
+            yield
+        finally:
+            group, self.group = self.group, None
+            group.stop()
 
     def reading(self) -> Session:
         """A session that only reads: on SQLite it waits for no writer and no writer waits

@@ -19,7 +19,7 @@ from pydantic import BaseModel
 from sqlalchemy import (JSON, BigInteger, Integer, String, UniqueConstraint, func, select,
                         update)
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from pipeline.identifiers import parse_dossier_code
 from storage.errors import ClientExists, OutcomeRecorded
@@ -217,8 +217,7 @@ class Ingest:
     def add_upload(self, upload: UploadRow) -> tuple[UploadRow, bool]:
         """Record a file already on disk; the same bytes for the same dossier are one upload."""
         try:
-            with self.catalogue.writing() as session:
-                session.add(upload)
+            self.catalogue.write(lambda session: session.add(upload))
             return upload, True
         except IntegrityError:
             with self.catalogue.reading() as session:
@@ -258,9 +257,8 @@ class Ingest:
         return {u.object_key for u in self.unprocessed(code)}
 
     def stored(self, upload_id: int, key: str) -> None:
-        with self.catalogue.writing() as session:  # one statement: no row loaded, per upload
-            session.execute(update(UploadRow).where(UploadRow.id == upload_id)
-                            .values(object_key=key))
+        self.catalogue.write(lambda session: session.execute(  # no row loaded, per upload
+            update(UploadRow).where(UploadRow.id == upload_id).values(object_key=key)))
 
     def unprocessed(self, code: str) -> list[UploadRow]:
         """A dossier's uploads still to process, in S3 (what its next run takes)."""
@@ -293,10 +291,13 @@ class Ingest:
 
     def change_status(self, code: str, status: str, error: dict | None = None) -> str | None:
         """Set a submission's status, announced by webhook when it changed; the previous one."""
-        with self.catalogue.writing() as session:
+        def change(session: Session) -> str | None:
             row = session.get(SubmissionRow, code)
             previous = row.status
             row.status, row.error, row.updated_at = status, error, _now()
+            return previous
+
+        previous = self.catalogue.write(change)
         if previous != status:
             self.notify(code, "status_changed", previous=previous, error=error)
         return previous
@@ -318,17 +319,15 @@ class Ingest:
     def remember(self, row: IdempotencyRow) -> IdempotencyRow:
         """Keep a response for its key; if another request got there first, return its row."""
         try:
-            with self.catalogue.writing() as session:
-                session.add(row)
+            self.catalogue.write(lambda session: session.add(row))
             return row
         except IntegrityError:
             return self.remembered(row.client, row.key)
 
     # Webhook deliveries
     def queue_delivery(self, code: str, url: str, payload: dict) -> None:
-        with self.catalogue.writing() as session:
-            session.add(DeliveryRow(dossier_code=code, url=url, payload=payload, attempts=0,
-                                    next_attempt_at=_now()))
+        self.catalogue.write(lambda session: session.add(DeliveryRow(
+            dossier_code=code, url=url, payload=payload, attempts=0, next_attempt_at=_now())))
 
     def due_deliveries(self, now: datetime) -> list[DeliveryRow]:
         with self.catalogue.reading() as session:

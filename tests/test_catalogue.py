@@ -210,3 +210,46 @@ def test_a_run_takes_its_uploads_unless_newer_ones_wait_and_its_attempts_are_bou
     assert ingest.take(code, [first, second], limit=2) == "done"
     assert {u.processed_by for u in ingest.uploads(code)} == {"worker-a@host"}
     assert ingest.waiting() == []
+
+
+def test_grouped_writes_share_commits_and_a_refused_one_fails_alone(catalogue):
+    """The API's writes while grouped: 24 threads at once, 4 of them the same file again. Each
+    caller gets its own outcome, and only once another connection can read it; on SQLite far
+    fewer commits (syncs) than writes."""
+    import threading
+
+    from sqlalchemy import event
+
+    from storage.catalogue import Catalogue
+    from storage.ingest import Ingest, UploadRow
+
+    code, commits, lock = "000.00.06.H56-231027-0042", [], threading.Lock()
+    event.listen(catalogue.engine, "commit", lambda _c: commits.append(1))
+    ingest, other = Ingest(catalogue), Ingest(Catalogue(str(catalogue.engine.url.render_as_string(
+        hide_password=False))))
+    start, outcomes = threading.Barrier(24), []
+
+    def add(n: int) -> None:
+        start.wait()
+        row, new = ingest.add_upload(UploadRow(dossier_code=code, kind="component",
+                                               sha256=f"{n % 20:064d}", filename=f"{n}.jpg",
+                                               size=1, path=f"/spool/{n}.jpg"))
+        seen = other.upload(row.id)  # committed before the caller was answered
+        with lock:
+            outcomes.append((n % 20, row.id, new, seen is not None and seen.sha256 == row.sha256))
+
+    with catalogue.grouped():
+        threads = [threading.Thread(target=add, args=(n,)) for n in range(24)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    other.catalogue.dispose()
+    assert len(outcomes) == 24 and all(seen for *_, seen in outcomes)
+    assert sum(new for _, _, new, _ in outcomes) == 20  # the 4 again were refused, alone
+    ids = {}
+    for file, upload_id, _, _ in outcomes:
+        assert ids.setdefault(file, upload_id) == upload_id  # the same file is one upload
+    assert len(ingest.uploads(code)) == 20
+    if catalogue.engine.dialect.name == "sqlite":
+        assert len(commits) <= 12, len(commits)

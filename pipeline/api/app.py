@@ -91,6 +91,7 @@ def create_app(settings: Settings, archive: Archive | None = None,
     async def lifespan(app: FastAPI) -> Iterator[None]:
         with ExitStack() as stack:
             opened = archive or stack.enter_context(open_archive(settings))
+            stack.enter_context(opened.catalogue.grouped())  # the requests' commits, together
             url, again = prefect_url, ""
             if url is None:  # that worker's runs died with the last API: submitted anew
                 url = stack.enter_context(local_worker(settings))
