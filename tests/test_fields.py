@@ -44,6 +44,18 @@ def test_names_keep_vietnamese_letters_and_capitalisation():
     assert person_name("Lò Văn Th") is None  # a word with no vowel: "Thu" or "Thơ" read short
 
 
+def test_a_surname_read_with_a_digit_for_a_letter_is_the_one_surname_it_can_be():
+    """Written capitals as the engine read them on generated forms: "T8ẦN", "Đ7NH"."""
+    assert person_name("T8ẦN CÔNG HẢI") is None
+    assert repaired("name", "T8ẦN CÔNG HẢI") == "Trần Công Hải"
+    assert repaired("name", "Đ7NH MẠNH HÙNG KHÁNH") == "Đinh Mạnh Hùng Khánh"
+    assert repaired("name", "L3 Văn An") is None  # Lê or Lý
+    assert repaired("name", "T8ẦN C8NG HẢI") is None  # only the surname is known
+    fields, problems = extract_fields([_page(_row("Họ và tên: T8ẦN CÔNG HẢI"))], {"full_name": "name"})
+    assert fields["full_name"].value == "Trần Công Hải" and fields["full_name"].confidence < 0.6
+    assert [(p.code, p.field) for p in problems] == [("low_field_confidence", "full_name")]
+
+
 @pytest.mark.parametrize("text, expected", [
     ("15/03/1990", date(1990, 3, 15)), ("5.7.1999", date(1999, 7, 5)),
     ("15/03/90", date(1990, 3, 15)), ("01-01-05", date(2005, 1, 1)),
@@ -53,6 +65,7 @@ def test_names_keep_vietnamese_letters_and_capitalisation():
     # hand-written words as the engine reads them, and a leader's dots among them
     ("naàyv 1 thána 6 năm 1961", date(1961, 6, 1)), ("nzày. 4 .tháng.12.năm.1961", date(1961, 12, 4)),
     ("naày..28.tháng.5.aăm.2000", date(2000, 5, 28)), ("Sinh ngày 12.03.1990.", date(1990, 3, 12)),
+    ("naày.8. tháng.12 năm.1968..", date(1968, 12, 8)),  # a leader's dot after the number
     ("lúc 4 giờ 12 phút 2024", None),  # three numbers, not a date's words
     ("0 3 0 5 1 9 7 8", date(1978, 5, 3)), ("08I1111990", date(1990, 11, 8)),  # boxes, strokes
     ("0912345678", None), ("31021990", None),  # a phone number; no 31 February
@@ -70,6 +83,16 @@ def test_identity_numbers():
     assert repaired("personal_id", "279146457983") == "079146457983"
     assert repaired("phone", "2964780629") == "0964780629"
     assert repaired("personal_id", "079146457983") is None and repaired("name", "2 An") is None
+
+
+def test_a_past_date_s_year_is_put_right_only_where_its_century_allows_one_reading():
+    """Hand-written years as the engine read them on generated forms: a 1 as "4", a 9 as "2"."""
+    assert repaired("date", "29/12/4962") == "1962-12-29"
+    assert repaired("date", "ngày 17 tháng 02 năm 1287") == "1987-02-17"
+    assert repaired("date", "05/05/3005") == "2005-05-05"  # 1905 would be two digits away
+    assert repaired("date", "10/10/2905") is None  # 1905 or 2005: one digit from each
+    assert repaired("date", "01/01/4205") is None and repaired("date", "31/02/4962") is None
+    assert repaired("date", "12/05/1985") is None  # nothing to put right
 
 
 def test_a_leader_s_dots_and_the_engine_s_noise_in_free_text():
@@ -119,6 +142,10 @@ def test_phone_sex_and_document_numbers():
      "Số 128, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
     ("Thôn 2, xã Quảng Tâm. thành phố Thanh Hóa tỉnh Thanh Hóa",  # a full stop for one
      "Thôn 2, xã Quảng Tâm, thành phố Thanh Hóa, tỉnh Thanh Hóa"),
+    ("Số 241, ngõ 29,„ phường Kim Mã quận Ba Đình, thành phố Hà Nội",  # a leader's low dot
+     "Số 241, ngõ 29, phường Kim Mã, quận Ba Đình, thành phố Hà Nội"),
+    ("Số 269, phường Bến Nahé quân 1, Thành phố Hồ Chí Minh",  # a kind's tone misread too
+     "Số 269, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
 ])
 def test_an_address_whose_units_run_on_without_a_comma_goes_to_review(read, proposed):
     """"quận 1 Thành phố Hồ Chí Minh": the engine missed the comma (or more); written
@@ -155,6 +182,8 @@ def test_an_address_that_stops_before_its_province_goes_to_review(address):
     ("phường Kim Mà, quận Ba Đình, thành phố Hà Nội", "phường Kim Mã, quận Ba Đình, thành phố Hà Nội"),
     ("phường Bến Nghé, quân 1, Thành phố Hồ Chí Minh", "phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
     ("Sá 44, naõ 18, phường Kim Mã", "Số 44, ngõ 18, phường Kim Mã"),  # a house number's words
+    ("Số Z8, ngõ 5Z, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh",  # a written 7 read "Z"
+     "Số 78, ngõ 57, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
     ("Số 3, nhường Trường An, thành nhố Huế", "Số 3, phường Trường An, thành phố Huế"),  # a hand's p
     ("phường Đông Vộ, thành phố Thanh Hóa", None),  # Đông Vệ or Đông Hồ: no guess
     ("xã Hưng Lộc, huyện Ngụy Biên, tỉnh Nghệ An", None),  # no such district

@@ -124,8 +124,10 @@ def _cross_check_id(fields: dict[str, FieldValue]) -> list[Problem]:
 def _repair(lines: list[Line], field: str, validator: str, found: Found) -> str | None:
     """A refused value made valid from what the paper fixes: the name its declarant writes
     under the signature (written small, it reads where the capitals above gave "#OÀNG" for
-    "HOÀNG"), a CCCD's or phone number's first digit (:func:`repaired`). It goes to a person."""
-    return signed.name(lines, found) if field == "full_name" else repaired(validator, found.text)
+    "HOÀNG"), else what the value's structure fixes (:func:`repaired`: a CCCD's or phone
+    number's first digit, a year's century, a surname). It goes to a person."""
+    return (signed.name(lines, found) if field == "full_name" else None) \
+        or repaired(validator, found.text)
 
 
 _UNIT = re.compile(r"(?<=\S)(\s+)(?:" + "|".join(map(fold_aligned, places.KINDS)) + r")\s(?!lo\b)")

@@ -91,6 +91,19 @@ def _numbered(part: str) -> str:
     return match.group(1) + meant + part[match.end():]
 
 
+_SEVEN = re.compile(r"^(\s*([^\W\d_]{2,5})\s+)((?=[\dZ]*\d)[\dZ]*Z[\dZ]*)(?![^\W_])")
+"""A number after an address's word with a "Z" among its digits ("Số Z8", "ngõ 5Z")."""
+
+
+def _sevens(part: str) -> str:
+    """``part`` with the "Z"s of its number (:data:`NUMBERED`) read as 7: the engine's reading
+    of a written 7, and no house or lane is numbered with a Z."""
+    match = _SEVEN.match(part)
+    if not match or fold(match.group(2)) not in {fold(k) for k in NUMBERED}:
+        return part
+    return match.group(1) + match.group(3).replace("Z", "7") + part[match.end():]
+
+
 def stops_short(address: str) -> str | None:
     """The last part of ``address`` when it is a unit below a province, a street or a number
     ("…, phường Kim Mã"): a residence is written down to its province, and a value that stops
@@ -117,17 +130,27 @@ def _kind(read: str) -> str | None:
     return None
 
 
+def _names(rest: list[str], kind: str) -> bool:
+    """Whether the words ``rest`` begin with a name the list has under ``kind``."""
+    listed = _units()[fold(kind)]
+    return any(fold(" ".join(rest[:size]).strip(",.;")) in listed for size in range(1, 5))
+
+
 def _commas(address: str) -> str:
     """``address`` with a comma before each unit that follows the one before it with none, or
     with a full stop for it ("xã Hưng Lộc thành phố Vinh", "Kim Mã. quận Ba Đình": a hand's
     commas the engine lost). Kinds in small letters, or "Thành phố"/"Tỉnh" capitalised, or in
-    capitals in an address in capitals; the words of "thị xã" are one kind, "Tỉnh lộ" a road."""
+    capitals in an address in capitals; a kind read with another tone too, before a name the
+    list has under it ("Bến Nahé quân 1"); the words of "thị xã" are one kind, "Tỉnh lộ" a
+    road."""
     words = address.split(" ")
     for k in range(len(words) - 1, 0, -1):
         for kind in KINDS:
             said = words[k:k + len(kind.split())]
             text, after = " ".join(said), words[k + len(said):k + len(said) + 1]
-            if text.lower() != kind or fold(" ".join(after)) == "lo" or not (
+            spelt = text.lower() == kind or (text.islower() and fold(text) == fold(kind)
+                                             and _names(words[k + len(said):], kind))
+            if not spelt or fold(" ".join(after)) == "lo" or not (
                     text.islower() or address.isupper()
                     or (kind in PROVINCE_KINDS and said[0][1:].islower())):
                 continue
@@ -144,14 +167,15 @@ def _cased(like: str, word: str) -> str:
 
 def unlisted(address: str) -> tuple[list[str], str]:
     """The parts of ``address`` (between its commas) read wrong: a unit whose kind or name
-    the list does not spell so ("quân 1"), or a word before a number that is none of
-    :data:`NUMBERED`; and the address with each that is a tone or a letter from one spelling
-    written so. A name the list has under another kind is listed: a unit's kind changes (the
-    town "thị xã Sầm Sơn" is a city since 2017) and citizens write the one their papers carry."""
+    the list does not spell so ("quân 1"), a word before a number that is none of
+    :data:`NUMBERED`, or a number read with a "Z"; and the address with each that is a tone
+    or a letter from one spelling written so. A name the list has under another kind is
+    listed: a unit's kind changes (the town "thị xã Sầm Sơn" is a city since 2017) and
+    citizens write the one their papers carry."""
     parts = _commas(address).split(",")
     unknown = []
     for k, part in enumerate(parts):
-        if (numbered := _numbered(part)) != part:
+        if (numbered := _numbered(_sevens(part))) != part:
             unknown.append(part.strip(_EDGES))
             parts[k] = numbered
             continue

@@ -18,7 +18,8 @@ from pipeline.identifiers import CCCD_PROVINCES, parse_cccd
 from pipeline.text import TONES, clean, fold, fold_aligned, nfc
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
-_WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\s+([a-z]{4,6})\s+(\d{1,2})\s+([a-z]{2,4})\s+(\d{4})")
+_WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\.?\s+([a-z]{4,6})\s+(\d{1,2})\.?\s+([a-z]{2,4})\s+(\d{4})")
+""""ngày 8 tháng 12 năm 1968", a leader's dot after a number too ("ngày.8. tháng.12 năm")."""
 _DATE_WORDS = ("ngay", "thang", "nam")
 _DIGITS_DATE = re.compile(r"(\d{2})[il|1/]?(\d{2})[il|1/]?(\d{4})")
 """A date written in its boxes or with its slashes read as a stroke ("21041985", "24I07I1972")."""
@@ -82,9 +83,13 @@ def _leader_dot(text: str, at: int) -> bool:
 _LOW_COMMAS = str.maketrans("„‚", ",,")  # a comma with a leader's dot beside it, as read
 
 
+_COMMAS = re.compile(r",(?:\s*,)+")
+
+
 def unleadered(text: str) -> str:
-    """``text`` in NFC, white space collapsed, without the dots of a leader read in it."""
-    text = _LEADER_RUN.sub(" ", nfc(text).translate(_LOW_COMMAS))
+    """``text`` in NFC, white space collapsed, without the dots of a leader read in it (nor
+    the second comma of a comma read beside a leader's low dot: "ngõ 29,„ đường")."""
+    text = _COMMAS.sub(",", _LEADER_RUN.sub(" ", nfc(text).translate(_LOW_COMMAS)))
     return clean(_DOT.sub(lambda m: " " if _leader_dot(text, m.start()) else ".", text))
 
 
@@ -212,17 +217,56 @@ def phone(text: str) -> str | None:
 def repaired(validator: str, text: str) -> str | None:
     """A value that failed ``validator`` made valid by the one digit its structure fixes: a
     CCCD and a phone number start with 0 (an engine reads a written one as "2", "6" or "9");
-    a document number's "Ð" (Latin eth, no Vietnamese letter) is a "Đ", read twice when it
-    stands beside one ("71/QĐÐ-UBND"). Such a value goes to a person."""
+    a past date's year starts "19" or "20" (:func:`_century`); a name's surname read with a
+    digit for a letter is the one surname it can be (:func:`_surname`); a document number's "Ð"
+    (Latin eth, no Vietnamese letter) is a "Đ", read twice when it stands beside one
+    ("71/QĐÐ-UBND"). Such a value goes to a person."""
     if validator == "doc_number":
         fixed = re.sub("ĐÐ|ÐĐ|Ð", "Đ", text)
         return doc_number(fixed) if fixed != text else None
+    if validator == "date":
+        return _century(text)
+    if validator == "name":
+        return _surname(text)
     if validator not in ("personal_id", "phone"):
         return None
     digits = _digits(text)
     if len(digits) not in (10, 11, 12) or digits[0] == "0":
         return None
     return VALIDATORS[validator]("0" + digits[1:])
+
+
+def _surname(text: str) -> str | None:
+    """A name whose first word, read with one digit for a letter ("T8ẦN", "Đ7NH": the engine
+    on a written capital), is that of exactly one of :data:`SURNAMES` with a letter there."""
+    words = text.split(maxsplit=1)
+    digits = [k for k, c in enumerate(words[0]) if c.isdigit()] if len(words) == 2 else []
+    if len(digits) != 1:
+        return None
+    k = digits[0]
+    shape = re.compile(re.escape(fold(words[0][:k])) + "[a-z]" + re.escape(fold(words[0][k + 1:])))
+    found = [name for key, name in SURNAMES.items() if shape.fullmatch(key)]
+    if len(found) != 1:
+        return None
+    surname = found[0].upper() if words[0][:k].isupper() or words[0][k + 1:].isupper() else found[0]
+    return person_name(f"{surname} {words[1]}")
+
+
+_YEAR = re.compile(r"(?<!\d)(\d\d)(\d\d)(?!\d)\D*$")
+
+
+def _century(text: str) -> str | None:
+    """A date whose year is none from 1900 to today, with one of its first two digits put
+    right: they can only be "19" or "20", and the engine reads a written 1 as "4" and a 9 as
+    "2" ("29/12/4962", "17/02/1287"). ``None`` unless exactly one of the two is a real past
+    date one digit from what was read."""
+    match = _YEAR.search(text)
+    if not match or match.group(1) in ("19", "20"):
+        return None
+    found = [value for century in ("19", "20")
+             if sum(a != b for a, b in zip(century, match.group(1))) == 1
+             and (value := iso_date(text[:match.start(1)] + century + text[match.start(2):]))]
+    return found[0] if len(found) == 1 else None
 
 
 def tax_code(text: str) -> str | None:
