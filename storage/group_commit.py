@@ -19,7 +19,7 @@ from typing import TypeVar
 from sqlalchemy.orm import Session
 
 T = TypeVar("T")
-MOST = 64  # works in one commit: a batch holds the writer no longer than a few requests' worth
+MOST = 64  # works in one transaction at most: the first caller of a batch waits for all of them
 
 
 class GroupCommit(threading.Thread):
