@@ -225,8 +225,8 @@ def test_grouped_writes_share_commits_and_a_refused_one_fails_alone(catalogue):
 
     code, commits, lock = "000.00.06.H56-231027-0042", [], threading.Lock()
     event.listen(catalogue.engine, "commit", lambda _c: commits.append(1))
-    ingest, other = Ingest(catalogue), Ingest(Catalogue(str(catalogue.engine.url.render_as_string(
-        hide_password=False))))
+    ingest, other = Ingest(catalogue), Ingest(Catalogue(catalogue.engine.url.render_as_string(
+        hide_password=False)))
     start, outcomes = threading.Barrier(24), []
 
     def add(n: int) -> None:

@@ -29,9 +29,10 @@ _KIND = re.compile(r"^(" + "|".join(_KIND_OF) + r")\s+(?!lo\b)(\S.*)$")
 _EDGES = " .;:-–"
 NUMBERED = ("số", "ngõ", "ngách", "hẻm", "kiệt", "tổ", "thôn", "xóm", "ấp", "lô", "tầng", "phòng")
 """Words an address puts before a number ("Số 81", "ngõ 15", "Tổ 3")."""
+_NUMBERED_OF = {fold(word): word for word in NUMBERED}
 _NUMBERED = re.compile(r"^(\s*)([^\W\d_]{2,5})(?=\s+\d)")
 _BELOW_PROVINCE = re.compile("^(?:" + "|".join(
-    [fold(k) for k in KINDS if k not in PROVINCE_KINDS] + ["duong", "pho"] + list(map(fold, NUMBERED)))
+    [fold(k) for k in KINDS if k not in PROVINCE_KINDS] + ["duong", "pho"] + list(_NUMBERED_OF))
     + r")\s")
 """What an address's last part is when it stops before its province: a ward, a district, a
 street or a house number."""
@@ -83,8 +84,8 @@ def _numbered(part: str) -> str:
     if not match or tone_normal(match.group(2)).lower() in NUMBERED:
         return part
     word = fold(match.group(2))
-    close = [k for k in NUMBERED if fold(k) == word] or \
-        [k for k in NUMBERED if len(fold(k)) == len(word) and distance(fold(k), word) == 1]
+    close = [k for f, k in _NUMBERED_OF.items() if f == word] or \
+        [k for f, k in _NUMBERED_OF.items() if len(f) == len(word) and distance(f, word) == 1]
     if len(close) != 1:
         return part
     meant = close[0].capitalize() if match.group(2)[0].isupper() else close[0]
@@ -99,7 +100,7 @@ def _sevens(part: str) -> str:
     """``part`` with the "Z"s of its number (:data:`NUMBERED`) read as 7: the engine's reading
     of a written 7, and no house or lane is numbered with a Z."""
     match = _SEVEN.match(part)
-    if not match or fold(match.group(2)) not in {fold(k) for k in NUMBERED}:
+    if not match or fold(match.group(2)) not in _NUMBERED_OF:
         return part
     return match.group(1) + match.group(3).replace("Z", "7") + part[match.end():]
 
