@@ -11,6 +11,7 @@ import io
 import cv2
 import numpy as np
 import segno
+import zxingcpp
 from PIL import Image, ImageDraw, ImageFont
 
 from pipeline.errors import InvalidIdentifier
@@ -44,22 +45,18 @@ def detect(gray: np.ndarray, dpi: int) -> Separator | None:
     """The separator printed on this page, if it is a separator sheet.
 
     Only where the sheet prints its code is looked at, at low resolution: a text page costs
-    milliseconds, not the second a whole-page search takes. OpenCV's detector fails on some
-    pages' ink (an assertion in its convex hull, seen on a generated birth certificate): such
-    an area holds no code it can read, so it is no sheet.
+    about 2 ms. The reader is zxing-cpp: OpenCV's QR detector raised assertions on some pages'
+    ink and corrupted the heap on one (a generated licence copy), killing the process; zxing-cpp
+    reads the same sheets ten times faster.
     """
     h, w = gray.shape
     scale = min(1.0, _DETECT_DPI / dpi)
-    detector = cv2.QRCodeDetector()
     for x0, y0, x1, y1 in _QR_AREAS:
         area = gray[round(y0 * h):round(y1 * h), round(x0 * w):round(x1 * w)]
         small = cv2.resize(area, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-        try:
-            text, _, _ = detector.detectAndDecode(small)
-        except cv2.error:
-            continue
-        if text:
-            return parse_payload(text)
+        for code in zxingcpp.read_barcodes(small, formats=zxingcpp.BarcodeFormat.QRCode):
+            if code.text:
+                return parse_payload(code.text)
     return None
 
 

@@ -11,6 +11,7 @@ import cv2
 import numpy as np
 import pikepdf
 import segno
+import zxingcpp
 
 from pipeline.model import EncodedImage
 
@@ -62,12 +63,13 @@ def _pixels(image: EncodedImage) -> np.ndarray:
 
 def read(image: EncodedImage) -> str | None:
     """What the QR code of a page says: looked for top-left, where Circular 01/2023 prints it,
-    then over the whole page."""
+    then over the whole page (zxing-cpp, as for separator sheets: OpenCV's detector can crash
+    the process on a page's ink)."""
     gray = _pixels(image)
     h, w = gray.shape
-    detector = cv2.QRCodeDetector()
     for area in (gray[:h // 4, :w // 2], gray):
-        text, _, _ = detector.detectAndDecode(area)
-        if text:
-            return text
+        for code in zxingcpp.read_barcodes(np.ascontiguousarray(area),
+                                           formats=zxingcpp.BarcodeFormat.QRCode):
+            if code.text:
+                return code.text
     return None
