@@ -88,3 +88,20 @@ def test_fine_scan_is_read_at_engine_resolution_with_boxes_on_the_original(uprig
     assert "Số CCCD: 038090012345" in page.text
     fine, coarse = _word(page, "038090012345").box, _word(upright, "038090012345").box
     assert all(abs(a - 2 * b) <= 12 for a, b in zip(fine, coarse))  # 600 dpi pixels
+
+
+def test_a_line_the_engine_s_layout_drops_is_read_as_a_raw_line(monkeypatch):
+    """libtesseract 5.5 finds no line in "- Ngày, tháng, năm sinh: ngày 13 …" (label and value
+    on two baselines: a generated licence copy, bench.extraction generator 2, seed 47), as a
+    page, a block or a single line; read as a raw line it is all there."""
+    from pathlib import Path
+
+    from pipeline._exec import tesseract
+
+    with Image.open(Path(__file__).parent / "data" / "line-dropped-by-layout.jpg") as image:
+        page = image.copy()
+    assert "năm sinh: ngày 13 tháng 10 năm 1999" in ocr_page(page, 200).text
+    read = tesseract.recognise
+    monkeypatch.setattr(tesseract, "recognise", lambda gray, dpi, language, psm=3:
+                        [] if psm == 13 else read(gray, dpi, language, psm))
+    assert "13 tháng 10" not in ocr_page(page, 200).text  # the case stands: no raw line, no date

@@ -11,7 +11,7 @@ from datetime import date
 
 import regex
 
-from pipeline.fields import official, places, signed
+from pipeline.fields import names, official, places, signed
 from pipeline.fields.layout import Found, Line, following, labelled, lines_of
 from pipeline.fields.validators import VALIDATORS, repaired
 from pipeline.identifiers import cccd_matches_birth, parse_cccd
@@ -66,12 +66,14 @@ def _compile(pattern: str) -> list[re.Pattern[str]]:
 
 
 _LABEL_RES = {name: [r for p in patterns for r in _compile(p)] for name, patterns in LABELS.items()}
-FUZZY_FROM = 8  # labels whose fixed part is this long or longer are found with one letter misread
-FUZZY_TWO_FROM = 16  # and from this long, with two ("Họ, chứ độm và lên")
+FUZZY_FROM = 8  # labels that match no fewer letters than this are found with one misread
+FUZZY_TWO_FROM = 14  # and from this many, with two ("Họ, chứ độm và lên")
 
 
 def _fixed(pattern: str) -> int:
-    return len(regex.sub(r"\(\?[^)]*\)|[\\?*+|()\[\]]", "", pattern))
+    """The fewest characters ``pattern`` matches: its shortest alternative's ("Nơi cư trú"
+    for "Nơi cư trú / thường trú / ở hiện tại")."""
+    return re._parser.parse(pattern).getwidth()[0]  # the stdlib's own parser (3.11: re._parser)
 
 
 _FUZZY_RES = {name: [regex.compile(r"^" + _BORDER + _NUMBERING + f"(?:{p}){{e<={1 + (_fixed(p) >= FUZZY_TWO_FROM)}}}"
@@ -175,6 +177,21 @@ def _unlisted_units(label: str, value: str) -> tuple[str, Problem | None]:
                             field="address")
 
 
+def _misread_name(field: str, label: str, value: str) -> tuple[str, Problem | None]:
+    """A name with a word no common name is made of but whose letters are a listed one's
+    (:func:`names.misread_words`: "Thủ" for "Thu") goes to a person, with the listed word
+    put in where only one has those letters ("Hông" → "Hồng")."""
+    misread = names.misread_words(value)
+    if not misread:
+        return value, None
+    meant = {word: listed[0] for word, listed in misread if len(listed) == 1}
+    respelt = " ".join(meant.get(word, word) for word in value.split())
+    words = ", ".join(f"\"{word}\" (có lẽ " + " hay ".join(f"\"{w}\"" for w in listed) + ")"
+                      for word, listed in misread)
+    return respelt, Problem("low_field_confidence", f"{label}: \"{value}\": {words} ít gặp trong "
+                            "tên người, có thể đọc sai dấu: cần kiểm tra.", field=field)
+
+
 def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
                    ) -> tuple[dict[str, FieldValue], list[Problem]]:
     """The ``wanted`` fields (name → validator) of one document, and what needs a person's look."""
@@ -205,6 +222,9 @@ def extract_fields(pages: list[OcrPage], wanted: dict[str, str] | None = None
         if field == "address":  # respelt under any doubt: one a person checks too
             value, unlisted = _unlisted_units(label, value)
             doubt = doubt or unlisted
+        elif validator == "name":  # respelt under any doubt, as an address is
+            value, misread = _misread_name(field, label, value)
+            doubt = doubt or misread
         if doubt:
             fields[field] = FieldValue(value, min(found.confidence, REVIEW_CONFIDENCE / 2))
             problems.append(doubt)

@@ -59,7 +59,7 @@ DOC_TYPES = {  # Law 64/2025 (normative) and Decree 30/2020, appendix III: type 
 }
 
 
-_LEADER_RUN = re.compile(r"\.{2,}|…+")
+_LEADER_RUN = re.compile(r"\.{2,}|…+|_+")  # "_" too: no address, name or date has one
 _DOT = re.compile(r"\.")
 
 
@@ -87,8 +87,8 @@ _COMMAS = re.compile(r",(?:\s*,)+")
 
 
 def unleadered(text: str) -> str:
-    """``text`` in NFC, white space collapsed, without the dots of a leader read in it (nor
-    the second comma of a comma read beside a leader's low dot: "ngõ 29,„ đường")."""
+    """``text`` in NFC, white space collapsed, without the dots and rules of a leader read in
+    it (nor the second comma of a comma read beside a leader's low dot: "ngõ 29,„ đường")."""
     text = _COMMAS.sub(",", _LEADER_RUN.sub(" ", nfc(text).translate(_LOW_COMMAS)))
     return clean(_DOT.sub(lambda m: " " if _leader_dot(text, m.start()) else ".", text))
 

@@ -85,8 +85,10 @@ def _missed(gray: np.ndarray, dpi: int, language: str, words: list[tesseract.Eng
 
     On a degraded form tesseract's page segmentation sometimes leaves a whole line out (a
     value written over a dotted leader, say). Ink of line height that no word covers is read
-    again as a block of its own; a reading the engine is not sure of (a signature's strokes,
-    a faded seal) is left out."""
+    again as a block of its own, and as a raw line if the block's layout finds no line in it
+    either (libtesseract 5.5 on a label and a value of two baselines: "- Ngày, tháng, năm
+    sinh: ngày 13 tháng 10 năm 1999"); a reading the engine is not sure of (a signature's
+    strokes, a faded seal) is left out."""
     if not words:
         return words
     height = line_height(words)
@@ -103,8 +105,10 @@ def _missed(gray: np.ndarray, dpi: int, language: str, words: list[tesseract.Eng
             continue
         pad = height // 4
         top, left = max(0, y - pad), max(0, x - pad)
-        found = tesseract.recognise(gray[top:y + h + pad, left:x + w + pad], dpi, language,
-                                    tesserocr.PSM.SINGLE_BLOCK)
+        area = gray[top:y + h + pad, left:x + w + pad]
+        found = tesseract.recognise(area, dpi, language, tesserocr.PSM.SINGLE_BLOCK) \
+            or (tesseract.recognise(area, dpi, language, tesserocr.PSM.RAW_LINE)
+                if h <= 1.5 * height else [])
         if not found or np.mean([f.confidence for f in found]) < MISSED_CONFIDENCE:
             continue
         after = next((i for i, word in enumerate(out) if word.box[1] > y), len(out))
