@@ -47,7 +47,8 @@ bench: system $(BENCH_STAMP)
 	$(VENV)/bin/python -m bench.extraction
 	$(VENV)/bin/python -m bench.extraction --generators 2 --seed 11  # draws looked at once
 	$(VENV)/bin/python -m bench.extraction --generators 2 --seed 13  # draws looked at once
-	$(VENV)/bin/python -m bench.extraction --generators 2 --seed 43  # draws held out (first run 2026-12-03, misses not read)
+	$(VENV)/bin/python -m bench.extraction --generators 2 --seed 43  # draws looked at once
+	$(VENV)/bin/python -m bench.extraction --generators 2 --seed 53  # draws held out (first run 2026-12-03, misses not read)
 	$(VENV)/bin/python -m bench.search
 	$(VENV)/bin/python -m bench.report --dossiers 100000
 	$(VENV)/bin/python -m bench.pages --dossiers 100000
