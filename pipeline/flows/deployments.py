@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 from uuid import UUID
 
@@ -133,7 +132,7 @@ def _upsert(client, automation: AutomationCore) -> dict[str, str]:
 
 
 def worker_command(pool: str = POOL, limit: int | None = None) -> list[str]:
-    """Prefect's process worker taking ``pool``'s runs, ``limit`` at once on this machine."""
-    prefect = str(Path(sys.executable).parent / "prefect")
-    return [prefect, "worker", "start", "--pool", pool, "--type", "process"] + (
+    """Prefect's process worker taking ``pool``'s runs, ``limit`` at once on this machine
+    (:mod:`pipeline.flows.worker`: one that SIGTERM stops)."""
+    return [sys.executable, "-m", "pipeline.flows.worker", pool] + (
         ["--limit", str(limit)] if limit else [])
