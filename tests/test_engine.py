@@ -43,3 +43,19 @@ def test_deploy_is_idempotent_and_a_worker_runs_a_dossier(workers, archive, scan
     assert run.state.is_completed(), run.state
     stored = archive.catalogue.find(DOSSIER)  # archived by a worker's own process
     assert [d.component for d in stored.documents] == ["GIAY_TO_TUY_THAN"]
+
+
+def test_a_worker_ends_soon_after_sigterm(workers):
+    """``systemctl stop`` and ``sohoa serve``'s shutdown send SIGTERM: ``prefect worker start``
+    (3.8.8) ignored it until killed after a minute; ``sohoa worker`` ends within seconds."""
+    import signal
+    import subprocess
+
+    workers.start("short-lived")
+    process = workers.processes.pop("short-lived")
+    process.send_signal(signal.SIGTERM)
+    try:
+        process.wait(20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        raise AssertionError("sohoa worker still runs 20 s after SIGTERM") from None
