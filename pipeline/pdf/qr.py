@@ -68,8 +68,7 @@ def read(image: EncodedImage) -> str | None:
     gray = _pixels(image)
     h, w = gray.shape
     for area in (gray[:h // 4, :w // 2], gray):
-        for code in zxingcpp.read_barcodes(np.ascontiguousarray(area),
-                                           formats=zxingcpp.BarcodeFormat.QRCode):
+        for code in zxingcpp.read_barcodes(area, formats=zxingcpp.BarcodeFormat.QRCode):
             if code.text:
                 return code.text
     return None
