@@ -18,7 +18,7 @@ from pipeline.ocr.ink import separate
 from pipeline.pages import encode_for_pdf, load_page, overlay_words, plan_pages
 from pipeline.settings import Settings
 
-READER_VERSION = "7"  # part of the page cache key: change it when what a read page holds changes
+READER_VERSION = "8"  # part of the page cache key: change it when what a read page holds changes
 
 
 def read_page(received: ReceivedFile, ref: PageRef, language: str, min_dpi: int,

@@ -105,3 +105,23 @@ def test_a_line_the_engine_s_layout_drops_is_read_as_a_raw_line(monkeypatch):
     monkeypatch.setattr(tesseract, "recognise", lambda gray, dpi, language, psm=3:
                         [] if psm == 13 else read(gray, dpi, language, psm))
     assert "13 tháng 10" not in ocr_page(page, 200).text  # the case stands: no raw line, no date
+
+
+def test_letters_the_engine_gives_a_leaders_dots_are_dropped_and_the_wrapped_date_reads(
+        monkeypatch):
+    """A birth date filled in by hand, cut by "Quốc tịch:" on its row, its year on the line
+    below (a generated birth certificate, bench.extraction generator 2, seed 45): the engine
+    reads the written "năm", and "năm....." again over the dots after it."""
+    from pathlib import Path
+
+    from pipeline.fields.extract import extract_fields
+    from pipeline.ocr import recognise
+
+    with Image.open(Path(__file__).parent / "data" / "dots-read-as-letters.jpg") as image:
+        page = image.copy()
+    read = ocr_page(page, 200)
+    assert "năm năm" not in read.text
+    born = extract_fields([read], {"date_of_birth": "date"})[0]["date_of_birth"]
+    assert born.value == "1982-06-22"
+    monkeypatch.setattr(recognise, "_unflattened", lambda line: line)
+    assert "6 năm năm....." in ocr_page(page, 200).text  # the case stands

@@ -32,7 +32,27 @@ def _lines(words: list[tesseract.EngineWord]
     keys = list(by_key)
     return keys, [sorted(line, key=lambda w: w.box[0])
                   if any(w.source == "overlay" for w in line) else line
-                  for line in (by_key[key] for key in keys)]
+                  for line in (_unflattened(by_key[key]) for key in keys)]
+
+
+FLAT = 1 / 3  # a word's box under this share of its line's height holds no letter or digit
+
+
+def _unflattened(line: list[tesseract.EngineWord]) -> list[tesseract.EngineWord]:
+    """``line`` without the letters and digits the engine gave a leader's dots: it reads the
+    hand-filled "… tháng 6 năm" and the dots after it as "tháng.6" and "năm.....", the
+    second word's box round the dots alone, too flat for any letter."""
+    height = line_height(line)
+    out = []
+    for word in line:
+        if word.box[3] - word.box[1] < FLAT * height and any(c.isalnum() for c in word.text):
+            rest = "".join(c for c in word.text if not c.isalnum())
+            word = replace(word, text=rest, symbols=tuple(
+                s for s in word.symbols if not any(c.isalnum() for c in s[0])))
+            if not rest.strip():
+                continue
+        out.append(word)
+    return out
 
 
 def _blocks(keys: list[tuple[int, int, int]], lines: list[list[tesseract.EngineWord]]
