@@ -34,9 +34,9 @@ demo: system $(STAMP)
 	echo "--- Bàn số hóa: $$url/dossiers/000.00.06.H56-231027-0361 (tài khoản: xem dòng 'Tài khoản thử' ở trên)"
 
 # Test modules side by side, one worker per core; a module's tests stay on one worker (they share
-# its servers and homes).
+# its servers and homes), the slowest modules first (tests/conftest.py: SLOW_FIRST).
 test: system $(STAMP)
-	$(VENV)/bin/pytest -n auto --dist loadfile
+	$(VENV)/bin/pytest -n auto --dist loadfile --no-loadscope-reorder
 
 # The benchmarks: real scans, OCR accuracy per grade, OCR throughput and memory, extraction
 # (both form generators), search, audit, ingest load.

@@ -14,6 +14,22 @@ from helpers import RECORDED_OCR, free_port_base, stop_local_servers, wait_until
 from pipeline.samples import SAMPLE_PERSON, id_card_copy, judicial_record_form, save_scan, scan_look
 
 
+SLOW_FIRST = ("test_concurrency", "test_distributed", "test_api", "test_web",
+              "test_digitise_flow", "test_engine")
+"""The files that take minutes (real processes, servers, workers), longest first. ``make test``
+hands whole files to its workers in collection order (``--dist loadfile
+--no-loadscope-reorder``), the next to whichever is nearly done: slow files first, so that
+the short ones fill in and no worker is left alone at the end with a long one."""
+
+
+def pytest_collection_modifyitems(items) -> None:
+    def rank(item) -> int:
+        name = item.path.stem
+        return SLOW_FIRST.index(name) if name in SLOW_FIRST else len(SLOW_FIRST)
+
+    items.sort(key=rank)  # stable: the rest, and each file's own tests, keep their order
+
+
 @pytest.fixture(scope="session", autouse=True)
 def json_outputs_hold_their_contracts():
     """Every ``--json`` output a test sees through ``CliRunner`` is checked against its published
