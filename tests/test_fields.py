@@ -142,6 +142,12 @@ def test_a_label_with_a_letter_misread_and_a_name_read_otherwise_under_the_signa
     assert [p.code for p in extract_fields([page], {"full_name": "name"})[1]] == ["field_disagrees"]
     page = _page(_row("Họ và tên: HOÀNG THÙY ÁNH"), _row("NGƯỜI KHAI", 900), _row("Hoàng Thù; Ánh", 880))
     assert extract_fields([page], {"full_name": "name"})[1] == []
+    # the heading with a speck read into it (bench.extraction generator 2, a draw of birth
+    # registration alone, seed 46): "LỤC" in capitals, "Lực" under the signature
+    page = _page(_row("Họ tên người khai: BÙI MẠNH HÙNG LỤC"), _row("NGƯỜI š'HAI", 900),
+                 _row("Bùi Mạnh Hung Lực", 880))
+    [problem] = extract_fields([page], {"full_name": "name"})[1]
+    assert problem.code == "field_disagrees" and "\"Lục\" / \"Lực\"" in problem.message
 
 
 def test_tax_codes_with_check_digit_and_branch():

@@ -18,7 +18,8 @@ SIGNED_MATCH = 70.0  # rapidfuzz ratio, folded: a refused name and the one signe
 
 _SIGNS = regex.compile(r"^(?:nguoi (?:khai|lam don|yeu cau|de nghi|(?:duoc )?uy quyen|dai dien)){e<=1}\b")
 """The declarant's block at a form's foot, under which they sign and write their name (the
-heading found with a letter lost under a seal: "NGƯỜI HAI")."""
+heading found with a letter lost under a seal: "NGƯỜI HAI"; its specks aside: "NGƯỜI š'HAI")."""
+_SPECKS = regex.compile(r"[^\w\s]+")
 
 
 def _words(lines: list[Line], found: Found) -> list[str]:
@@ -26,7 +27,7 @@ def _words(lines: list[Line], found: Found) -> list[str]:
     first line below the block's heading, in its column, with as many words as ``found``."""
     size = len(found.text.split())
     for index, line in enumerate(lines):
-        if line.page != found.line.page or not _SIGNS.match(fold_aligned(line.text)):
+        if line.page != found.line.page or not _SIGNS.match(_SPECKS.sub("", fold_aligned(line.text))):
             continue
         left, right = line.box[0] - (line.box[2] - line.box[0]), line.box[2] + (line.box[2] - line.box[0])
         for below in lines[index + 1:index + 5]:
