@@ -239,6 +239,10 @@ def _supervise(spec_path: Path) -> int:
 
     signal.signal(signal.SIGTERM, on_term)
     signal.signal(signal.SIGINT, on_term)
+    deadline = time.monotonic() + PORT_WAIT_S  # the launcher's record of this supervisor first,
+    while (_read(paths["json"]) or {}).get("pid") != os.getpid() \
+            and time.monotonic() < deadline:  # else it would overwrite the child's pid with none
+        time.sleep(POLL_S)
     _write(paths["json"], {"pid": os.getpid(), "child": child.pid, "address": service.address})
     last_used = time.monotonic()
     with open(paths["users"], "a+") as users, open(paths["start"], "a+") as start:
