@@ -89,3 +89,47 @@ def test_processes_sharing_a_fresh_home_get_one_working_dev_key(tmp_path):
         serials = list(pool.map(_dev_key_serial, [str(tmp_path)] * 6))
     assert len(set(serials)) == 1
     assert len(list((tmp_path / "signing").glob("*.p12"))) == 1
+
+
+def _ec_pkcs12(path: Path) -> Path:
+    """A PKCS#12 file holding a self-issued ECDSA P-256 certificate and its key."""
+    from datetime import datetime, timedelta, timezone
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.hazmat.primitives.serialization import NoEncryption, pkcs12
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Cán bộ số hóa ec")])
+    now = datetime.now(timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(days=1)).not_valid_after(now + timedelta(days=30))
+            .add_extension(x509.KeyUsage(True, True, False, False, False, False, False, False,
+                                         False), critical=True)
+            .sign(key, hashes.SHA256()))
+    path.write_bytes(pkcs12.serialize_key_and_certificates(b"ec", key, cert, None,
+                                                           NoEncryption()))
+    return path
+
+
+def test_pkcs12_ecdsa_key_signs_once_per_pdf(tmp_path, monkeypatch):
+    """An ECDSA PKCS#12 key signs a valid PDF; its key is parsed once when opened, not at
+    each signature, and sizing the signature signs nothing (pyHanko's SimpleSigner did both,
+    37 ms of RSA key checks each time)."""
+    import pyhanko.sign.signers.pdf_cms as cms
+
+    settings = Settings(home=tmp_path, signer_pkcs12=_ec_pkcs12(tmp_path / "ec.p12"))
+    with open_signer(settings) as signer:
+        parsed = []
+        load = cms.serialization.load_der_private_key
+        monkeypatch.setattr(cms.serialization, "load_der_private_key",
+                            lambda *a, **k: parsed.append(1) or load(*a, **k))
+        signed = sign_pdf(blank_pdf(), signer, SCAN_ROLE, "Thanh Hóa")
+    assert parsed == []
+    embedded = PdfFileReader(io.BytesIO(signed)).embedded_signatures[0]
+    assert embedded.signer_info["signature_algorithm"]["algorithm"].native == "sha256_ecdsa"
+    assert verify_pdf(signed, []).signatures[0].intact
+    assert "Signature is Valid" in poppler("pdfsig", signed, tmp_path)

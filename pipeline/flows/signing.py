@@ -27,7 +27,7 @@ from pyhanko.sign import signers
 
 from pipeline.errors import SigningPoolUnavailable
 from pipeline.settings import Settings, load_settings
-from pipeline.signing.backends import open_signer
+from pipeline.signing.backends import open_signer, signature_length
 from storage.keys import SIGNING_PREFIX
 from storage.objects import ObjectStore
 from storage.session import open_store
@@ -99,15 +99,10 @@ class PoolSigner(signers.Signer):
     async def async_sign_raw(self, data: bytes, digest_algorithm: str,
                              dry_run: bool = False) -> bytes:
         if dry_run:  # pyHanko sizes the signature's room first: as long as a real one
-            return bytes(self._length())
+            return bytes(signature_length(self.signing_cert))
         answer = await asyncio.to_thread(_ask, self.pool, self.role, self.store, data,
                                          digest_algorithm)
         return base64.b64decode(answer["signature"])
-
-    def _length(self) -> int:
-        key = self.signing_cert.public_key
-        size = (key.bit_size + 7) // 8
-        return size if key.algorithm == "rsa" else 2 * size + 9  # DER ECDSA, at most
 
 
 @contextmanager
