@@ -25,7 +25,9 @@ from prefect.workers.process import ProcessWorker
 
 
 class PromptWorker(ProcessWorker):
-    """Prefect's process worker that takes its next run when one of its runs ends."""
+    """Prefect's process worker that takes its next run when one of its runs ends. It hooks
+    ``_submit_run_and_capture_errors``, private to Prefect 3.8's worker (pinned); the test of
+    a worker that polls every 120 s fails if that hook stops being called."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
