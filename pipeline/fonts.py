@@ -8,6 +8,8 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+from pipeline.derived import user_cache
+
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEJAVU_SANS_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 VIETNAMESE = [*range(0x20, 0x250), *range(0x300, 0x370), *range(0x1E00, 0x1F00),
@@ -26,7 +28,7 @@ def stamp_font(source: Path = DEJAVU_SANS) -> Path:
 
     stat = source.stat()
     tag = hashlib.sha256(f"{source}:{stat.st_size}:{stat.st_mtime_ns}:1".encode()).hexdigest()
-    folder = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sohoa" / "fonts"
+    folder = user_cache("fonts")
     target = folder / f"{source.stem}-vi-{tag[:12]}.ttf"
     if not target.exists():
         folder.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,12 @@ import json
 import re
 from functools import cache
 
+from pathlib import Path
+
 from rapidfuzz.distance.Levenshtein import distance
 
+import pipeline.text
+from pipeline.derived import derived
 from pipeline.text import fold, tone_normal
 
 KINDS = ("thành phố", "thị trấn", "thị xã", "đặc khu", "phường", "quận", "huyện", "tỉnh", "xã")
@@ -41,9 +45,14 @@ street or a house number."""
 @cache
 def _units() -> dict[str, dict[str, frozenset[str]]]:
     """kind (folded; ``""`` for any) → name (folded) → the name's spellings, in the new tone
-    placement."""
-    path = importlib.metadata.distribution("underthesea").locate_file(
-        "underthesea/address/data/mapping.json")
+    placement; built once per machine (:mod:`pipeline.derived`)."""
+    path = Path(importlib.metadata.distribution("underthesea").locate_file(
+        "underthesea/address/data/mapping.json"))
+    return derived("units", [path, Path(__file__), Path(pipeline.text.__file__)],
+                   lambda: _gazetteer(path))
+
+
+def _gazetteer(path: Path) -> dict[str, dict[str, frozenset[str]]]:
     with open(path, encoding="utf-8") as file:
         data = json.load(file)
     full = {info["name"] for key in ("province_names", "old_province_names")

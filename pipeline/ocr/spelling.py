@@ -24,10 +24,13 @@ import unicodedata
 from dataclasses import replace
 from functools import cache
 from itertools import product
+from pathlib import Path
 
 import numpy as np
 
+import pipeline.text
 from pipeline._exec import tesseract
+from pipeline.derived import derived
 from pipeline.text import fold_aligned
 
 LANGUAGE = "vie"  # the model whose word list and dictionary these are
@@ -36,26 +39,37 @@ _WORD = re.compile(r"^(\W*)([^\W\d_]{2,})(\W*)$")
 _MAX_SPELLINGS = 5000
 
 
+def _dictionary() -> list[Path]:
+    """The dictionary's file and the code that derives tables from it (:mod:`pipeline.derived`:
+    built once per machine)."""
+    return [Path(importlib.metadata.distribution("underthesea").locate_file(
+        "underthesea/corpus/data/Viet74K.txt")), Path(__file__), Path(pipeline.text.__file__)]
+
+
 @cache
 def _pairs() -> frozenset[str]:
     """Every two syllables side by side in a word of the dictionary ("bổ sung", "quốc phòng")."""
-    path = importlib.metadata.distribution("underthesea").locate_file(
-        "underthesea/corpus/data/Viet74K.txt")
-    pairs = set()
-    with open(path, encoding="utf-8") as words:
-        for entry in words:
-            syllables = unicodedata.normalize("NFC", entry).lower().split()
-            pairs.update(f"{a} {b}" for a, b in zip(syllables, syllables[1:]))
-    return frozenset(pairs)
+    def build() -> frozenset[str]:
+        pairs = set()
+        with open(_dictionary()[0], encoding="utf-8") as words:
+            for entry in words:
+                syllables = unicodedata.normalize("NFC", entry).lower().split()
+                pairs.update(f"{a} {b}" for a, b in zip(syllables, syllables[1:]))
+        return frozenset(pairs)
+
+    return derived("pairs", _dictionary(), build)
 
 
 @cache
 def _bare_pairs() -> dict[str, tuple[str, ...]]:
     """The dictionary's pairs by their bare letters: "bo sung" → ("bổ sung", "bỏ sung"…)."""
-    found: dict[str, list[str]] = {}
-    for pair in _pairs():
-        found.setdefault(fold_aligned(pair), []).append(pair)
-    return {bare: tuple(pairs) for bare, pairs in found.items()}
+    def build() -> dict[str, tuple[str, ...]]:
+        found: dict[str, list[str]] = {}
+        for pair in _pairs():
+            found.setdefault(fold_aligned(pair), []).append(pair)
+        return {bare: tuple(pairs) for bare, pairs in found.items()}
+
+    return derived("bare-pairs", _dictionary(), build)
 
 
 def _pairing(word: str, before: str, after: str) -> frozenset[str]:
