@@ -14,7 +14,7 @@ import marshal
 import os
 import sys
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -27,7 +27,7 @@ def user_cache(name: str) -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sohoa" / name
 
 
-def derived(name: str, sources: list[Path], build: Callable[[], T]) -> T:
+def derived(name: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
     """``build()``'s table, from the cache when a process made it already from the same
     ``sources``; a missing or unreadable entry is built again, and stored when the cache is
     writable."""

@@ -14,7 +14,6 @@ import importlib.metadata
 import json
 import re
 from functools import cache
-
 from pathlib import Path
 
 from rapidfuzz.distance.Levenshtein import distance

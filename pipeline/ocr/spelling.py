@@ -39,11 +39,12 @@ _WORD = re.compile(r"^(\W*)([^\W\d_]{2,})(\W*)$")
 _MAX_SPELLINGS = 5000
 
 
-def _dictionary() -> list[Path]:
+@cache
+def _dictionary() -> tuple[Path, ...]:
     """The dictionary's file and the code that derives tables from it (:mod:`pipeline.derived`:
     built once per machine)."""
-    return [Path(importlib.metadata.distribution("underthesea").locate_file(
-        "underthesea/corpus/data/Viet74K.txt")), Path(__file__), Path(pipeline.text.__file__)]
+    return (Path(importlib.metadata.distribution("underthesea").locate_file(
+        "underthesea/corpus/data/Viet74K.txt")), Path(__file__), Path(pipeline.text.__file__))
 
 
 @cache
