@@ -162,8 +162,7 @@ def main() -> None:
         home, port, api_port = Path(tmp), _free_port(), _free_port()
         url = f"http://127.0.0.1:{port}/api"
         env = {**os.environ, "SOHOA_HOME": str(home / "home"), "SOHOA_LOCAL_S3_PORT": "19600",
-               "PREFECT_API_URL": url, "PREFECT_LOGGING_LEVEL": "WARNING",
-               "PREFECT_WORKER_QUERY_SECONDS": "1"}
+               "PREFECT_API_URL": url, "PREFECT_LOGGING_LEVEL": "WARNING"}
         for name in ("SOHOA_S3_ENDPOINT", "SOHOA_DATABASE_URL"):
             env.pop(name, None)
         processes = [subprocess.Popen(

@@ -97,7 +97,7 @@ def stop_process(process) -> None:
     end_process(process, 60)
 
 
-WORKER_ENV = {"PREFECT_WORKER_QUERY_SECONDS": "1", "PREFECT_LOGGING_LEVEL": "WARNING"}
+WORKER_ENV = {"PREFECT_LOGGING_LEVEL": "WARNING"}
 
 
 @pytest.fixture(scope="session")

@@ -213,9 +213,11 @@ def test_a_dossier_is_signed_with_the_key_of_another_host(token_host, workers, a
         assert report.valid and report.signatures[0].signer == "Cán bộ số hóa rsa"
 
 
-def test_a_busy_worker_takes_the_next_run_when_one_ends_not_at_its_next_poll(workers, token):
+def test_a_worker_takes_a_run_seconds_after_it_is_free_or_the_run_comes_not_at_its_poll(
+        workers, token):
     """Two runs wait on a pool before its worker (one run at a time, polling every 120 s)
-    starts: the second starts seconds after the first ends, not a poll interval later."""
+    starts: the second starts seconds after the first ends, not a poll interval later; a third,
+    made once the worker is idle, starts seconds after it was made."""
     from prefect.client.orchestration import get_client
     from prefect.deployments import run_deployment
     from prefect.settings import PREFECT_API_URL, temporary_settings
@@ -225,16 +227,24 @@ def test_a_busy_worker_takes_the_next_run_when_one_ends_not_at_its_next_poll(wor
 
     pool = "lay-ngay"
     deploy(workers.url, signing_pools=[pool])
-    with temporary_settings({PREFECT_API_URL: workers.url}):
-        ids = [run_deployment(f"sign_digest/{pool}", timeout=0, as_subflow=False, parameters={
-            "pool": pool, "role": "scan", "request": f"prompt-{n}"}).id for n in range(2)]
+
+    def sign(n: int) -> str:
+        return run_deployment(f"sign_digest/{pool}", timeout=0, as_subflow=False, parameters={
+            "pool": pool, "role": "scan", "request": f"prompt-{n}"}).id
+
+    with temporary_settings({PREFECT_API_URL: workers.url}), \
+            get_client(sync_client=True) as client:
+        ids = [sign(n) for n in range(2)]
         workers.start("prompt-host", pool=pool, limit=1, PREFECT_WORKER_QUERY_SECONDS="120",
                       SOHOA_SIGNER_PKCS11_MODULE=str(SOFTHSM_MODULE),
                       SOHOA_SIGNER_PKCS11_TOKEN=TOKEN, SOHOA_SIGNER_PKCS11_KEY="rsa",
                       SOHOA_SIGNER_PIN=PIN, SOHOA_DATABASE_URL=NO_CATALOGUE)
-        with get_client(sync_client=True) as client:
-            wait_until(lambda: all(client.read_flow_run(i).state.is_final() for i in ids), 90)
-            first, second = sorted((client.read_flow_run(i) for i in ids),
-                                   key=lambda r: r.start_time)
+        wait_until(lambda: all(client.read_flow_run(i).state.is_final() for i in ids), 90)
+        first, second = sorted((client.read_flow_run(i) for i in ids), key=lambda r: r.start_time)
+        third = sign(2)
+        wait_until(lambda: client.read_flow_run(third).state.is_final(), 90)
+        third = client.read_flow_run(third)
     assert first.state.is_completed() and second.state.is_completed()
+    assert third.state.is_completed()
     assert (second.start_time - first.end_time).total_seconds() < 30
+    assert (third.start_time - third.created).total_seconds() < 30
