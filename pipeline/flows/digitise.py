@@ -1,9 +1,9 @@
 """``digitise_dossier``: receive → pages → OCR → document → sign → fields → completeness → archive.
 
 Runs in-process, its records kept by the configured Prefect API or the home's own
-(``pipeline.flows.engine``). Each page is
-one task, so pages are rendered and recognised side by side; stage logic lives in plain
-functions that the tests call without Prefect.
+(``pipeline.flows.engine``). Each page is one task, so pages are rendered and recognised side
+by side and a page read once is a cache hit on any machine; each document is one too; stage
+logic lives in plain functions that the tests call without Prefect.
 """
 
 from __future__ import annotations
@@ -47,11 +47,6 @@ from storage.session import open_archive
 
 TASK = dict(cache_policy=NO_CACHE, persist_result=False)
 PAGE_CACHE_DAYS = 30
-
-
-@task(name="receive", **TASK)
-def receive(path: Path, code: DossierCode, archive: Archive, workdir: Path) -> ReceivedFile:
-    return receive_file(path, code, archive.store, workdir)
 
 
 def _page_key(_, parameters: dict) -> str:
@@ -123,7 +118,9 @@ def _unique(received: list[ReceivedFile]) -> list[ReceivedFile]:
 def _digitise(files: list[Path], code: DossierCode, procedure: Procedure, owner_id: str | None,
               settings: Settings, archive: Archive, workdir: Path,
               components: list[str | None] | None = None) -> DossierRecord:
-    received = [receive(path, code, archive, workdir) for path in files]
+    # files are received in the flow itself, not as tasks: a task run costs the Prefect server
+    # about 37 ms of CPU (its states recorded) for what is a hash and a put here
+    received = [receive_file(path, code, archive.store, workdir) for path in files]
     named = {r.sha256: c for r, c in zip(received, components or []) if c}
     received = _unique(received)
     stored = archive.catalogue.find(str(code))
