@@ -87,6 +87,7 @@ def test_a_surname_read_with_a_digit_for_a_letter_is_the_one_surname_it_can_be()
     ("naàyv 1 thána 6 năm 1961", date(1961, 6, 1)), ("nzày. 4 .tháng.12.năm.1961", date(1961, 12, 4)),
     ("naày..28.tháng.5.aăm.2000", date(2000, 5, 28)), ("Sinh ngày 12.03.1990.", date(1990, 3, 12)),
     ("naày.8. tháng.12 năm.1968..", date(1968, 12, 8)),  # a leader's dot after the number
+    ("naày..1.9.tháng. 9 năm.1995.", date(1995, 9, 19)),  # and between a day's two digits
     ("lúc 4 giờ 12 phút 2024", None),  # three numbers, not a date's words
     ("0 3 0 5 1 9 7 8", date(1978, 5, 3)), ("08I1111990", date(1990, 11, 8)),  # boxes, strokes
     ("0912345678", None), ("31021990", None),  # a phone number; no 31 February
@@ -211,6 +212,8 @@ def test_an_address_that_stops_before_its_province_goes_to_review(address):
     ("phường Kim Mà, quận Ba Đình, thành phố Hà Nội", "phường Kim Mã, quận Ba Đình, thành phố Hà Nội"),
     ("phường Bến Nghé, quân 1, Thành phố Hồ Chí Minh", "phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
     ("Sá 44, naõ 18, phường Kim Mã", "Số 44, ngõ 18, phường Kim Mã"),  # a house number's words
+    ("Số 201, naã 5Z, phường Kim Mã", "Số 201, ngõ 57, phường Kim Mã"),  # a hand's g, a mark
+    ("Số 21 7, ngõ 86, phường Kim Mã", "Số 217, ngõ 86, phường Kim Mã"),  # a space in a number
     ("Số Z8, ngõ 5Z, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh",  # a written 7 read "Z"
      "Số 78, ngõ 57, phường Bến Nghé, quận 1, Thành phố Hồ Chí Minh"),
     ("Số 3, nhường Trường An, thành nhố Huế", "Số 3, phường Trường An, thành phố Huế"),  # a hand's p
@@ -232,6 +235,7 @@ def test_an_address_part_spelt_otherwise_than_units_and_house_numbers_goes_to_re
     "PHƯỜNG BẾN NGHÉ, QUẬN 1, THÀNH PHỐ HỒ CHÍ MINH",
     "Số 12, Đặc khu Phú Quốc, tỉnh An Giang",  # a unit made on 1 July 2025
     "Lĩnh Nam, phường Vĩnh Hưng, thành phố Hà Nội",  # a street a letter from "tỉnh Nam"
+    "Nhà 5, ngõ 12, phường Kim Mã, quận Ba Đình, thành phố Hà Nội",  # "Nhà", two from "ngõ"
 ])
 def test_an_address_whose_units_are_listed_is_accepted(address):
     fields, problems = extract_fields([_page(_row(f"Địa chỉ: {address}"))], {"address": "text"})

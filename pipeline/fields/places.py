@@ -85,15 +85,22 @@ def _listed(name: str) -> bool:
     return tone_normal(name).lower() in {s.lower() for s in _units()[""].get(fold(name), ())}
 
 
+def _slips(read: str, meant: str) -> int:
+    """The letters of ``read`` other than ``meant``'s (both folded, as long), not counting an
+    "a" where "g" is meant: the engine reads a hand's "g" as "a" ("naày", "thána", "hàna")."""
+    return sum(r != m and (r, m) != ("a", "g") for r, m in zip(read, meant))
+
+
 def _numbered(part: str) -> str:
     """``part`` with the word before its number written as the one of :data:`NUMBERED` it
-    is read for, a letter or a mark wrong ("Sá 296", "naõ 88" in a hand the engine misreads)."""
+    is read for, a letter or a mark wrong ("Sá 296", "naõ 88" in a hand the engine misreads,
+    "naã 5" with its mark wrong too)."""
     match = _NUMBERED.match(part)
     if not match or tone_normal(match.group(2)).lower() in NUMBERED:
         return part
     word = fold(match.group(2))
     close = [k for f, k in _NUMBERED_OF.items() if f == word] or \
-        [k for f, k in _NUMBERED_OF.items() if len(f) == len(word) and distance(f, word) == 1]
+        [k for f, k in _NUMBERED_OF.items() if len(f) == len(word) and _slips(word, f) <= 1]
     if len(close) != 1:
         return part
     meant = close[0].capitalize() if match.group(2)[0].isupper() else close[0]
@@ -111,6 +118,19 @@ def _sevens(part: str) -> str:
     if not match or fold(match.group(2)) not in _NUMBERED_OF:
         return part
     return match.group(1) + match.group(3).replace("Z", "7") + part[match.end():]
+
+
+_SPLIT = re.compile(r"^(\s*([^\W\d_]{2,5})\s+\d{1,3}) (\d)(\s*)$")
+"""A number after an address's word with a space read between its last two digits ("Số 21 7")."""
+
+
+def _joined(part: str) -> str:
+    """``part`` with its number (:data:`NUMBERED`) in one piece: no house or lane number is
+    written as two numbers side by side."""
+    match = _SPLIT.match(part)
+    if not match or fold(match.group(2)) not in _NUMBERED_OF:
+        return part
+    return match.group(1) + match.group(3) + match.group(4)
 
 
 def stops_short(address: str) -> str | None:
@@ -177,14 +197,14 @@ def _cased(like: str, word: str) -> str:
 def unlisted(address: str) -> tuple[list[str], str]:
     """The parts of ``address`` (between its commas) read wrong: a unit whose kind or name
     the list does not spell so ("quân 1"), a word before a number that is none of
-    :data:`NUMBERED`, or a number read with a "Z"; and the address with each that is a tone
+    :data:`NUMBERED`, or a number read with a "Z" or in two pieces; and the address with each that is a tone
     or a letter from one spelling written so. A name the list has under another kind is
     listed: a unit's kind changes (the town "thị xã Sầm Sơn" is a city since 2017) and
     citizens write the one their papers carry."""
     parts = _commas(address).split(",")
     unknown = []
     for k, part in enumerate(parts):
-        if (numbered := _numbered(_sevens(part))) != part:
+        if (numbered := _joined(_sevens(_numbered(part)))) != part:
             unknown.append(part.strip(_EDGES))
             parts[k] = numbered
             continue

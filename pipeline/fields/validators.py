@@ -18,8 +18,9 @@ from pipeline.identifiers import CCCD_PROVINCES, parse_cccd
 from pipeline.text import TONES, clean, fold, fold_aligned, nfc
 
 _DMY = re.compile(r"(?<!\d)(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*(\d{4}|\d{2})(?!\d)")
-_WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d{1,2})\.?\s+([a-z]{4,6})\s+(\d{1,2})\.?\s+([a-z]{2,4})\s+(\d{4})")
-""""ngày 8 tháng 12 năm 1968", a leader's dot after a number too ("ngày.8. tháng.12 năm")."""
+_WORDY_DATE = re.compile(r"(?<![a-z])([a-z]{2,5})\s+(\d\.?\d?)\.?\s+([a-z]{4,6})\s+(\d\.?\d?)\.?\s+([a-z]{2,4})\s+(\d{4})")
+""""ngày 8 tháng 12 năm 1968", a leader's dot after a number too ("ngày.8. tháng.12 năm"), or
+between the two digits written over it ("ngày 1.9 tháng"): a day and a month only."""
 _DATE_WORDS = ("ngay", "thang", "nam")
 _DIGITS_DATE = re.compile(r"(\d{2})[il|1/]?(\d{2})[il|1/]?(\d{4})")
 """A date written in its boxes or with its slashes read as a stroke ("21041985", "24I07I1972")."""
@@ -110,7 +111,7 @@ def parse_date(text: str, today: date | None = None) -> date | None:
             for word, expected in zip(m.group(1, 3, 5), _DATE_WORDS))), None)
         if not match:
             return None
-        day, month, year = (int(g) for g in match.group(2, 4, 6))
+        day, month, year = (int(g.replace(".", "")) for g in match.group(2, 4, 6))
     if year < 100:
         now = (today or date.today()).year
         year += now - now % 100
