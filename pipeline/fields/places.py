@@ -197,9 +197,9 @@ def _cased(like: str, word: str) -> str:
 def unlisted(address: str) -> tuple[list[str], str]:
     """The parts of ``address`` (between its commas) read wrong: a unit whose kind or name
     the list does not spell so ("quân 1"), a word before a number that is none of
-    :data:`NUMBERED`, or a number read with a "Z" or in two pieces; and the address with each that is a tone
-    or a letter from one spelling written so. A name the list has under another kind is
-    listed: a unit's kind changes (the town "thị xã Sầm Sơn" is a city since 2017) and
+    :data:`NUMBERED`, or a number read with a "Z" or in two pieces; and the address with each
+    that is a tone or a letter from one spelling written so. A name the list has under another
+    kind is listed: a unit's kind changes (the town "thị xã Sầm Sơn" is a city since 2017) and
     citizens write the one their papers carry."""
     parts = _commas(address).split(",")
     unknown = []

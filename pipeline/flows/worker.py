@@ -9,11 +9,10 @@ worker that died (its heartbeats stop; the zombie automation).
 Prefect's worker looks for runs only every ``PREFECT_WORKER_QUERY_SECONDS`` (10 s): one
 whose runs are all taken (``--limit``) sat idle until then after each run, while runs waited
 for it (on average half the interval, a third of a 15-s dossier), and an idle one let a new
-dossier wait as long. Polling every second instead cost the Prefect server 42 ms of CPU a poll
-per worker (its queues' "last polled" written each time): 0.6 CPU-s per dossier with two busy
-workers, a third of all it spent. This one looks as soon as one of its runs ends, and while it
-could take a run asks every ``PEEK_SECONDS`` how many wait (a count: 8 ms), polling only when
-one does.
+dossier wait as long. Polling every second instead costs the Prefect server 42 ms of CPU per
+poll and worker (its queues' "last polled" written each time). This one looks as soon as one
+of its runs ends, and while it could take a run asks every ``PEEK_SECONDS`` how many wait (a
+count: 8 ms), polling only when one does.
 
     python -m pipeline.flows.worker POOL [--limit N] [--name NAME]
 """
