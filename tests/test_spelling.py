@@ -76,3 +76,17 @@ def test_the_dictionary_knows_which_spellings_make_words_with_a_neighbour():
     assert spelling._pairing("thâm", "đồng", "định") == {"thẩm"}
     assert "hiến" in spelling._pairing("hiền", "văn", "") and "văn hiến" in PAIRS
     assert not spelling._pairing("sung", "bó", "")  # only the word itself varies
+
+
+def test_a_hand_written_g_read_as_a_is_put_right_where_one_reading_makes_a_syllable():
+    """Generator 2's hand-filled business name read "Cửa hàna Duna Cường"; print is left
+    alone, and a hand-written word that is a syllable as read stays."""
+    import numpy as np
+
+    def word(text, source="hand"):
+        return tesseract.EngineWord(text, 80.0, 80.0, (0, 0, 10, 10), (1, 1, 1), source)
+
+    line = [word("Cửa"), word("hàna"), word("Duna,"), word("Nam"), word("hàna", "print")]
+    fixed = spelling.correct([line], np.full((20, 20), 255, np.uint8), 300, "vie")[0]
+    assert [w.text for w in fixed[:4]] == ["Cửa", "hàng", "Dung,", "Nam"]
+    assert fixed[4].text == "hàna"  # print goes by the engine's alternatives (none on blank)

@@ -161,6 +161,19 @@ def repaired(letters: str, choices: list[tuple[tuple[str, float], ...]], spellin
     return (best[1], best[2]) if best else None
 
 
+def _hand_g(letters: str, syllables: frozenset[str]) -> str | None:
+    """A hand-written word that is no syllable with its "na" read for "ng" put right, where
+    exactly one such "a" makes a syllable: the engine reads a written "g" as "a" ("naày",
+    "thána", "hàna", "Duna" for ngày, tháng, hàng, Dung)."""
+    if letters.lower() in syllables:
+        return None
+    found = [letters[:i] + ("G" if letters[i] == "A" else "g") + letters[i + 1:]
+             for i in range(1, len(letters))
+             if letters[i] in "aA" and letters[i - 1] in "nN"]
+    found = [f for f in found if f.lower() in syllables]
+    return found[0] if len(found) == 1 else None
+
+
 def _letters(word: tesseract.EngineWord) -> tuple[str, str, str] | None:
     """A word's leading punctuation, letters and trailing punctuation; None if it is no word."""
     found = _WORD.match(word.text)
@@ -179,6 +192,10 @@ def correct(lines: list[list[tesseract.EngineWord]], gray: np.ndarray, dpi: int,
     parts = [*map(_letters, flat), None]  # parts[-1]: no word before the first or after the last
     fixed: dict[int, tesseract.EngineWord] = {}
     for k, word in enumerate(flat):
+        if word.source == "hand" and parts[k] is not None \
+                and (hooked := _hand_g(parts[k][1], syllables)):
+            fixed[id(word)] = replace(word, text=parts[k][0] + hooked + parts[k][2], symbols=())
+            continue
         if word.source != "print" or parts[k] is None:
             continue
         lead, letters, trail = parts[k]
