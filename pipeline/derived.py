@@ -27,12 +27,30 @@ def user_cache(name: str) -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "sohoa" / name
 
 
+def stamps(sources: Sequence[Path]) -> list[str]:
+    """What tells one version of ``sources`` from another: path, size and change time."""
+    return [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sources]
+
+
+def write_whole(path: Path, write: Callable[[Path], None]) -> None:
+    """``write(draft)`` beside ``path``, then the draft renamed to it: a process or thread
+    reading or making it at once never sees it half-written (a draft of each writer's own)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, draft = tempfile.mkstemp(suffix=".tmp", dir=path.parent)
+    os.close(handle)
+    try:
+        write(Path(draft))
+        os.replace(draft, path)
+    except BaseException:
+        Path(draft).unlink(missing_ok=True)
+        raise
+
+
 def derived(name: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
     """``build()``'s table, from the cache when a process made it already from the same
     ``sources``; a missing or unreadable entry is built again, and stored when the cache is
     writable."""
-    stamps = [f"{p}:{p.stat().st_size}:{p.stat().st_mtime_ns}" for p in sources]
-    key = ":".join([name, *stamps, sys.version, str(marshal.version)])
+    key = ":".join([name, *stamps(sources), sys.version, str(marshal.version)])
     path = user_cache("derived") / f"{name}-{hashlib.sha256(key.encode()).hexdigest()[:16]}"
     try:
         return marshal.loads(path.read_bytes())
@@ -40,14 +58,7 @@ def derived(name: str, sources: Sequence[Path], build: Callable[[], T]) -> T:
         pass
     table = build()
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        handle, tmp = tempfile.mkstemp(suffix=".tmp", dir=path.parent)
+        write_whole(path, lambda draft: draft.write_bytes(marshal.dumps(table)))
     except OSError:
-        return table  # a read-only cache: built again next time
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(marshal.dumps(table))
-        os.replace(tmp, path)  # whole, for processes reading or making it at once
-    except OSError:
-        Path(tmp).unlink(missing_ok=True)
+        pass  # a read-only cache: built again next time
     return table

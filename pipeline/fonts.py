@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from functools import cache
 from pathlib import Path
 
-from pipeline.derived import user_cache
+from pipeline.derived import stamps, user_cache, write_whole
 
 DEJAVU_SANS = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
 DEJAVU_SANS_BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
@@ -26,12 +24,9 @@ def stamp_font(source: Path = DEJAVU_SANS) -> Path:
     from fontTools import subset
     from fontTools.ttLib import TTFont
 
-    stat = source.stat()
-    tag = hashlib.sha256(f"{source}:{stat.st_size}:{stat.st_mtime_ns}:1".encode()).hexdigest()
-    folder = user_cache("fonts")
-    target = folder / f"{source.stem}-vi-{tag[:12]}.ttf"
+    tag = hashlib.sha256(":".join([*stamps([source]), "1"]).encode()).hexdigest()
+    target = user_cache("fonts") / f"{source.stem}-vi-{tag[:12]}.ttf"
     if not target.exists():
-        folder.mkdir(parents=True, exist_ok=True)
         options = subset.Options()
         options.layout_features, options.name_IDs, options.notdef_outline = [], ["*"], True
         options.drop_tables += ["GSUB", "GPOS", "GDEF", "FFTM"]
@@ -39,8 +34,6 @@ def stamp_font(source: Path = DEJAVU_SANS) -> Path:
         subsetter.populate(unicodes=VIETNAMESE)
         font = TTFont(source)
         subsetter.subset(font)
-        handle, tmp = tempfile.mkstemp(suffix=".tmp", dir=folder)  # one per thread: a flow's
-        os.close(handle)  # tasks sign in threads, and each may make the font on a fresh home
-        font.save(tmp)
-        os.replace(tmp, target)  # whole, for other processes and threads making it at once
+        # a flow's tasks sign in threads, and each may make the font on a fresh home
+        write_whole(target, lambda draft: font.save(str(draft)))
     return target

@@ -25,6 +25,11 @@ import logging
 import signal
 from datetime import datetime, timedelta, timezone
 
+from prefect.client.schemas.filters import (
+    FlowRunFilter, FlowRunFilterNextScheduledStartTime, FlowRunFilterState,
+    FlowRunFilterStateType, WorkPoolFilter, WorkPoolFilterName, WorkQueueFilter,
+    WorkQueueFilterName)
+from prefect.client.schemas.objects import StateType
 from prefect.workers.process import ProcessWorker
 
 PEEK_SECONDS = 1.0
@@ -66,12 +71,6 @@ class PromptWorker(ProcessWorker):
 
     async def _waiting(self) -> int:
         """Runs of this worker's pool (and queues) scheduled to start by now and the prefetch."""
-        from prefect.client.schemas.filters import (
-            FlowRunFilter, FlowRunFilterNextScheduledStartTime, FlowRunFilterState,
-            FlowRunFilterStateType, WorkPoolFilter, WorkPoolFilterName, WorkQueueFilter,
-            WorkQueueFilterName)
-        from prefect.client.schemas.objects import StateType
-
         before = datetime.now(timezone.utc) + timedelta(seconds=self._prefetch_seconds)
         queues = list(self._work_queues)
         return await self.client.count_flow_runs(
